@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+//
+// SpikeKit: an event-driven neuromorphic simulator. No package dependencies: Foundation, Dispatch,
+// Swift Testing and the system's zlib only.
+//
+// Build settings for speed. Swift's default x86-64 target has no FMA and no AVX, which makes the
+// fused multiply-adds of the GEMM and event kernels a library call per lane (about 100x slower, see
+// DESIGN §10). On x86-64 the library and its tools are therefore compiled for the build machine's CPU
+// (`-target-cpu native`). Set SPIKEKIT_TARGET_CPU to choose another CPU (for example
+// `SPIKEKIT_TARGET_CPU=x86-64-v3` for a binary that runs on any AVX2 + FMA machine), or to `portable`
+// to use the compiler's default target. arm64 has FMA and NEON in its baseline, so nothing is added
+// there. These flags are `unsafeFlags`, which SwiftPM accepts for a root package or a local path
+// dependency; a package that depends on SpikeKit by version should set SPIKEKIT_TARGET_CPU=portable
+// and pass `-Xswiftc -target-cpu -Xswiftc <cpu>` itself.
+import PackageDescription
+import Foundation
+
+let requestedCPU = ProcessInfo.processInfo.environment["SPIKEKIT_TARGET_CPU"] ?? "native"
+var speedSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+#if arch(x86_64)
+if requestedCPU != "portable" {
+    speedSettings.append(.unsafeFlags(["-target-cpu", requestedCPU]))
+}
+#endif
+
+let package = Package(
+    name: "SpikeKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SpikeKit", targets: ["SpikeKit"]),
+        .executable(name: "spikekit", targets: ["spikekit"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(
+            name: "SpikeKit",
+            dependencies: ["CZlib"],
+            path: "Sources/SpikeKit",
+            resources: [.copy("Resources/fashion-mnist-subset")],
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
+            name: "spikekit",
+            dependencies: ["SpikeKit"],
+            path: "Sources/spikekit",
+            swiftSettings: speedSettings
+        ),
+        .testTarget(
+            name: "SpikeKitTests",
+            dependencies: ["SpikeKit"],
+            path: "Tests/SpikeKitTests",
+            swiftSettings: speedSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import SpikeKit
+print("spikekit")
