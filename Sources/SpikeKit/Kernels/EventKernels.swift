@@ -1,0 +1,220 @@
+/// The hot loops of the event-driven simulator: delivering sparse events through synapses into
+/// membrane currents, and integrating, thresholding and resetting a population.
+///
+/// Every floating-point step here has a twin in `DenseReferenceSimulator`, and the two must give
+/// bit-identical results, so the arithmetic is pinned down:
+/// - an event with value v adds `fma(v, w, I)` to each target current (for binary spikes `I + w`,
+///   which is the same number since `fma(1, w, I)` rounds `I + w` once);
+/// - a target receives its contributions in ascending input index order (events are ascending, and
+///   each input reaches a given target through exactly one weight);
+/// - the membrane update is `λ·u + I`, then the reset.
+enum EventKernels {
+    /// dst[0..<n] += src[0..<n].
+    @inline(__always)
+    static func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
+        while i + 16 <= n {
+            let a = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let b = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            d.storeBytes(of: a + b, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n { dst[i] += src[i]; i += 1 }
+    }
+
+    /// dst[0..<n] = fma(value, src[0..<n], dst[0..<n]).
+    @inline(__always)
+    static func addScaledRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, value: Float, count n: Int) {
+        var i = 0
+        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
+        let v = SIMD16<Float>(repeating: value)
+        while i + 16 <= n {
+            let a = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let b = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            d.storeBytes(of: a.addingProduct(v, b), toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n { dst[i] = dst[i].addingProduct(value, src[i]); i += 1 }
+    }
+
+    /// Delivers `events` through `synapse` into `current` (the target population's per-neuron input
+    /// current for this step), marking each target position in `touched`. Returns the number of
+    /// synaptic operations performed (the summed fan-out of the events).
+    static func deliver(_ events: SpikeEvents, through synapse: Synapse,
+                        current: inout [Float], touched: inout [UInt8]) -> Int {
+        if events.isEmpty { return 0 }
+        switch synapse.connectivity {
+        case .identity:
+            return current.withUnsafeMutableBufferPointer { cur in
+                touched.withUnsafeMutableBufferPointer { tch in
+                    let channels = synapse.outputShape.channels
+                    for k in 0..<events.count {
+                        let i = Int(events.indices[k])
+                        cur[i] = cur[i].addingProduct(events.value(at: k), 1)
+                        tch[i / channels] |= receivedCurrent
+                    }
+                    return events.count
+                }
+            }
+        case .linear:
+            let outputs = synapse.outputShape.count
+            return current.withUnsafeMutableBufferPointer { cur in
+                synapse.weights.withUnsafeBufferPointer { w in
+                    guard let dst = cur.baseAddress, let wb = w.baseAddress else { return 0 }
+                    events.indices.withUnsafeBufferPointer { idx in
+                        if events.isBinary {
+                            for k in 0..<idx.count { addRow(dst, wb + Int(idx[k]) * outputs, count: outputs) }
+                        } else {
+                            events.values.withUnsafeBufferPointer { val in
+                                for k in 0..<idx.count {
+                                    addScaledRow(dst, wb + Int(idx[k]) * outputs, value: val[k], count: outputs)
+                                }
+                            }
+                        }
+                    }
+                    touched[0] |= receivedCurrent
+                    return events.count * outputs
+                }
+            }
+        case .convolution(let g):
+            return deliverConvolution(events, geometry: g, weights: synapse.weights, current: &current, touched: &touched)
+        }
+    }
+
+    private static func deliverConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, weights: [Float],
+                                           current: inout [Float], touched: inout [UInt8]) -> Int {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let (win, ho, wo, stride, pad) = (g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
+        var ops = 0
+        current.withUnsafeMutableBufferPointer { cur in
+            touched.withUnsafeMutableBufferPointer { tch in
+                weights.withUnsafeBufferPointer { w in
+                    guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
+                    events.indices.withUnsafeBufferPointer { idx in
+                        events.values.withUnsafeBufferPointer { val in
+                            let binary = events.isBinary
+                            for k in 0..<idx.count {
+                                let i = Int(idx[k])
+                                let position = i / cin, c = i - position * cin
+                                let y = position / win, x = position - y * win
+                                let value: Float = binary ? 1 : val[k]
+                                for ky in 0..<kh {
+                                    let sy = y + pad - ky
+                                    if sy < 0 || sy % stride != 0 { continue }
+                                    let oy = sy / stride
+                                    if oy >= ho { continue }
+                                    for kx in 0..<kw {
+                                        let sx = x + pad - kx
+                                        if sx < 0 || sx % stride != 0 { continue }
+                                        let ox = sx / stride
+                                        if ox >= wo { continue }
+                                        let target = oy * wo + ox
+                                        let row = wb + ((c * kh + ky) * kw + kx) * cout
+                                        if binary {
+                                            addRow(dst + target * cout, row, count: cout)
+                                        } else {
+                                            addScaledRow(dst + target * cout, row, value: value, count: cout)
+                                        }
+                                        tch[target] |= receivedCurrent
+                                        ops += cout
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return ops
+    }
+
+    /// Flags of a population's positions: bit 0 = received current this step, bit 1 = some membrane
+    /// there ended the previous step above the threshold (it may spike without new input: after a soft
+    /// reset from u > 2θ, or in the delayed ordering, which fires one step after the crossing).
+    /// Only flagged positions can spike.
+    static let receivedCurrent: UInt8 = 1
+    static let aboveThreshold: UInt8 = 2
+
+    /// The result of stepping one population for one sample.
+    struct StepCounts {
+        var spikes = 0
+        var neuronUpdates = 0
+        var maxCurrent: Float = 0
+    }
+
+    /// Runs the threshold / integrate / reset phases of one population at step `t` (0-based) over the
+    /// flagged positions in ascending order, appending its spikes (ascending) to `spikes`.
+    ///
+    /// - Delayed ordering: s = [u^{t−1} > θ]; u^t = λ·u^{t−1} + I − θ·s (hybrid paper, Eq. 2–3).
+    /// - Immediate ordering: u^t = λ·u^{t−1} + I; s = [u^t > θ]; u^t −= θ·s.
+    /// A position no event reached and whose membranes all ended the previous step at or below θ cannot
+    /// spike (without input a membrane only keeps or decays its value), so it is skipped; with λ < 1 its decay is applied lazily the next time it
+    /// is visited, as the same number of multiplications by λ the dense simulation performs.
+    static func step(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
+                     lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
+                     ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, recordMaxCurrent: Bool) -> StepCounts {
+        var counts = StepCounts()
+        let channels = shape.channels
+        let theta = p.threshold, leak = p.leak
+        let subtract = p.reset == .subtract
+        let delayed = ordering == .delayed
+        let t32 = Int32(t)
+        membrane.withUnsafeMutableBufferPointer { u in
+        current.withUnsafeMutableBufferPointer { cur in
+        flags.withUnsafeMutableBufferPointer { fl in
+        stamps.withUnsafeMutableBufferPointer { st in
+        lastSpike.withUnsafeMutableBufferPointer { last in
+            for position in 0..<shape.positions {
+                let flag = fl[position]
+                if flag == 0 { continue }
+                let base = position * channels
+                if leak != 1 {
+                    // Bring u up to u^{t-1}: one multiplication per elapsed step, as the dense update does.
+                    var missing = t - 1 - Int(st[position])
+                    while missing > 0 {
+                        for c in 0..<channels { u[base + c] = leak * u[base + c] }
+                        missing -= 1
+                    }
+                }
+                var pending = false
+                for c in 0..<channels {
+                    let n = base + c
+                    let input = cur[n]
+                    if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
+                    let previous = u[n]
+                    var v = leak == 1 ? previous + input : leak * previous + input
+                    let fires = delayed ? previous > theta : v > theta
+                    if fires {
+                        v = subtract ? v - theta : 0
+                        spikes.append(Int32(n))
+                        last[n] = t32
+                        counts.spikes += 1
+                    }
+                    if v > theta { pending = true }
+                    u[n] = v
+                    cur[n] = 0
+                }
+                st[position] = t32
+                fl[position] = pending ? aboveThreshold : 0
+                counts.neuronUpdates += channels
+            }
+        } } } } }
+        return counts
+    }
+
+    /// Adds this step's current into the output layer's accumulated potential and clears the current.
+    static func accumulateOutput(potential: inout [Float], current: inout [Float], flags: inout [UInt8], channels: Int) {
+        potential.withUnsafeMutableBufferPointer { v in
+            current.withUnsafeMutableBufferPointer { cur in
+                for position in 0..<flags.count where flags[position] != 0 {
+                    for n in (position * channels)..<((position + 1) * channels) {
+                        v[n] += cur[n]
+                        cur[n] = 0
+                    }
+                    flags[position] = 0
+                }
+            }
+        }
+    }
+}

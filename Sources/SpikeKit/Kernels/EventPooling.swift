@@ -1,0 +1,85 @@
+/// Pooling of sparse events (no neurons): average pooling turns binary spikes into fractional events,
+/// max pooling gates them. Both reproduce, value for value, the dense pooling of the same input.
+enum EventPooling {
+    /// Average pooling: each output carries `(Σ window inputs) · (1/k²)`, the window summed in
+    /// ascending input index order (row-major over the window, as the dense reference does). Outputs
+    /// whose sum is zero produce no event. `sums` (output count) and `touched` (output positions) are
+    /// scratch buffers that must be zero on entry and are left zero.
+    static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int,
+                        sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents) {
+        output.removeAll(binary: false)
+        if input.isEmpty { return }
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        for e in 0..<input.count {
+            let i = Int(input.indices[e])
+            let position = i / c, ch = i - position * c
+            let y = position / shape.width, x = position - y * shape.width
+            let v = input.value(at: e)
+            // Output rows whose window [oy·s, oy·s + k) contains y.
+            let oyLow = max(0, (y - k + s) / s), oyHigh = min(ho - 1, y / s)
+            let oxLow = max(0, (x - k + s) / s), oxHigh = min(wo - 1, x / s)
+            if oyLow > oyHigh || oxLow > oxHigh { continue }
+            for oy in oyLow...oyHigh where y - oy * s < k && y >= oy * s {
+                for ox in oxLow...oxHigh where x - ox * s < k && x >= ox * s {
+                    let op = oy * wo + ox
+                    sums[op * c + ch] += v
+                    touched[op] = 1
+                }
+            }
+        }
+        let scale = 1 / Float(k * k)
+        for op in 0..<(ho * wo) where touched[op] != 0 {
+            touched[op] = 0
+            for ch in 0..<c {
+                let n = op * c + ch
+                let total = sums[n]
+                if total != 0 { output.append(Int32(n), value: total * scale) }
+                sums[n] = 0
+            }
+        }
+    }
+
+    /// Max pooling ("gating"): each output carries the maximum of its window, where inputs without an
+    /// event count as 0. Outputs whose maximum is zero produce no event. Binary input gives binary
+    /// output. `maxima`, `counts` and `touched` are zeroed scratch buffers, left zeroed.
+    static func maximum(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int,
+                        maxima: inout [Float], counts: inout [Int32], touched: inout [UInt8], output: inout SpikeEvents) {
+        output.removeAll(binary: input.isBinary)
+        if input.isEmpty { return }
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        for e in 0..<input.count {
+            let i = Int(input.indices[e])
+            let position = i / c, ch = i - position * c
+            let y = position / shape.width, x = position - y * shape.width
+            let v = input.value(at: e)
+            let oyLow = max(0, (y - k + s) / s), oyHigh = min(ho - 1, y / s)
+            let oxLow = max(0, (x - k + s) / s), oxHigh = min(wo - 1, x / s)
+            if oyLow > oyHigh || oxLow > oxHigh { continue }
+            for oy in oyLow...oyHigh where y - oy * s < k && y >= oy * s {
+                for ox in oxLow...oxHigh where x - ox * s < k && x >= ox * s {
+                    let op = oy * wo + ox, n = op * c + ch
+                    maxima[n] = counts[n] == 0 ? v : max(maxima[n], v)
+                    counts[n] += 1
+                    touched[op] = 1
+                }
+            }
+        }
+        let full = Int32(k * k)
+        for op in 0..<(ho * wo) where touched[op] != 0 {
+            touched[op] = 0
+            for ch in 0..<c {
+                let n = op * c + ch
+                if counts[n] > 0 {
+                    let value = counts[n] < full ? max(maxima[n], 0) : maxima[n]
+                    if value != 0 {
+                        if output.isBinary { output.append(Int32(n)) } else { output.append(Int32(n), value: value) }
+                    }
+                }
+                maxima[n] = 0
+                counts[n] = 0
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+/// The same equations as `EventScheduler`, on dense arrays, written for clarity rather than speed.
+///
+/// It exists to check the event-driven engine: on the same network and inputs both must produce the
+/// same spikes at the same steps and the same output potentials, bit for bit. To make that possible
+/// the two are defined to do the same floating-point operations in the same order (see
+/// `EventKernels`): each target sums its inputs in ascending input index order with fused
+/// multiply-adds, starting from its bias; then u ← λ·u + I and the reset. Everything else here is
+/// independent of the event engine: weights are read in PyTorch layout, every neuron is updated at
+/// every step, and synaptic operations are counted from the dense inputs and `Synapse.fanOut`.
+public struct DenseReferenceSimulator: Sendable {
+    public let network: SpikingNetwork
+
+    public init(network: SpikingNetwork) {
+        self.network = network
+    }
+
+    /// Simulates `images` one sample at a time and returns a record comparable to `EventScheduler`'s.
+    public func run(images: Tensor, options: SimulationOptions) throws -> SimulationRecord {
+        let plan = try SimulationPlan(network: network, encoding: options.encoding)
+        let samples = images.shape[0]
+        var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
+        let checkpoints = options.effectiveCheckpoints
+        let classes = network.outputCount
+        var outputs = [Int: [Float]]()
+        var lastSpikes = plan.populationShapes.map { _ in [Int32]() }
+        let pytorch = plan.synapses.map { $0.pytorchWeights() }
+
+        for n in 0..<samples {
+            let image = InputEncoder.imageHWC(images, sample: n)
+            let encoder = InputEncoder(encoding: options.encoding, seed: options.seed)
+            var generator = encoder.generator(forSample: options.firstSampleIndex + n)
+            var membranes = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
+            var last = plan.populationShapes.map { [Int32](repeating: -1, count: $0.count) }
+            var events = SpikeEvents(binary: false)
+            for t in 0..<options.timeSteps {
+                var x: [Float]
+                if options.encoding == .poisson {
+                    encoder.poissonEvents(imageHWC: image, generator: &generator, into: &events)
+                    x = events.dense(count: image.count)
+                } else {
+                    x = image
+                }
+                for operation in plan.operations {
+                    switch operation {
+                    case .synaptic(let s, let p, let direct):
+                        let synapse = plan.synapses[s]
+                        var current = [Float](repeating: 0, count: synapse.outputShape.count)
+                        if direct {
+                            current = InputEncoder.directCurrent(imageHWC: x, synapse: synapse)
+                        } else {
+                            Self.accumulate(x, through: synapse, pytorchWeights: pytorch[s], into: &current)
+                            totals.synapticOps[s][t] += Self.synapticOps(x, synapse)
+                        }
+                        if let neurons = plan.populationNeurons[p] {
+                            x = Self.step(&membranes[p], current, neurons, options, t, &last[p], &totals, p)
+                        } else {
+                            for k in current.indices { membranes[p][k] += current[k] }
+                        }
+                    case .averagePool(_, let shape, let k, let stride):
+                        x = Self.pool(x, shape, k, stride, average: true)
+                    case .maxPool(_, let shape, let k, let stride):
+                        x = Self.pool(x, shape, k, stride, average: false)
+                    case .flatten:
+                        break
+                    case .residual(_, let c1, let p1, let c2, let sc, let p2):
+                        var current1 = [Float](repeating: 0, count: plan.populationShapes[p1].count)
+                        Self.accumulate(x, through: plan.synapses[c1], pytorchWeights: pytorch[c1], into: &current1)
+                        totals.synapticOps[c1][t] += Self.synapticOps(x, plan.synapses[c1])
+                        guard let n1 = plan.populationNeurons[p1], let n2 = plan.populationNeurons[p2] else { continue }
+                        let spikes1 = Self.step(&membranes[p1], current1, n1, options, t, &last[p1], &totals, p1)
+                        var current2 = [Float](repeating: 0, count: plan.populationShapes[p2].count)
+                        Self.accumulate(spikes1, through: plan.synapses[c2], pytorchWeights: pytorch[c2], into: &current2)
+                        Self.accumulate(x, through: plan.synapses[sc], pytorchWeights: pytorch[sc], into: &current2)
+                        totals.synapticOps[c2][t] += Self.synapticOps(spikes1, plan.synapses[c2])
+                        totals.synapticOps[sc][t] += Self.synapticOps(x, plan.synapses[sc])
+                        x = Self.step(&membranes[p2], current2, n2, options, t, &last[p2], &totals, p2)
+                    }
+                }
+                if checkpoints.contains(t + 1) { outputs[t + 1, default: []] += membranes[membranes.count - 1] }
+            }
+            if options.recordLastSpike { for p in last.indices { lastSpikes[p] += last[p] } }
+        }
+        return SimulationRecord(
+            timeSteps: options.timeSteps, samples: samples, populationNames: plan.populationNames,
+            populationSizes: plan.populationShapes.map(\.count), spikes: totals.spikes, neuronUpdates: totals.neuronUpdates,
+            maxInputCurrent: totals.maxInputCurrent, synapseNames: plan.synapses.map(\.name),
+            synapticOps: totals.synapticOps,
+            outputs: outputs.mapValues { Tensor(shape: [samples, classes], scalars: $0) },
+            lastSpike: options.recordLastSpike ? lastSpikes : nil, raster: nil)
+    }
+
+    /// current[o] += b[o] + Σ_i x_i·w_io, each output summing its inputs in ascending HWC input index
+    /// order with fused multiply-adds (weights read from PyTorch layout).
+    static func accumulate(_ x: [Float], through synapse: Synapse, pytorchWeights w: [Float], into current: inout [Float]) {
+        let inShape = synapse.inputShape, outShape = synapse.outputShape
+        if let bias = synapse.bias {
+            for o in current.indices { current[o] += bias[o % outShape.channels] }
+        }
+        switch synapse.connectivity {
+        case .identity:
+            for o in current.indices { current[o] = current[o].addingProduct(x[o], 1) }
+        case .linear:
+            let inputs = inShape.count
+            for o in 0..<outShape.count {
+                var acc = current[o]
+                for y in 0..<inShape.height { for xx in 0..<inShape.width { for c in 0..<inShape.channels {
+                    let hwc = inShape.hwcIndex(channel: c, y: y, x: xx)
+                    let nchw = (c * inShape.height + y) * inShape.width + xx
+                    acc = acc.addingProduct(x[hwc], w[o * inputs + nchw])
+                } } }
+                current[o] = acc
+            }
+        case .convolution(let g):
+            for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth { for co in 0..<g.outChannels {
+                let o = outShape.hwcIndex(channel: co, y: oy, x: ox)
+                var acc = current[o]
+                for ky in 0..<g.kernelHeight {
+                    let y = oy * g.stride - g.padding + ky
+                    guard y >= 0 && y < g.inputHeight else { continue }
+                    for kx in 0..<g.kernelWidth {
+                        let xx = ox * g.stride - g.padding + kx
+                        guard xx >= 0 && xx < g.inputWidth else { continue }
+                        for ci in 0..<g.inChannels {
+                            let weight = w[((co * g.inChannels + ci) * g.kernelHeight + ky) * g.kernelWidth + kx]
+                            acc = acc.addingProduct(x[inShape.hwcIndex(channel: ci, y: y, x: xx)], weight)
+                        }
+                    }
+                }
+                current[o] = acc
+            } } }
+        }
+    }
+
+    /// Synaptic operations: the fan-out of every non-zero input.
+    static func synapticOps(_ x: [Float], _ synapse: Synapse) -> Int64 {
+        var ops: Int64 = 0
+        for i in x.indices where x[i] != 0 { ops += Int64(synapse.fanOut(ofInput: i)) }
+        return ops
+    }
+
+    /// One step of every neuron of a population; returns the dense spike vector.
+    static func step(_ u: inout [Float], _ current: [Float], _ p: NeuronParameters, _ options: SimulationOptions, _ t: Int,
+                     _ last: inout [Int32], _ totals: inout WorkerTotals, _ population: Int) -> [Float] {
+        var spikes = [Float](repeating: 0, count: u.count)
+        for n in u.indices {
+            let previous = u[n]
+            var v = p.leak * previous + current[n]
+            let fires = options.ordering == .delayed ? previous > p.threshold : v > p.threshold
+            if fires {
+                v = p.reset == .subtract ? v - p.threshold : 0
+                spikes[n] = 1
+                last[n] = Int32(t)
+                totals.spikes[population][t] += 1
+            }
+            u[n] = v
+            if options.recordMaxInputCurrent {
+                totals.maxInputCurrent[population] = max(totals.maxInputCurrent[population], current[n])
+            }
+        }
+        totals.neuronUpdates[population][t] += Int64(u.count)
+        return spikes
+    }
+
+    /// Dense average or max pooling (window read row-major; max treats every input, zeros included).
+    static func pool(_ x: [Float], _ shape: FeatureShape, _ k: Int, _ s: Int, average: Bool) -> [Float] {
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let out = FeatureShape(height: ho, width: wo, channels: shape.channels)
+        var result = [Float](repeating: 0, count: out.count)
+        for oy in 0..<ho { for ox in 0..<wo { for c in 0..<shape.channels {
+            var sum: Float = 0
+            var maximum = -Float.infinity
+            for wy in 0..<k { for wx in 0..<k {
+                let v = x[shape.hwcIndex(channel: c, y: oy * s + wy, x: ox * s + wx)]
+                sum += v
+                maximum = max(maximum, v)
+            } }
+            result[out.hwcIndex(channel: c, y: oy, x: ox)] = average ? sum * (1 / Float(k * k)) : maximum
+        } } }
+        return result
+    }
+}

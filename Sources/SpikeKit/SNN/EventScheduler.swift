@@ -1,0 +1,272 @@
+import Foundation
+
+/// Runs a `SpikingNetwork` on a batch of images for T time steps, event-driven: between layers only
+/// sparse `SpikeEvents` pass, and a population's neurons are visited only where events arrived (or
+/// where a membrane is still above threshold).
+///
+/// One time step runs these named phases per stage, in network order (after Brian2's schedule):
+/// **deliver** (events through the synapse into this step's currents) → for each population
+/// **threshold / integrate / reset** in the order its `SpikeOrdering` prescribes → **record**
+/// (spike counts, synaptic operations, output potentials at checkpoints).
+///
+/// Samples are independent: workers (Dispatch, `threads` of them) take samples one at a time and
+/// simulate all T steps of each; every sample's result depends only on the sample and its dataset
+/// index, so the record is identical for any thread count.
+public struct EventScheduler: Sendable {
+    public let network: SpikingNetwork
+
+    public init(network: SpikingNetwork) {
+        self.network = network
+    }
+
+    /// Simulates `images` (`[N, C, H, W]`) and returns the record.
+    public func run(images: Tensor, options: SimulationOptions) throws -> SimulationRecord {
+        guard images.rank == 4 else {
+            throw SpikeKitError.model(layer: nil, reason: "expected images [N, C, H, W], got shape \(images.shape)")
+        }
+        let imageShape = FeatureShape(height: images.shape[2], width: images.shape[3], channels: images.shape[1])
+        guard imageShape == network.inputShape else {
+            throw SpikeKitError.model(layer: network.layers.first?.name,
+                                      reason: "the network expects \(network.inputShape) images, got \(imageShape)")
+        }
+        guard options.timeSteps >= 1 else { throw SpikeKitError.runtime("timeSteps must be at least 1") }
+        let plan = try SimulationPlan(network: network, encoding: options.encoding)
+        let samples = images.shape[0]
+        let collector = RecordCollector(plan: plan, options: options, samples: samples)
+        let workers = max(1, min(options.threads, samples))
+        let network = self.network
+        let dispenser = SampleDispenser(count: samples)
+        parallelFor(workers, threads: workers) { _ in
+            let state = SampleState(plan: plan, network: network)
+            var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
+            while let n = dispenser.next() {
+                let result = Self.simulate(sample: n, images: images, plan: plan, state: state, options: options,
+                                           totals: &totals)
+                collector.store(sample: n, result)
+            }
+            collector.merge(totals)
+        }
+        return collector.record()
+    }
+
+    /// What one sample contributes beyond the summed counts.
+    struct SampleResult {
+        var outputs: [[Float]]          // per checkpoint
+        var lastSpike: [[Int32]]?       // per population
+        var raster: [[[Int]]]?          // per population, per followed neuron
+    }
+
+    /// Simulates one sample for all T steps.
+    static func simulate(sample n: Int, images: Tensor, plan: SimulationPlan, state: SampleState,
+                         options: SimulationOptions, totals: inout WorkerTotals) -> SampleResult {
+        state.reset()
+        let image = InputEncoder.imageHWC(images, sample: n)
+        let encoder = InputEncoder(encoding: options.encoding, seed: options.seed)
+        var generator = encoder.generator(forSample: options.firstSampleIndex + n)
+        var directCurrent: [Float] = []
+        for case .synaptic(let s, _, true) in plan.operations {
+            directCurrent = InputEncoder.directCurrent(imageHWC: image, synapse: plan.synapses[s])
+        }
+        let checkpoints = options.effectiveCheckpoints
+        var outputs: [[Float]] = []
+        let output = state.populations[state.populations.count - 1]
+        let followed = n == 0 ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
+        var raster = followed.map { f in f.neurons.map { $0.map { _ in [Int]() } } }
+
+        for t in 0..<options.timeSteps {
+            if options.encoding == .poisson {
+                encoder.poissonEvents(imageHWC: image, generator: &generator, into: &state.input)
+            }
+            var incoming: SpikeEvents = state.input
+            for operation in plan.operations {
+                switch operation {
+                case .synaptic(let s, let p, let direct):
+                    let population = state.populations[p]
+                    if direct {
+                        for k in directCurrent.indices { population.current[k] = directCurrent[k] }
+                        population.touchAll()
+                    } else {
+                        totals.synapticOps[s][t] += Int64(deliver(incoming, through: plan.synapses[s], into: population))
+                    }
+                    if population.neurons == nil {
+                        EventKernels.accumulateOutput(potential: &population.membrane, current: &population.current,
+                                                      flags: &population.flags, channels: population.shape.channels)
+                    } else {
+                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                        incoming = population.spikes
+                    }
+                case .averagePool(let layer, let shape, let k, let stride):
+                    guard let pool = state.pooling[layer] else { continue }
+                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride,
+                                         sums: &pool.values, touched: &pool.touched, output: &pool.output)
+                    incoming = pool.output
+                case .maxPool(let layer, let shape, let k, let stride):
+                    guard let pool = state.pooling[layer] else { continue }
+                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, maxima: &pool.values,
+                                         counts: &pool.counts, touched: &pool.touched, output: &pool.output)
+                    incoming = pool.output
+                case .flatten:
+                    break
+                case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
+                    let first = state.populations[p1], second = state.populations[p2]
+                    totals.synapticOps[c1][t] += Int64(deliver(incoming, through: plan.synapses[c1], into: first))
+                    fire(first, index: p1, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                    totals.synapticOps[c2][t] += Int64(deliver(first.spikes, through: plan.synapses[c2], into: second))
+                    totals.synapticOps[shortcut][t] += Int64(deliver(incoming, through: plan.synapses[shortcut], into: second))
+                    fire(second, index: p2, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                    incoming = second.spikes
+                }
+            }
+            if checkpoints.contains(t + 1) { outputs.append(output.membrane) }
+        }
+        let lastSpike = options.recordLastSpike ? state.populations.map { $0.lastSpike } : nil
+        return SampleResult(outputs: outputs, lastSpike: lastSpike, raster: raster)
+    }
+
+    /// Delivers events into a population's current, after adding the synapse's bias, if any.
+    @inline(__always)
+    static func deliver(_ events: SpikeEvents, through synapse: Synapse, into population: PopulationState) -> Int {
+        if let bias = synapse.bias {
+            let c = population.shape.channels
+            for n in population.current.indices { population.current[n] += bias[n % c] }
+            population.touchAll()
+        }
+        return EventKernels.deliver(events, through: synapse, current: &population.current, touched: &population.flags)
+    }
+
+    /// The threshold / integrate / reset phases of one population, and its counts.
+    @inline(__always)
+    static func fire(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
+                     totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?) {
+        guard let neurons = population.neurons else { return }
+        population.spikes.removeAll(binary: true)
+        let counts = EventKernels.step(membrane: &population.membrane, current: &population.current,
+                                       flags: &population.flags, stamps: &population.stamps,
+                                       lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
+                                       ordering: options.ordering, t: t, spikes: &population.spikes,
+                                       recordMaxCurrent: options.recordMaxInputCurrent)
+        totals.spikes[p][t] += Int64(counts.spikes)
+        totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
+        if counts.maxCurrent > totals.maxInputCurrent[p] { totals.maxInputCurrent[p] = counts.maxCurrent }
+        if let follower, raster != nil { follower.record(population.spikes, population: p, t: t, into: &raster!) }
+    }
+}
+
+/// Per-worker sums of the counts, merged into the record when the worker finishes.
+struct WorkerTotals {
+    var spikes: [[Int64]]
+    var neuronUpdates: [[Int64]]
+    var synapticOps: [[Int64]]
+    var maxInputCurrent: [Float]
+
+    init(plan: SimulationPlan, timeSteps: Int) {
+        let zeros = [Int64](repeating: 0, count: timeSteps)
+        spikes = Array(repeating: zeros, count: plan.populationShapes.count)
+        neuronUpdates = spikes
+        synapticOps = Array(repeating: zeros, count: plan.synapses.count)
+        maxInputCurrent = Array(repeating: 0, count: plan.populationShapes.count)
+    }
+
+    mutating func add(_ other: WorkerTotals) {
+        for p in spikes.indices {
+            for t in spikes[p].indices {
+                spikes[p][t] += other.spikes[p][t]
+                neuronUpdates[p][t] += other.neuronUpdates[p][t]
+            }
+            maxInputCurrent[p] = max(maxInputCurrent[p], other.maxInputCurrent[p])
+        }
+        for s in synapticOps.indices { for t in synapticOps[s].indices { synapticOps[s][t] += other.synapticOps[s][t] } }
+    }
+}
+
+/// Which neurons of sample 0 a raster follows: `perPopulation` evenly spaced neurons of each population.
+struct RasterFollower {
+    let neurons: [[Int]]
+    private let slots: [[Int: Int]]
+
+    init?(plan: SimulationPlan, perPopulation: Int) {
+        guard perPopulation > 0 else { return nil }
+        var neurons: [[Int]] = []
+        for shape in plan.populationShapes {
+            let k = min(perPopulation, shape.count)
+            neurons.append((0..<k).map { $0 * shape.count / k })
+        }
+        self.neurons = neurons
+        slots = neurons.map { list in Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1, $0) }) }
+    }
+
+    func record(_ spikes: SpikeEvents, population p: Int, t: Int, into raster: inout [[[Int]]]) {
+        for index in spikes.indices {
+            if let slot = slots[p][Int(index)] { raster[p][slot].append(t) }
+        }
+    }
+}
+
+/// Hands out sample indices to workers, one at a time.
+final class SampleDispenser: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard nextIndex < count else { return nil }
+        defer { nextIndex += 1 }
+        return nextIndex
+    }
+}
+
+/// Gathers per-sample results and per-worker totals under a lock, then assembles the record in
+/// sample order.
+final class RecordCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private let plan: SimulationPlan
+    private let options: SimulationOptions
+    private let samples: Int
+    private var totals: WorkerTotals
+    private var results: [EventScheduler.SampleResult?]
+
+    init(plan: SimulationPlan, options: SimulationOptions, samples: Int) {
+        self.plan = plan
+        self.options = options
+        self.samples = samples
+        totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
+        results = Array(repeating: nil, count: samples)
+    }
+
+    func store(sample n: Int, _ result: EventScheduler.SampleResult) {
+        lock.lock(); results[n] = result; lock.unlock()
+    }
+
+    func merge(_ worker: WorkerTotals) {
+        lock.lock(); totals.add(worker); lock.unlock()
+    }
+
+    func record() -> SimulationRecord {
+        lock.lock(); defer { lock.unlock() }
+        let checkpoints = options.effectiveCheckpoints
+        let classes = plan.populationShapes.last?.count ?? 0
+        var outputs: [Int: Tensor] = [:]
+        for (k, step) in checkpoints.enumerated() {
+            var values = [Float](); values.reserveCapacity(samples * classes)
+            for n in 0..<samples { values += results[n]?.outputs[k] ?? [Float](repeating: 0, count: classes) }
+            outputs[step] = Tensor(shape: [samples, classes], scalars: values)
+        }
+        var lastSpike: [[Int32]]?
+        if options.recordLastSpike {
+            lastSpike = plan.populationShapes.indices.map { p in
+                results.flatMap { $0?.lastSpike?[p] ?? [] }
+            }
+        }
+        var raster: SpikeRaster?
+        if let r = results.first??.raster, let follower = RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) {
+            raster = SpikeRaster(neurons: follower.neurons, times: r, populationNames: plan.populationNames)
+        }
+        return SimulationRecord(timeSteps: options.timeSteps, samples: samples, populationNames: plan.populationNames,
+                                populationSizes: plan.populationShapes.map(\.count), spikes: totals.spikes,
+                                neuronUpdates: totals.neuronUpdates, maxInputCurrent: totals.maxInputCurrent,
+                                synapseNames: plan.synapses.map(\.name), synapticOps: totals.synapticOps,
+                                outputs: outputs, lastSpike: lastSpike, raster: raster)
+    }
+}

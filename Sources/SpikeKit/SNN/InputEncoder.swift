@@ -1,0 +1,99 @@
+/// How an image enters the spiking network each time step.
+public enum InputEncoding: String, Codable, Sendable, CaseIterable {
+    /// Rate coding: per pixel and step, a spike of sign(x) with probability |x| (a fresh uniform U per
+    /// pixel and step: spike = sign(x)·[U < |x|]). Pixels normalised to [−1, 1] (mean 0.5, std 0.5).
+    case poisson
+    /// Analog pixels into the first layer at every step. That layer's input current W·x is the same at
+    /// every step, so it is computed once per image.
+    case direct
+}
+
+/// Turns one image into what the first layer receives: Poisson events per step, or the constant
+/// direct current. Both simulators call these same functions, so their inputs are identical.
+public struct InputEncoder: Sendable {
+    public let encoding: InputEncoding
+    public let seed: UInt64
+
+    public init(encoding: InputEncoding, seed: UInt64) {
+        self.encoding = encoding
+        self.seed = seed
+    }
+
+    /// The random stream of sample `sampleIndex` (its index in the whole dataset, so batching and
+    /// thread count never change the spikes it gets).
+    public func generator(forSample sampleIndex: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed, stream: 0x504F_4953, sampleIndex)
+    }
+
+    /// Writes the Poisson events of one step for an image given in height-width-channel order,
+    /// drawing one uniform per pixel in ascending index order.
+    public func poissonEvents(imageHWC: [Float], generator: inout SeededGenerator, into events: inout SpikeEvents) {
+        events.removeAll(binary: false)
+        for i in 0..<imageHWC.count {
+            let x = imageHWC[i]
+            let u = generator.nextUniform()
+            if u < abs(x) { events.append(Int32(i), value: x < 0 ? -1 : 1) }
+        }
+    }
+
+    /// Converts sample `n` of an NCHW batch to height-width-channel order.
+    public static func imageHWC(_ batch: Tensor, sample n: Int) -> [Float] {
+        precondition(batch.rank == 4, "expected an NCHW batch, got shape \(batch.shape)")
+        let (c, h, w) = (batch.shape[1], batch.shape[2], batch.shape[3])
+        let size = c * h * w
+        var out = [Float](repeating: 0, count: size)
+        batch.scalars.withUnsafeBufferPointer { src in
+            let base = n * size
+            for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+                out[(y * w + x) * c + ch] = src[base + (ch * h + y) * w + x]
+            } } }
+        }
+        return out
+    }
+
+    /// The constant current `W·x (+ b)` the first synapse receives under direct encoding, in the
+    /// synapse's output order (height-width-channel). Each output sums its receptive field in ascending
+    /// input index order with fused multiply-adds.
+    public static func directCurrent(imageHWC x: [Float], synapse: Synapse) -> [Float] {
+        let outShape = synapse.outputShape
+        var current = [Float](repeating: 0, count: outShape.count)
+        switch synapse.connectivity {
+        case .identity:
+            for i in 0..<x.count { current[i] = x[i] }
+        case .linear:
+            let outputs = outShape.count
+            synapse.weights.withUnsafeBufferPointer { w in
+                for i in 0..<x.count where x[i] != 0 {
+                    let v = x[i], row = i * outputs
+                    for o in 0..<outputs { current[o] = current[o].addingProduct(v, w[row + o]) }
+                }
+            }
+        case .convolution(let g):
+            let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+            synapse.weights.withUnsafeBufferPointer { w in
+                for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth {
+                    let out = (oy * g.outputWidth + ox) * cout
+                    for ky in 0..<kh {
+                        let y = oy * g.stride - g.padding + ky
+                        if y < 0 || y >= g.inputHeight { continue }
+                        for kx in 0..<kw {
+                            let xx = ox * g.stride - g.padding + kx
+                            if xx < 0 || xx >= g.inputWidth { continue }
+                            for ci in 0..<cin {
+                                let v = x[(y * g.inputWidth + xx) * cin + ci]
+                                if v == 0 { continue }
+                                let row = ((ci * kh + ky) * kw + kx) * cout
+                                for co in 0..<cout { current[out + co] = current[out + co].addingProduct(v, w[row + co]) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        if let bias = synapse.bias {
+            let c = outShape.channels
+            for n in 0..<current.count { current[n] = bias[n % c] + current[n] }
+        }
+        return current
+    }
+}

@@ -1,0 +1,37 @@
+/// How a neuron's membrane is reset after it spikes.
+public enum ResetMode: String, Codable, Sendable, CaseIterable {
+    /// Reset by subtraction ("soft reset"): u ← u − θ. Keeps the residue above threshold, which is what
+    /// makes an integrate-and-fire neuron's rate proportional to its input (Rueckauer et al. 2017).
+    case subtract
+    /// Reset to zero: u ← 0. Discards the residue.
+    case zero
+}
+
+/// When, within one time step, a spiking layer compares its membrane with the threshold.
+///
+/// Both orderings run the same three named phases (see `EventScheduler`); only their order differs:
+/// - `delayed` (hybrid/STDB paper): threshold → integrate → reset. A neuron spikes at step t if
+///   u^{t−1} > θ, then u^t = λ·u^{t−1} + Σ_j w_ij·x_j^t − θ·s^t. Each layer adds one step of latency.
+/// - `immediate` (ultra-low-latency paper): integrate → threshold → reset. u^t = λ·u^{t−1} + Σ_j w_ij·x_j^t;
+///   s^t = [u^t > θ]; u^t −= θ·s^t. Needed for T = 1 or 2 to work at all.
+public enum SpikeOrdering: String, Codable, Sendable, CaseIterable {
+    case delayed
+    case immediate
+}
+
+/// The parameters of one spiking layer's integrate-and-fire neurons (NEST's "parameters" part: fixed
+/// during a simulation; the state lives in the scheduler's per-sample buffers).
+public struct NeuronParameters: Codable, Sendable, Equatable {
+    /// Firing threshold θ (> 0). The comparison is strict: a neuron spikes when u > θ.
+    public var threshold: Float
+    /// Leak λ in (0, 1]: u ← λ·u each step before the input is added. 1 = integrate-and-fire.
+    public var leak: Float
+    /// What a spike does to the membrane.
+    public var reset: ResetMode
+
+    public init(threshold: Float, leak: Float = 1, reset: ResetMode = .subtract) {
+        self.threshold = threshold
+        self.leak = leak
+        self.reset = reset
+    }
+}

@@ -1,0 +1,69 @@
+/// The state of one population for the sample being simulated (NEST's "state" and "buffers": the
+/// membranes, this step's input currents, per-position flags and decay stamps, last spike steps).
+final class PopulationState {
+    let shape: FeatureShape
+    let neurons: NeuronParameters?
+    var membrane: [Float]
+    var current: [Float]
+    var flags: [UInt8]
+    var stamps: [Int32]
+    var lastSpike: [Int32]
+    var spikes = SpikeEvents()
+
+    init(shape: FeatureShape, neurons: NeuronParameters?) {
+        self.shape = shape
+        self.neurons = neurons
+        membrane = [Float](repeating: 0, count: shape.count)
+        current = [Float](repeating: 0, count: shape.count)
+        flags = [UInt8](repeating: 0, count: shape.positions)
+        stamps = [Int32](repeating: -1, count: shape.positions)
+        lastSpike = [Int32](repeating: -1, count: shape.count)
+    }
+
+    /// Back to the state before the first step: u = 0 everywhere.
+    func reset() {
+        for i in membrane.indices { membrane[i] = 0; current[i] = 0; lastSpike[i] = -1 }
+        for i in flags.indices { flags[i] = 0; stamps[i] = -1 }
+        spikes.removeAll(binary: true)
+    }
+
+    /// Marks every position as receiving current this step (direct input, bias).
+    func touchAll() {
+        for i in flags.indices { flags[i] |= EventKernels.receivedCurrent }
+    }
+}
+
+/// Scratch buffers and output events of a pooling stage.
+final class PoolingState {
+    var values: [Float]
+    var counts: [Int32]
+    var touched: [UInt8]
+    var output = SpikeEvents(binary: false)
+
+    init(output shape: FeatureShape) {
+        values = [Float](repeating: 0, count: shape.count)
+        counts = [Int32](repeating: 0, count: shape.count)
+        touched = [UInt8](repeating: 0, count: shape.positions)
+    }
+}
+
+/// Everything one worker needs to simulate one sample at a time; allocated once per worker and
+/// reused for every sample it runs.
+final class SampleState {
+    let populations: [PopulationState]
+    /// Pooling scratch per layer index (nil for other layers).
+    let pooling: [PoolingState?]
+    var input = SpikeEvents(binary: false)
+
+    init(plan: SimulationPlan, network: SpikingNetwork) {
+        populations = zip(plan.populationShapes, plan.populationNeurons).map { PopulationState(shape: $0, neurons: $1) }
+        pooling = network.layers.map { layer in
+            switch layer {
+            case .averagePool, .maxPool: return PoolingState(output: layer.outputShape)
+            default: return nil
+            }
+        }
+    }
+
+    func reset() { for p in populations { p.reset() } }
+}

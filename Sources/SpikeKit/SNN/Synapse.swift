@@ -1,0 +1,140 @@
+/// The weights that carry events from one group of neurons (or input pixels) to the membranes of
+/// the next, laid out so that each event touches contiguous memory (DESIGN §3):
+///
+/// - `linear`: one row of `outputs` weights per input neuron, `weights[input · outputs + output]`;
+/// - `convolution`: `weights[((c_in · kh + ky) · kw + kx) · c_out + c_out']`, so an event at input
+///   channel `c_in` adds, for each kernel offset, one contiguous `c_out` vector to the membranes of one
+///   target position;
+/// - `identity`: the shortcut of a residual block whose shape does not change (input i → output i,
+///   weight 1).
+///
+/// Inputs and outputs are indexed in height-width-channel order (see `FeatureShape`). The static
+/// constructors take weights in PyTorch layout and permute them.
+public struct Synapse: Sendable {
+    /// How inputs connect to outputs.
+    public enum Connectivity: Sendable, Equatable {
+        case linear
+        case convolution(ConvolutionGeometry)
+        case identity
+    }
+
+    public var name: String
+    public var connectivity: Connectivity
+    public var inputShape: FeatureShape
+    public var outputShape: FeatureShape
+    /// Weights in the event-friendly layout described above (empty for `identity`).
+    public var weights: [Float]
+    /// An optional constant current per output channel, added every step (a bias the ANN had).
+    public var bias: [Float]?
+
+    /// A fully connected synapse from PyTorch weights `[outputs][inputs]`, where the input index is the
+    /// NCHW flattening `c · H · W + y · W + x` of `inputShape` (what `Flatten` produces in the ANN).
+    public static func linear(name: String, inputShape: FeatureShape, outputs: Int,
+                              pytorchWeights w: [Float], bias: [Float]? = nil) -> Synapse {
+        let inputs = inputShape.count
+        precondition(w.count == inputs * outputs,
+                     "linear '\(name)': expected \(outputs)×\(inputs) weights, got \(w.count)")
+        var rows = [Float](repeating: 0, count: inputs * outputs)
+        let (h, wd, c) = (inputShape.height, inputShape.width, inputShape.channels)
+        for ch in 0..<c {
+            for y in 0..<h {
+                for x in 0..<wd {
+                    let nchw = (ch * h + y) * wd + x
+                    let hwc = (y * wd + x) * c + ch
+                    for o in 0..<outputs { rows[hwc * outputs + o] = w[o * inputs + nchw] }
+                }
+            }
+        }
+        return Synapse(name: name, connectivity: .linear, inputShape: inputShape,
+                       outputShape: .flat(outputs), weights: rows, bias: bias)
+    }
+
+    /// A convolution from PyTorch weights `[c_out][c_in][kh][kw]`.
+    public static func convolution(name: String, geometry g: ConvolutionGeometry,
+                                   pytorchWeights w: [Float], bias: [Float]? = nil) -> Synapse {
+        let (co, ci, kh, kw) = (g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth)
+        precondition(w.count == co * ci * kh * kw,
+                     "convolution '\(name)': expected \(co)×\(ci)×\(kh)×\(kw) weights, got \(w.count)")
+        var packed = [Float](repeating: 0, count: w.count)
+        for o in 0..<co {
+            for i in 0..<ci {
+                for y in 0..<kh {
+                    for x in 0..<kw {
+                        packed[((i * kh + y) * kw + x) * co + o] = w[((o * ci + i) * kh + y) * kw + x]
+                    }
+                }
+            }
+        }
+        return Synapse(name: name, connectivity: .convolution(g),
+                       inputShape: FeatureShape(height: g.inputHeight, width: g.inputWidth, channels: ci),
+                       outputShape: FeatureShape(height: g.outputHeight, width: g.outputWidth, channels: co),
+                       weights: packed, bias: bias)
+    }
+
+    /// The identity shortcut of a residual block.
+    public static func identity(name: String, shape: FeatureShape) -> Synapse {
+        Synapse(name: name, connectivity: .identity, inputShape: shape, outputShape: shape, weights: [], bias: nil)
+    }
+
+    /// The weights back in PyTorch layout (`[out][in]` with NCHW-flattened inputs, or `[c_out][c_in][kh][kw]`).
+    public func pytorchWeights() -> [Float] {
+        switch connectivity {
+        case .identity:
+            return []
+        case .linear:
+            let inputs = inputShape.count, outputs = outputShape.count
+            var w = [Float](repeating: 0, count: weights.count)
+            let (h, wd, c) = (inputShape.height, inputShape.width, inputShape.channels)
+            for ch in 0..<c { for y in 0..<h { for x in 0..<wd {
+                let nchw = (ch * h + y) * wd + x, hwc = (y * wd + x) * c + ch
+                for o in 0..<outputs { w[o * inputs + nchw] = weights[hwc * outputs + o] }
+            } } }
+            return w
+        case .convolution(let g):
+            let (co, ci, kh, kw) = (g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth)
+            var w = [Float](repeating: 0, count: weights.count)
+            for o in 0..<co { for i in 0..<ci { for y in 0..<kh { for x in 0..<kw {
+                w[((o * ci + i) * kh + y) * kw + x] = weights[((i * kh + y) * kw + x) * co + o]
+            } } } }
+            return w
+        }
+    }
+
+    /// The number of synaptic operations one event at HWC input index `input` causes (its fan-out).
+    public func fanOut(ofInput input: Int) -> Int {
+        switch connectivity {
+        case .identity: return 1
+        case .linear: return outputShape.count
+        case .convolution(let g):
+            let position = input / inputShape.channels
+            let (y, x) = (position / inputShape.width, position % inputShape.width)
+            return Synapse.validOffsets(coordinate: y, kernel: g.kernelHeight, stride: g.stride,
+                                        padding: g.padding, outputExtent: g.outputHeight)
+                * Synapse.validOffsets(coordinate: x, kernel: g.kernelWidth, stride: g.stride,
+                                       padding: g.padding, outputExtent: g.outputWidth)
+                * g.outChannels
+        }
+    }
+
+    /// How many kernel offsets `k` map input coordinate `coordinate` onto a valid output coordinate
+    /// `o = (coordinate + padding − k) / stride` (exact division, `0 ≤ o < outputExtent`).
+    static func validOffsets(coordinate: Int, kernel: Int, stride: Int, padding: Int, outputExtent: Int) -> Int {
+        var n = 0
+        for k in 0..<kernel {
+            let shifted = coordinate + padding - k
+            if shifted >= 0 && shifted % stride == 0 && shifted / stride < outputExtent { n += 1 }
+        }
+        return n
+    }
+
+    /// The multiply-accumulates the equivalent ANN layer performs per image (DESIGN §6):
+    /// k²·H_out·W_out·C_in·C_out for a convolution, n_in·n_out for a linear layer, 0 for identity.
+    public var annMACsPerImage: Int {
+        switch connectivity {
+        case .identity: return 0
+        case .linear: return inputShape.count * outputShape.count
+        case .convolution(let g):
+            return g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth * g.inChannels * g.outChannels
+        }
+    }
+}

@@ -1,0 +1,93 @@
+@testable import SpikeKit
+
+/// Builders of small random spiking networks for the simulator tests.
+enum RandomSpikingNetworks {
+    static func weights(_ count: Int, fanIn: Int, gain: Float, _ g: inout SeededGenerator) -> [Float] {
+        (0..<count).map { _ in g.nextNormal(standardDeviation: gain / Float(fanIn).squareRoot()) }
+    }
+
+    static func neurons(_ g: inout SeededGenerator, leak: Float, reset: ResetMode) -> NeuronParameters {
+        NeuronParameters(threshold: 0.3 + 0.7 * g.nextUniform(), leak: leak, reset: reset)
+    }
+
+    /// Linear → IF → linear → IF → linear (output).
+    static func mlp(seed: UInt64, inputs: FeatureShape, leak: Float, reset: ResetMode, bias: Bool = false) -> SpikingNetwork {
+        var g = SeededGenerator(seed: seed)
+        let h1 = 7 + Int(seed % 13), h2 = 17 + Int(seed % 5)
+        let l1 = Synapse.linear(name: "fc1", inputShape: inputs, outputs: h1,
+                                pytorchWeights: weights(h1 * inputs.count, fanIn: inputs.count, gain: 2, &g),
+                                bias: bias ? (0..<h1).map { _ in 0.1 * g.nextNormal() } : nil)
+        let l2 = Synapse.linear(name: "fc2", inputShape: .flat(h1), outputs: h2,
+                                pytorchWeights: weights(h2 * h1, fanIn: h1, gain: 2, &g))
+        let l3 = Synapse.linear(name: "fc3", inputShape: .flat(h2), outputs: 5,
+                                pytorchWeights: weights(5 * h2, fanIn: h2, gain: 1, &g))
+        return SpikingNetwork(inputShape: inputs, layers: [
+            .flatten(name: "flatten", input: inputs),
+            .synaptic(l1, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0),
+            .synaptic(l2, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0),
+            .synaptic(l3, neurons: nil, inputDropout: 0),
+        ])
+    }
+
+    /// conv(pad, stride) → IF → pool → conv → IF → [residual block] → flatten → linear (output).
+    static func convolutional(seed: UInt64, input: FeatureShape, leak: Float, reset: ResetMode, maxPool: Bool,
+                              residual: Bool, projectionShortcut: Bool, bias: Bool = false) -> SpikingNetwork {
+        var g = SeededGenerator(seed: seed &+ 1000)
+        let c1 = 3 + Int(seed % 4), c2 = 16 + Int(seed % 3)
+        let stride1 = seed % 3 == 0 ? 2 : 1
+        let g1 = ConvolutionGeometry(inChannels: input.channels, outChannels: c1, inputHeight: input.height,
+                                     inputWidth: input.width, kernelHeight: 3, kernelWidth: 3, stride: stride1, padding: 1)
+        let conv1 = Synapse.convolution(name: "conv1", geometry: g1,
+                                        pytorchWeights: weights(c1 * input.channels * 9, fanIn: input.channels * 9, gain: 2.5, &g),
+                                        bias: bias ? (0..<c1).map { _ in 0.05 * g.nextNormal() } : nil)
+        var layers: [SpikingLayer] = [.synaptic(conv1, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0)]
+        var shape = conv1.outputShape
+        let poolKernel = seed % 2 == 0 ? 2 : 3, poolStride = seed % 4 == 1 ? 1 : 2
+        layers.append(maxPool ? .maxPool(name: "pool1", input: shape, kernel: poolKernel, stride: poolStride)
+                              : .averagePool(name: "pool1", input: shape, kernel: poolKernel, stride: poolStride))
+        shape = layers.last!.outputShape
+        let g2 = ConvolutionGeometry(inChannels: c1, outChannels: c2, inputHeight: shape.height, inputWidth: shape.width,
+                                     kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let conv2 = Synapse.convolution(name: "conv2", geometry: g2,
+                                        pytorchWeights: weights(c2 * c1 * 9, fanIn: c1 * 9, gain: 3, &g))
+        layers.append(.synaptic(conv2, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0))
+        shape = conv2.outputShape
+        if residual {
+            let outC = projectionShortcut ? c2 + 4 : c2
+            let stride = projectionShortcut ? 2 : 1
+            let gb1 = ConvolutionGeometry(inChannels: c2, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
+                                          kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
+            let b1 = Synapse.convolution(name: "block.conv1", geometry: gb1,
+                                         pytorchWeights: weights(outC * c2 * 9, fanIn: c2 * 9, gain: 3, &g))
+            let gb2 = ConvolutionGeometry(inChannels: outC, outChannels: outC, inputHeight: b1.outputShape.height,
+                                          inputWidth: b1.outputShape.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+            let b2 = Synapse.convolution(name: "block.conv2", geometry: gb2,
+                                         pytorchWeights: weights(outC * outC * 9, fanIn: outC * 9, gain: 3, &g))
+            let shortcut: Synapse
+            if projectionShortcut {
+                let gs = ConvolutionGeometry(inChannels: c2, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
+                                             kernelHeight: 1, kernelWidth: 1, stride: stride, padding: 0)
+                shortcut = Synapse.convolution(name: "block.shortcut", geometry: gs,
+                                               pytorchWeights: weights(outC * c2, fanIn: c2, gain: 1.5, &g))
+            } else {
+                shortcut = Synapse.identity(name: "block.shortcut", shape: shape)
+            }
+            layers.append(.residual(ResidualBlock(name: "block", conv1: b1, neurons1: neurons(&g, leak: leak, reset: reset),
+                                                  conv2: b2, shortcut: shortcut, neurons2: neurons(&g, leak: leak, reset: reset))))
+            shape = b2.outputShape
+        }
+        layers.append(.flatten(name: "flatten", input: shape))
+        let fc = Synapse.linear(name: "fc", inputShape: shape, outputs: 4,
+                                pytorchWeights: weights(4 * shape.count, fanIn: shape.count, gain: 1, &g))
+        layers.append(.synaptic(fc, neurons: nil, inputDropout: 0))
+        return SpikingNetwork(inputShape: input, layers: layers)
+    }
+
+    /// Random images `[n, c, h, w]` with values in [lower, 1].
+    static func images(_ n: Int, _ shape: FeatureShape, seed: UInt64, lower: Float = -1) -> Tensor {
+        var g = SeededGenerator(seed: seed &+ 77)
+        let count = n * shape.count
+        return Tensor(shape: [n, shape.channels, shape.height, shape.width],
+                      scalars: (0..<count).map { _ in lower + (1 - lower) * g.nextUniform() })
+    }
+}
