@@ -6,7 +6,10 @@ import CZlib
 /// produces; `gunzip` accepts it too) and returns their contents joined. Anything after the last
 /// member that is not another member, even zero padding, is an error: a data file with stray bytes
 /// is more likely damaged than padded. Every failure is a `SpikeKitError.dataFile` naming the file
-/// and the **compressed** byte offset at which zlib stopped.
+/// and the **compressed** byte offset at which zlib stopped: the end of the file for a truncated
+/// stream, the first stray byte for trailing garbage, and for damaged data the position zlib had
+/// read up to, which can be a few bytes past the damage (or as far as the CRC in the trailer, when
+/// the damage still decodes).
 ///
 /// zlib is a C library, so this file opens the byte buffers with `withUnsafe…` closures around each
 /// zlib call; nothing outside it sees a pointer. `inflateInit2` and `deflateInit2` are C macros,
@@ -138,11 +141,12 @@ public enum Gzip {
         }
     }
 
-    /// The ISIZE field of the last member, capped so a damaged trailer cannot ask for gigabytes.
+    /// The ISIZE field of the last member, capped by deflate's maximum ratio (about 1032:1) so that a
+    /// damaged or truncated trailer cannot make us allocate gigabytes up front.
     private static func sizeHint(_ input: [UInt8]) -> Int {
         guard input.count >= 18 else { return 0 }
         let n = input.count
         let size = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        return min(size, 1 << 30)
+        return min(size, n * 1032, 1 << 30)
     }
 }
