@@ -146,6 +146,34 @@ import Testing
     }
 }
 
+/// The full Fashion-MNIST of Debian's `dataset-fashion-mnist` package, where it is installed.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"),
+                "needs /usr/share/datasets/fashion-mnist"))
+struct DataFullFashionMNISTTests {
+    @Test func readsTheOriginalTestFiles() throws {
+        // The test split only: the training files hold 60,000 images and would slow the debug test run.
+        let directory = "/usr/share/datasets/fashion-mnist"
+        let test = try IDXReader.read(images: directory + "/t10k-images-idx3-ubyte.gz",
+                                      labels: directory + "/t10k-labels-idx1-ubyte.gz")
+        #expect(test.count == 10_000 && test.height == 28 && test.width == 28)
+        var counts = [Int](repeating: 0, count: 10)
+        for label in test.labels { counts[Int(label)] += 1 }
+        #expect(counts == [Int](repeating: 1_000, count: 10))
+        // The bundled subset's test images are the first 100 of each class of these, in file order.
+        let bundled = try DatasetLoader.load(name: "fashion-mnist", normalization: .unit).test
+        var taken = [Int](repeating: 0, count: 10)
+        var next = 0
+        for index in 0..<test.count where taken[Int(test.labels[index])] < 100 {
+            taken[Int(test.labels[index])] += 1
+            #expect(bundled.labels[next] == test.labels[index])
+            let original = test.pixels[(index * 784)..<((index + 1) * 784)].map { Float($0) / 255 }
+            #expect(bundled.images[(next * 784)..<((next + 1) * 784)].elementsEqual(original), "bundled test image \(next)")
+            next += 1
+        }
+        #expect(next == 1_000)
+    }
+}
+
 @Suite struct DataPathTests {
     let environment = ["DATA": "/srv/data", "SUB": "fashion", "HOME": "/home/u"]
 

@@ -31,6 +31,8 @@ public struct Dataset: Sendable {
                          + "\(labels.count * channels * height * width) values, got \(images.count)")
         precondition(classNames == nil || classNames?.count == classCount,
                      "\(classNames?.count ?? 0) class names for \(classCount) classes")
+        precondition(labels.allSatisfy { $0 >= 0 && Int($0) < classCount },
+                     "dataset labels must lie in 0..<\(classCount)")
         self.name = name
         self.images = images
         self.labels = labels
