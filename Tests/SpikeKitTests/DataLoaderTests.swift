@@ -32,10 +32,15 @@ import Testing
         #expect(reason.contains("SPIKEKIT_BUNDLED_DATA") && reason.contains("train-images-idx3-ubyte.gz"))
     }
 
-    @Test func bundledLookupTriesTheSourceTreeLast() {
+    @Test func bundledLookupPrefersTheResourceBundleAndTriesTheSourceTreeLast() {
         let candidates = BundledData.candidateDirectories()
         #expect(candidates.last?.path.hasSuffix("Sources/SpikeKit/Resources/fashion-mnist-subset") == true)
         #expect(candidates.contains { $0.path.contains("SpikeKit_SpikeKit.resources") })
+        #if os(Linux)
+        // Under `swift test` on Linux the copy SwiftPM puts next to the test runner is found first.
+        let found = try? BundledData.fashionMNISTDirectory(environment: [:])
+        #expect(found?.path.contains("SpikeKit_SpikeKit.resources/fashion-mnist-subset") == true, "found \(String(describing: found))")
+        #endif
     }
 
     @Test func limitsKeepABalancedSeededSubsetInFileOrder() throws {

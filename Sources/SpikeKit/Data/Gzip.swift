@@ -40,26 +40,9 @@ public enum Gzip {
         var produced = 0
         var position = 0
         while true {
-            if produced == output.count {
-                output.append(contentsOf: repeatElement(0, count: output.count))
+            let status = step(stream, input: input, position: &position, output: &output, produced: &produced) { stream, _ in
+                inflate(stream, Z_NO_FLUSH)
             }
-            let inputChunk = min(input.count - position, Int(UInt32.max))
-            let outputChunk = min(output.count - produced, Int(UInt32.max))
-            let status = input.withUnsafeBufferPointer { inBuffer in
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress.map { $0 + position })
-                    stream.pointee.avail_in = uInt(inputChunk)
-                    stream.pointee.next_out = outBuffer.baseAddress.map { $0 + produced }
-                    stream.pointee.avail_out = uInt(outputChunk)
-                    let status = inflate(stream, Z_NO_FLUSH)
-                    stream.pointee.next_in = nil
-                    stream.pointee.next_out = nil
-                    return status
-                }
-            }
-            position += inputChunk - Int(stream.pointee.avail_in)
-            produced += outputChunk - Int(stream.pointee.avail_out)
-
             switch status {
             case Z_OK:
                 continue
@@ -109,26 +92,9 @@ public enum Gzip {
         var produced = 0
         var position = 0
         while true {
-            if produced == output.count {
-                output.append(contentsOf: repeatElement(0, count: output.count))
+            let status = step(stream, input: input, position: &position, output: &output, produced: &produced) { stream, allInputGiven in
+                deflate(stream, allInputGiven ? Z_FINISH : Z_NO_FLUSH)
             }
-            let inputChunk = min(input.count - position, Int(UInt32.max))
-            let outputChunk = min(output.count - produced, Int(UInt32.max))
-            let flush = position + inputChunk == input.count ? Z_FINISH : Z_NO_FLUSH
-            let status = input.withUnsafeBufferPointer { inBuffer in
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress.map { $0 + position })
-                    stream.pointee.avail_in = uInt(inputChunk)
-                    stream.pointee.next_out = outBuffer.baseAddress.map { $0 + produced }
-                    stream.pointee.avail_out = uInt(outputChunk)
-                    let status = deflate(stream, flush)
-                    stream.pointee.next_in = nil
-                    stream.pointee.next_out = nil
-                    return status
-                }
-            }
-            position += inputChunk - Int(stream.pointee.avail_in)
-            produced += outputChunk - Int(stream.pointee.avail_out)
             switch status {
             case Z_STREAM_END:
                 output.removeLast(output.count - produced)
@@ -139,6 +105,37 @@ public enum Gzip {
                 throw SpikeKitError.runtime("zlib failed while compressing (status \(status))")
             }
         }
+    }
+
+    /// One zlib call: hands it the unread input from `position` and the free output space after
+    /// `produced` (growing `output` first if it is full), runs `call(stream, allInputGiven)`, then
+    /// advances both counters by what zlib consumed and wrote. Returns zlib's status. Chunks are
+    /// capped at 4 GiB because zlib's counters are 32-bit.
+    private static func step(_ stream: UnsafeMutablePointer<z_stream>, input: [UInt8], position: inout Int,
+                             output: inout [UInt8], produced: inout Int,
+                             _ call: (UnsafeMutablePointer<z_stream>, Bool) -> Int32) -> Int32 {
+        if produced == output.count {
+            output.append(contentsOf: repeatElement(0, count: max(output.count, 1 << 16)))
+        }
+        let inputChunk = min(input.count - position, Int(UInt32.max))
+        let outputChunk = min(output.count - produced, Int(UInt32.max))
+        let (start, offset) = (position, produced)
+        let status = input.withUnsafeBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress.map { $0 + start })
+                stream.pointee.avail_in = uInt(inputChunk)
+                stream.pointee.next_out = outBuffer.baseAddress.map { $0 + offset }
+                stream.pointee.avail_out = uInt(outputChunk)
+                let status = call(stream, start + inputChunk == input.count)
+                // The buffers are only valid inside these closures; leave no dangling pointers behind.
+                stream.pointee.next_in = nil
+                stream.pointee.next_out = nil
+                return status
+            }
+        }
+        position += inputChunk - Int(stream.pointee.avail_in)
+        produced += outputChunk - Int(stream.pointee.avail_out)
+        return status
     }
 
     /// The ISIZE field of the last member, capped by deflate's maximum ratio (about 1032:1) so that a
