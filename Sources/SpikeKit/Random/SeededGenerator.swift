@@ -77,7 +77,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// library, whose `random(in:using:)` algorithm may change between versions).
     public mutating func nextInt(below upperBound: Int) -> Int {
         precondition(upperBound > 0, "nextInt(below:) needs a positive bound")
-        return Int((next() >> 32) &* UInt64(upperBound) >> 32)
+        // Parenthesised: in Swift `>>` binds tighter than `&*`.
+        return Int(((next() >> 32) &* UInt64(upperBound)) >> 32)
     }
 }
 
