@@ -1,0 +1,45 @@
+extension Synapse {
+    /// The synapse with each weight w(c_in → c_out) multiplied by `inputScale[c_in] / outputScale[c_out]`
+    /// and each bias divided by `outputScale[c_out]`. A scale array holds one value per channel, or a
+    /// single value for all channels. An identity shortcut whose scales differ becomes a 1×1
+    /// convolution with the ratio on its diagonal.
+    ///
+    /// This is the weight form of data-based normalisation (Diehl et al. 2015, Rueckauer et al. 2017):
+    /// W_l ← W_l·λ_{l−1}/λ_l, so that a threshold of 1 corresponds to the layer's activation scale λ_l.
+    public func rescaled(inputScale: [Float], outputScale: [Float]) -> Synapse {
+        let cin = inputShape.channels, cout = outputShape.channels
+        precondition(inputScale.count == 1 || inputScale.count == cin,
+                     "\(name): input scale needs 1 or \(cin) values, got \(inputScale.count)")
+        precondition(outputScale.count == 1 || outputScale.count == cout,
+                     "\(name): output scale needs 1 or \(cout) values, got \(outputScale.count)")
+        func inScale(_ c: Int) -> Float { inputScale.count == 1 ? inputScale[0] : inputScale[c] }
+        func outScale(_ c: Int) -> Float { outputScale.count == 1 ? outputScale[0] : outputScale[c] }
+        var copy = self
+        copy.bias = bias.map { b in b.indices.map { b[$0] / outScale($0) } }
+        switch connectivity {
+        case .identity:
+            if (0..<cin).allSatisfy({ inScale($0) == outScale($0) }) { return self }
+            let g = ConvolutionGeometry(inChannels: cin, outChannels: cout, inputHeight: inputShape.height,
+                                        inputWidth: inputShape.width, kernelHeight: 1, kernelWidth: 1)
+            var diagonal = [Float](repeating: 0, count: cin * cout)
+            for c in 0..<cin { diagonal[c * cout + c] = 1 }
+            return Synapse.convolution(name: name, geometry: g, pytorchWeights: diagonal)
+                .rescaled(inputScale: inputScale, outputScale: outputScale)
+        case .linear:
+            let outputs = outputShape.count
+            for i in 0..<inputShape.count {
+                let s = inScale(i % cin)
+                for o in 0..<outputs { copy.weights[i * outputs + o] *= s / outScale(o) }
+            }
+        case .convolution(let g):
+            let rows = g.kernelHeight * g.kernelWidth
+            for ci in 0..<cin {
+                for k in 0..<rows {
+                    let base = (ci * rows + k) * cout
+                    for co in 0..<cout { copy.weights[base + co] *= inScale(ci) / outScale(co) }
+                }
+            }
+        }
+        return copy
+    }
+}
