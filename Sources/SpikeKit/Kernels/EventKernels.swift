@@ -178,7 +178,31 @@ enum EventKernels {
                     }
                 }
                 var pending = false
-                for c in 0..<channels {
+                var c = 0
+                // 16 neurons at a time: the same operations as the scalar loop below, lane by lane.
+                let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
+                while c + 16 <= channels {
+                    let n = base + c
+                    let um = UnsafeMutableRawPointer(u.baseAddress! + n), cm = UnsafeMutableRawPointer(cur.baseAddress! + n)
+                    let previous = um.loadUnaligned(as: SIMD16<Float>.self)
+                    let input = cm.loadUnaligned(as: SIMD16<Float>.self)
+                    if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
+                    var v = leak == 1 ? previous + input : leakVector * previous + input
+                    let fires = delayed ? previous .> thetaVector : v .> thetaVector
+                    if any(fires) {
+                        v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                        for lane in 0..<16 where fires[lane] {
+                            spikes.append(Int32(n + lane))
+                            last[n + lane] = t32
+                            counts.spikes += 1
+                        }
+                    }
+                    if any(v .> thetaVector) { pending = true }
+                    um.storeBytes(of: v, as: SIMD16<Float>.self)
+                    cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                    c += 16
+                }
+                while c < channels {
                     let n = base + c
                     let input = cur[n]
                     if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
@@ -194,6 +218,7 @@ enum EventKernels {
                     if v > theta { pending = true }
                     u[n] = v
                     cur[n] = 0
+                    c += 1
                 }
                 st[position] = t32
                 fl[position] = pending ? aboveThreshold : 0
