@@ -58,8 +58,10 @@ struct ConfigFileError: Error, CustomStringConvertible {
     var problems: [ConfigProblem]
 
     var description: String {
-        if problems.count == 1 { return "\(path): \(problems[0])" }
-        return "\(path) has \(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        // A problem with the whole file (not JSON) has no key path to show.
+        func text(_ problem: ConfigProblem) -> String { problem.keyPath.isEmpty ? problem.message : problem.description }
+        if problems.count == 1 { return "\(path): \(text(problems[0]))" }
+        return "\(path) has \(problems.count) problems:\n" + problems.map { "  - \(text($0))" }.joined(separator: "\n")
     }
 
     /// Loads a config file, attaching its path to config problems.

@@ -76,7 +76,7 @@ public enum ConfigSchema {
         ]),
         ConfigSectionSpec(name: "model", isStage: false, meaning: "The network. Always applies.", keys: [
             ConfigKeySpec("architecture", .choice(architectures), default: .string("cnn-s"),
-                          "Network to build (DESIGN §8); input size and channels follow the dataset."),
+                          "Network to build: the MLP, CNN-S, and the VGG and ResNet variants of the hybrid-conversion paper (bias-free); input size and channels follow the dataset."),
             ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
                           "Start from these ANN weights (safetensors or `.npy` folder) instead of training; the `training` section must then be absent."),
             ConfigKeySpec("activation", .choice(["relu", "clipped-relu"]), default: .string("relu"),

@@ -103,7 +103,6 @@ public struct ExperimentConfig: Equatable, Sendable {
         config.conversion = stage("conversion").map(ConversionConfig.init(reading:))
         let simulationReader = stage("simulation")
         config.simulation = simulationReader.map(SimulationConfig.init(reading:))
-        config.energy = stage("energy").map(EnergyConfig.init(reading:))
 
         // Defaults implied by the low-latency recipe, applied only where the user gave no value.
         if config.conversion?.recipe == .lowLatency {
@@ -111,6 +110,7 @@ public struct ExperimentConfig: Equatable, Sendable {
             if simulationReader?.raw("ordering") == nil { config.simulation?.ordering = .immediate }
         }
         config.stdb = stage("stdb").map { STDBConfig(reading: $0, defaultEncoding: config.simulation?.encoding ?? .direct) }
+        config.energy = stage("energy").map(EnergyConfig.init(reading:))
 
         // A value already reported as wrong was replaced by its default; checks on that default
         // would only repeat the problem in other words.
