@@ -7,7 +7,7 @@ enum RunCommand {
         guard let path = command.argument("CONFIG") else {
             throw CommandLineUsageError("Missing argument CONFIG", path: command.path)
         }
-        let (config, url) = try ConfigFileError.loadConfig(path)
+        let (config, url) = try ConfigFileError.loadConfig(path, command: command)
         let options = RunOptions(output: command.string("output"), threads: command.integer("threads"),
                                  resume: command.flag("resume"), quiet: command.flag("quiet"))
         let runner = ExperimentRunner(config: config, configURL: url, options: options)

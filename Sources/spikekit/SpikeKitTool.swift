@@ -64,9 +64,15 @@ struct ConfigFileError: Error, CustomStringConvertible {
         return "\(path) has \(problems.count) problems:\n" + problems.map { "  - \(text($0))" }.joined(separator: "\n")
     }
 
-    /// Loads a config file, attaching its path to config problems.
-    static func loadConfig(_ path: String) throws -> (ExperimentConfig, URL) {
+    /// Loads a config file, attaching its path to config problems. A path that names no file is a
+    /// usage error of `command`.
+    static func loadConfig(_ path: String, command: ParsedCommand) throws -> (ExperimentConfig, URL) {
         let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            let what = isDirectory.boolValue ? "is a folder, not a config file" : "does not exist"
+            throw CommandLineUsageError("The config file '\(path)' \(what)", path: command.path)
+        }
         do {
             return (try ExperimentConfig.load(from: url), url)
         } catch SpikeKitError.config(let problems) {

@@ -7,7 +7,7 @@ enum ValidateCommand {
         guard let path = command.argument("CONFIG") else {
             throw CommandLineUsageError("Missing argument CONFIG", path: command.path)
         }
-        let (config, _) = try ConfigFileError.loadConfig(path)
+        let (config, _) = try ConfigFileError.loadConfig(path, command: command)
         Output.result("\(path) is valid\n\(config.summary())\n")
     }
 }
