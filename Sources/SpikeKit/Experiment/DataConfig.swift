@@ -3,6 +3,7 @@ import Foundation
 /// The `data` section: which dataset, where its files are, how much of it to use and how pixels are
 /// normalised. Always applies.
 public struct DataConfig: Equatable, Sendable {
+    /// The datasets SpikeKit reads; raw values are the names used in configs.
     public enum DatasetName: String, CaseIterable, Sendable {
         case fashionMNIST = "fashion-mnist"
         case mnist

@@ -1,35 +1,5 @@
 import Foundation
 
-/// How a run is started, beyond its config: the command-line options of `spikekit run`.
-public struct RunOptions: Equatable, Sendable {
-    /// The run folder, used as is (relative to the current directory); nil = a new
-    /// `<output.directory>/<name>-<yyyyMMdd-HHmmss>/`.
-    public var output: String?
-    /// Worker threads; overrides `simulation.threads`. 0 = all cores.
-    public var threads: Int?
-    /// Continue an interrupted run in `output` (or the latest run of this config), reusing what its
-    /// finished stages saved.
-    public var resume: Bool
-    /// No progress output.
-    public var quiet: Bool
-
-    public init(output: String? = nil, threads: Int? = nil, resume: Bool = false, quiet: Bool = false) {
-        self.output = output
-        self.threads = threads
-        self.resume = resume
-        self.quiet = quiet
-    }
-}
-
-/// The files a run folder holds, by name.
-public enum RunFiles {
-    public static let effectiveConfig = "config.effective.json"
-    public static let report = RunReport.fileName
-    public static let annCheckpoint = "ann.safetensors"
-    public static let convertedSNN = "snn-converted.safetensors"
-    public static let fineTunedSNN = "snn-stdb.safetensors"
-}
-
 /// Runs one experiment: the only place that sequences the pipeline's stages, reports progress and
 /// writes files (DESIGN §1).
 ///
@@ -227,42 +197,5 @@ public final class ExperimentRunner {
         formatter.timeZone = TimeZone.current
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         return formatter.string(from: date)
-    }
-}
-
-/// What the stages of one run have produced so far. Each stage reads what earlier ones left and adds
-/// its own results; the report is assembled from it.
-struct RunState {
-    let directory: URL
-    let resume: Bool
-    var ann: RunReport.ANN?
-    var conversion: RunReport.Conversion?
-    var simulations: [RunReport.Simulation] = []
-    var stdb: RunReport.STDB?
-
-    init(directory: URL, resume: Bool) {
-        self.directory = directory
-        self.resume = resume
-    }
-
-    /// The URL of `name` in the run folder.
-    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
-
-    /// Whether a resumed run already has `name` from an earlier attempt.
-    func hasArtifact(_ name: String) -> Bool { resume && FileManager.default.fileExists(atPath: file(name).path) }
-}
-
-extension ExperimentConfig {
-    /// The config with a run's overrides: `--threads` replaces `simulation.threads`.
-    public func applying(_ options: RunOptions) -> ExperimentConfig {
-        var config = self
-        if let threads = options.threads { config.simulation?.threads = threads }
-        return config
-    }
-
-    func withoutThreadCount() -> ExperimentConfig {
-        var config = self
-        config.simulation?.threads = 0
-        return config
     }
 }

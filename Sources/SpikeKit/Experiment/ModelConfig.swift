@@ -3,6 +3,7 @@ import Foundation
 /// The `model` section: the architecture, optional starting weights and the ANN activation.
 /// Always applies.
 public struct ModelConfig: Equatable, Sendable {
+    /// The built-in networks (DESIGN §8); raw values are the names used in configs.
     public enum Architecture: String, CaseIterable, Sendable {
         case mlp
         case cnnS = "cnn-s"

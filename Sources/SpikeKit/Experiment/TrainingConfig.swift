@@ -2,6 +2,7 @@ import Foundation
 
 /// The `training` section: how the ANN is trained. The stage runs only when the section is present.
 public struct TrainingConfig: Equatable, Sendable {
+    /// Adam (AMSGrad with `amsgrad`) or SGD with momentum; both with L2 weight decay.
     public enum Optimizer: String, CaseIterable, Sendable {
         case adam
         case sgd
