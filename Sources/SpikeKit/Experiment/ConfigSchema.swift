@@ -1,0 +1,214 @@
+/// One key of an experiment config: its name within its section, what it accepts, its default, its
+/// unit and what it means.
+public struct ConfigKeySpec: Sendable {
+    /// The key within its section; a dotted key (`schedule.milestones`) is a member of an object key.
+    public let key: String
+    public let kind: ConfigValueKind
+    /// The value used when the key is absent; nil when absent means "not set" (an optional key) or a
+    /// default computed from other keys (see `defaultText`).
+    public let defaultValue: JSONValue?
+    /// The "Default" column when it is not simply `defaultValue` (optional and derived keys).
+    public let defaultText: String?
+    /// The unit of a number ("images", "pJ"), or "".
+    public let unit: String
+    public let meaning: String
+
+    public init(_ key: String, _ kind: ConfigValueKind, default defaultValue: JSONValue?, defaultText: String? = nil,
+                unit: String = "", _ meaning: String) {
+        self.key = key
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.defaultText = defaultText
+        self.unit = unit
+        self.meaning = meaning
+    }
+}
+
+/// One section of an experiment config (`training`, `simulation`, ...) and its keys. `name` is ""
+/// for the top-level keys.
+public struct ConfigSectionSpec: Sendable {
+    public let name: String
+    /// Whether the section is a pipeline stage that runs only when the section is present.
+    public let isStage: Bool
+    public let meaning: String
+    public let keys: [ConfigKeySpec]
+
+    /// The spec of `key` (which may be dotted), or nil.
+    public func key(_ key: String) -> ConfigKeySpec? { keys.first { $0.key == key } }
+
+    /// The keys directly inside the object `parent` ("" for the section itself).
+    public func keys(under parent: String) -> [ConfigKeySpec] {
+        if parent.isEmpty { return keys.filter { !$0.key.contains(".") } }
+        let prefix = parent + "."
+        return keys.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains(".") }
+    }
+}
+
+/// The experiment config schema: every section and key, with type, default, unit, allowed values and
+/// meaning. This table is the single source of truth: `ConfigReader` checks keys and values against
+/// it and takes defaults from it, and `markdown()` renders the tables of `Configs/README.md` (printed
+/// by `spikekit config --schema`; a test keeps the README equal to it).
+public enum ConfigSchema {
+    public static let datasets = ["fashion-mnist", "mnist", "cifar10", "cifar100"]
+    public static let architectures = ["mlp", "cnn-s", "vgg5", "vgg9", "vgg11", "vgg16", "resnet12", "resnet20", "resnet34"]
+    public static let energyPresets = ["cmos45nm-fp32", "cmos45nm-int8", "loihi", "truenorth"]
+    /// The stage sections, in pipeline order.
+    public static let stageSections = ["training", "conversion", "simulation", "stdb", "energy"]
+
+    public static let sections: [ConfigSectionSpec] = [
+        ConfigSectionSpec(name: "", isStage: false, meaning: "Top-level keys, next to the sections.", keys: [
+            ConfigKeySpec("name", .string, default: nil, defaultText: "the config file's name without `.json`",
+                          "Run name, used in the results folder's name and the report. Letters, digits, `.`, `-` and `_`."),
+            ConfigKeySpec("seed", .integer(minimum: 0), default: .integer(1),
+                          "Seed of every random choice (shuffling, initialisation, dropout, Poisson spikes, calibration images)."),
+        ]),
+        ConfigSectionSpec(name: "data", isStage: false, meaning: "The dataset. Always applies.", keys: [
+            ConfigKeySpec("dataset", .choice(datasets), default: .string("fashion-mnist"),
+                          "Which dataset: IDX files for `fashion-mnist` and `mnist`, the binary version for `cifar10` and `cifar100`."),
+            ConfigKeySpec("directory", .path, default: nil, defaultText: "none: the bundled Fashion-MNIST subset",
+                          "Folder with the dataset's files (plain or `.gz`). Required for every dataset but `fashion-mnist`."),
+            ConfigKeySpec("trainLimit", .integer(minimum: 1), default: nil, defaultText: "none: all", unit: "images",
+                          "Use at most this many training images (a class-balanced, seeded subset)."),
+            ConfigKeySpec("testLimit", .integer(minimum: 1), default: nil, defaultText: "none: all", unit: "images",
+                          "Use at most this many test images (a class-balanced, seeded subset)."),
+            ConfigKeySpec("normalization", .choice(["half", "dataset"]), default: .string("half"),
+                          "`half`: (x − 0.5) / 0.5 per pixel, values in [−1, 1]; `dataset`: the dataset's per-channel mean and standard deviation."),
+        ]),
+        ConfigSectionSpec(name: "model", isStage: false, meaning: "The network. Always applies.", keys: [
+            ConfigKeySpec("architecture", .choice(architectures), default: .string("cnn-s"),
+                          "Network to build: the MLP, CNN-S, and the VGG and ResNet variants of the hybrid-conversion paper (bias-free); input size and channels follow the dataset."),
+            ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
+                          "Start from these ANN weights (safetensors or `.npy` folder) instead of training; the `training` section must then be absent."),
+            ConfigKeySpec("activation", .choice(["relu", "clipped-relu"]), default: .string("relu"),
+                          defaultText: "`relu`; `clipped-relu` with the `low-latency` recipe",
+                          "ANN activation; `clipped-relu` is min(max(x, 0), μ) with a trainable clip μ per layer."),
+            ConfigKeySpec("clipInit", .number(.positive), default: .number(4.0),
+                          "Initial clip μ of `clipped-relu`."),
+        ]),
+        ConfigSectionSpec(name: "training", isStage: true, meaning: "ANN training. Runs when present.", keys: [
+            ConfigKeySpec("epochs", .integer(minimum: 1), default: .integer(10), unit: "epochs", "Passes over the training set."),
+            ConfigKeySpec("batchSize", .integer(minimum: 1), default: .integer(64), unit: "images", "Mini-batch size."),
+            ConfigKeySpec("optimizer", .choice(["adam", "sgd"]), default: .string("adam"),
+                          "`adam` (Adam, or AMSGrad with `amsgrad`) or `sgd` (with momentum)."),
+            ConfigKeySpec("learningRate", .number(.positive), default: .number(1e-3), "Initial learning rate."),
+            ConfigKeySpec("momentum", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: .number(0.9),
+                          "SGD momentum (`sgd` only)."),
+            ConfigKeySpec("weightDecay", .number(.nonNegative), default: .number(0), "L2 weight decay."),
+            ConfigKeySpec("amsgrad", .boolean, default: .bool(false), "Use the AMSGrad variant of Adam (`adam` only)."),
+            ConfigKeySpec("schedule", .object, default: nil, defaultText: "no decay",
+                          "Step learning-rate schedule: the rate is divided by `factor` at each milestone."),
+            ConfigKeySpec("schedule.milestones", .fractionList, default: .array([]), unit: "fraction of epochs",
+                          "When to divide the rate, as fractions of `epochs` (0.5 = halfway)."),
+            ConfigKeySpec("schedule.factor", .number(NumberRange(lower: 1)), default: .number(10),
+                          "Divisor applied at each milestone."),
+            ConfigKeySpec("augmentation", .boolean, default: .bool(false),
+                          "Random crop (4-pixel zero padding) and horizontal flip of training images."),
+            ConfigKeySpec("dropout", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: nil,
+                          defaultText: "the architecture's", unit: "probability",
+                          "Overrides every dropout probability of the architecture."),
+        ]),
+        ConfigSectionSpec(name: "conversion", isStage: true, meaning: "ANN-to-SNN conversion. Runs when present.", keys: [
+            ConfigKeySpec("recipe", .choice(["threshold-balancing", "data-norm", "low-latency"]), default: .string("threshold-balancing"),
+                          "`threshold-balancing` (max input current per layer, scaled), `data-norm` (activation max or percentile) or `low-latency` (clipped-ReLU thresholds α·μ, spike values β·μ, immediate ordering)."),
+            ConfigKeySpec("calibrationImages", .integer(minimum: 1), default: .integer(512), unit: "images",
+                          "Training images used to calibrate thresholds (all recipes)."),
+            ConfigKeySpec("balancingSteps", .integer(minimum: 1), default: .integer(1000), unit: "time steps",
+                          "Simulation length per layer in threshold balancing."),
+            ConfigKeySpec("scale", .number(.positive), default: .number(0.7),
+                          "Factor applied to every balanced threshold (`threshold-balancing`); smaller suits fewer time steps."),
+            ConfigKeySpec("percentile", .number(NumberRange(lower: 0, lowerInclusive: false, upper: 100)), default: .number(99.99),
+                          unit: "%", "Activation percentile taken as a layer's maximum (`data-norm`); 100 = the maximum."),
+            ConfigKeySpec("channelWise", .boolean, default: .bool(false),
+                          "Normalise each output channel separately (`data-norm`)."),
+            ConfigKeySpec("alphaGrid", .integer(minimum: 1), default: .integer(150), unit: "grid points",
+                          "Grid points for α in (0, 1.5] (`low-latency`)."),
+            ConfigKeySpec("fineTuneEpochs", .integer(minimum: 0), default: .integer(0), unit: "epochs",
+                          "Surrogate-gradient fine-tuning of thresholds, leak and weights after conversion (`low-latency`); 0 = none."),
+            ConfigKeySpec("fineTuneTimeSteps", .integer(minimum: 1), default: .integer(2), unit: "time steps",
+                          "Time steps used in that fine-tuning (`low-latency`)."),
+        ]),
+        ConfigSectionSpec(name: "simulation", isStage: true, meaning: "Event-driven SNN simulation of the converted network. Runs when present.", keys: [
+            ConfigKeySpec("timeSteps", .integerList(minimum: 1), default: .array([.integer(16), .integer(32), .integer(64)]),
+                          unit: "time steps", "Simulate once for each T in the list."),
+            ConfigKeySpec("encoding", .choice(["direct", "poisson"]), default: .string("direct"),
+                          "`direct`: analog pixels into the first layer every step; `poisson`: signed rate-coded spikes."),
+            ConfigKeySpec("ordering", .choice(["delayed", "immediate"]), default: .string("delayed"),
+                          defaultText: "`delayed`; `immediate` with the `low-latency` recipe",
+                          "`delayed`: spike on the previous step's membrane (one step of latency per layer); `immediate`: spike in the step the input arrives."),
+            ConfigKeySpec("batchSize", .integer(minimum: 1), default: .integer(100), unit: "images", "Images simulated together."),
+            ConfigKeySpec("threads", .integer(minimum: 0), default: .integer(0), unit: "threads",
+                          "Worker threads for the whole run; 0 = all cores. `--threads` overrides it."),
+            ConfigKeySpec("reset", .choice(["subtract", "zero"]), default: .string("subtract"),
+                          "After a spike, subtract the threshold (keeps the residue) or set the membrane to 0."),
+            ConfigKeySpec("leak", .number(NumberRange(lower: 0, lowerInclusive: false, upper: 1)), default: .number(1.0),
+                          "Membrane leak λ per step; 1 = integrate-and-fire."),
+            ConfigKeySpec("testLimit", .integer(minimum: 1), default: nil, defaultText: "none: all test images", unit: "images",
+                          "Simulate only the first this many test images."),
+            ConfigKeySpec("recordRaster", .boolean, default: .bool(false),
+                          "Record spike rasters for plots (bounded size)."),
+        ]),
+        ConfigSectionSpec(name: "stdb", isStage: true, meaning: "Spike-timing-dependent backpropagation fine-tuning of the converted SNN. Runs when present; needs `conversion`.", keys: [
+            ConfigKeySpec("timeSteps", .integer(minimum: 1), default: .integer(16), unit: "time steps", "T used in training and in the evaluation after it."),
+            ConfigKeySpec("epochs", .integer(minimum: 1), default: .integer(5), unit: "epochs", "Passes over the training set."),
+            ConfigKeySpec("batchSize", .integer(minimum: 1), default: .integer(64), unit: "images", "Mini-batch size."),
+            ConfigKeySpec("learningRate", .number(.positive), default: .number(1e-4), "Initial learning rate (Adam)."),
+            ConfigKeySpec("weightDecay", .number(.nonNegative), default: .number(5e-4), "L2 weight decay."),
+            ConfigKeySpec("amsgrad", .boolean, default: .bool(true), "Use AMSGrad."),
+            ConfigKeySpec("milestones", .fractionList, default: .array([.number(0.6), .number(0.8), .number(0.9)]),
+                          unit: "fraction of epochs", "Divide the rate by `lrFactor` at these fractions of `epochs`."),
+            ConfigKeySpec("lrFactor", .number(NumberRange(lower: 1)), default: .number(5), "Divisor at each milestone."),
+            ConfigKeySpec("surrogate", .choice(["stdb", "linear"]), default: .string("stdb"),
+                          "`stdb`: α·exp(−β·Δt) with Δt the steps since the neuron's last spike; `linear`: γ·max(0, 1 − |u/θ − 1|)."),
+            ConfigKeySpec("alpha", .number(.positive), default: .number(0.3), "α of the `stdb` surrogate."),
+            ConfigKeySpec("beta", .number(.nonNegative), default: .number(0.01), unit: "per time step", "β of the `stdb` surrogate."),
+            ConfigKeySpec("gamma", .number(.positive), default: .number(0.3), "γ of the `linear` surrogate."),
+            ConfigKeySpec("maxDeltaT", .integer(minimum: 1), default: .integer(100), unit: "time steps",
+                          "Δt beyond which the `stdb` surrogate is 0 (as for a neuron that never spiked)."),
+            ConfigKeySpec("lossOverTime", .choice(["sum", "mean"]), default: .string("sum"),
+                          "Cross-entropy on the output potential summed over T, or divided by T."),
+            ConfigKeySpec("encoding", .choice(["direct", "poisson"]), default: nil, defaultText: "`simulation.encoding`",
+                          "Input encoding during STDB training and evaluation."),
+        ]),
+        ConfigSectionSpec(name: "energy", isStage: true, meaning: "Energy estimate of every simulation against the ANN. Runs when present; needs `simulation` or `stdb`.", keys: [
+            ConfigKeySpec("preset", .nameOrObject(energyPresets), default: .string("cmos45nm-fp32"),
+                          "A named hardware preset, or an object with the energies below."),
+            ConfigKeySpec("preset.name", .string, default: .string("custom"), "Name shown in the report."),
+            ConfigKeySpec("preset.macPicojoules", .number(.nonNegative), default: nil, defaultText: "required", unit: "pJ",
+                          "Energy of one multiply-accumulate (ANN layers, and the first SNN layer with direct encoding)."),
+            ConfigKeySpec("preset.accumulatePicojoules", .number(.nonNegative), default: nil, defaultText: "required", unit: "pJ",
+                          "Energy of one synaptic operation (an accumulate) in the SNN."),
+            ConfigKeySpec("preset.neuronUpdatePicojoules", .number(.nonNegative), default: .number(0), unit: "pJ",
+                          "Energy of one neuron update per time step."),
+            ConfigKeySpec("preset.spikePicojoules", .number(.nonNegative), default: .number(0), unit: "pJ",
+                          "Energy of routing one spike."),
+            ConfigKeySpec("preset.memoryAccessPicojoules", .number(.nonNegative), default: .number(0), unit: "pJ",
+                          "Energy of one memory access per synaptic operation."),
+        ]),
+        ConfigSectionSpec(name: "output", isStage: false, meaning: "Where results go. Always applies.", keys: [
+            ConfigKeySpec("directory", .path, default: .string("results"),
+                          "Parent folder of the run folder `<directory>/<name>-<yyyyMMdd-HHmmss>/`; relative to the current directory. `--output DIR` replaces the whole run folder."),
+            ConfigKeySpec("saveCheckpoints", .boolean, default: .bool(true), "Save the trained ANN and the converted and fine-tuned SNN."),
+            ConfigKeySpec("spikeTrace", .integer(minimum: 0), default: nil, defaultText: "none", unit: "images",
+                          "Write the spike events of this many test images; 0 = none."),
+        ]),
+    ]
+
+    /// The spec of section `name` ("" for the top level).
+    public static func section(_ name: String) -> ConfigSectionSpec? { sections.first { $0.name == name } }
+
+    /// The spec of `key` in `section`. Asking for a key that is not in the table is a programming
+    /// error in SpikeKit, not a user's mistake.
+    static func spec(_ section: String, _ key: String) -> ConfigKeySpec {
+        guard let spec = self.section(section)?.key(key) else {
+            preconditionFailure("config key \(section).\(key) is not in ConfigSchema.sections")
+        }
+        return spec
+    }
+
+    /// Every valid key path (`simulation.timeSteps`, `training.schedule.factor`, `seed`), for suggestions.
+    public static var allKeyPaths: [String] {
+        sections.flatMap { section in
+            section.name.isEmpty ? section.keys.map(\.key) : [section.name] + section.keys.map { "\(section.name).\($0.key)" }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The files a run folder holds, by name.
+public enum RunFiles {
+    public static let effectiveConfig = "config.effective.json"
+    public static let report = RunReport.fileName
+    public static let annCheckpoint = "ann.safetensors"
+    public static let convertedSNN = "snn-converted.safetensors"
+    public static let fineTunedSNN = "snn-stdb.safetensors"
+}
+
+/// What the stages of one run have produced so far. Each stage reads what earlier ones left and adds
+/// its own results; the report is assembled from it.
+struct RunState {
+    let directory: URL
+    let resume: Bool
+    var ann: RunReport.ANN?
+    var conversion: RunReport.Conversion?
+    var simulations: [RunReport.Simulation] = []
+    var stdb: RunReport.STDB?
+
+    init(directory: URL, resume: Bool) {
+        self.directory = directory
+        self.resume = resume
+    }
+
+    /// The URL of `name` in the run folder.
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// Whether a resumed run already has `name` from an earlier attempt.
+    func hasArtifact(_ name: String) -> Bool { resume && FileManager.default.fileExists(atPath: file(name).path) }
+}

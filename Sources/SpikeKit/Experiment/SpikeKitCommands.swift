@@ -1,0 +1,50 @@
+/// The declarations of the `spikekit` command-line tool: every command, argument and option, with
+/// the text of its `--help`. The tool parses its arguments against `root()`.
+public enum SpikeKitCommands {
+    public static let run = CommandSpec(
+        name: "run",
+        abstract: "Run an experiment: train, convert, simulate, fine-tune and estimate energy as its config says.",
+        discussion: """
+            Results go into a new folder <output.directory>/<name>-<yyyyMMdd-HHmmss>/ (or --output): \
+            report.json, config.effective.json and the saved networks. The results table is printed \
+            on standard output; progress goes to standard error.
+            """,
+        arguments: [ArgumentSpec(name: "CONFIG", help: "The experiment config (JSON); see Configs/README.md.")],
+        options: [
+            .value("output", "dir", default: "<output.directory>/<name>-<yyyyMMdd-HHmmss>",
+                   help: "Folder for this run's results, used as is."),
+            .value("threads", "n", kind: .integer(minimum: 0), default: "simulation.threads, else all cores",
+                   help: "Worker threads; 0 = all cores. Results do not depend on it."),
+            .flag("resume", help: "Continue an interrupted run (in --output, or the latest run of this config), reusing the stages it finished."),
+            .flag("quiet", help: "Print no progress on standard error."),
+        ])
+
+    public static let validate = CommandSpec(
+        name: "validate",
+        abstract: "Check a config and show what it would run.",
+        discussion: "Prints 'CONFIG is valid' and a summary of the stages, or every problem with its key path (exit status 64).",
+        arguments: [ArgumentSpec(name: "CONFIG", help: "The experiment config (JSON) to check.")])
+
+    public static let config = CommandSpec(
+        name: "config",
+        abstract: "Describe the experiment config format.",
+        options: [.flag("schema", help: "Print every config key (type, allowed values, default, unit, meaning) as Markdown tables.")])
+
+    /// `bench` with one subcommand per registered benchmark.
+    public static func bench(_ benchmarks: [Benchmark]) -> CommandSpec {
+        CommandSpec(
+            name: "bench",
+            abstract: "Measure the speed of SpikeKit's kernels on this machine.",
+            subcommands: benchmarks.map(\.spec),
+            isGroup: true)
+    }
+
+    /// The whole tool, with `benchmarks` under `bench`.
+    public static func root(benchmarks: [Benchmark] = BenchmarkRegistry.all) -> CommandSpec {
+        CommandSpec(
+            name: "spikekit",
+            abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
+            options: [.flag("version", help: "Show the version.")],
+            subcommands: [run, validate, config, bench(benchmarks)])
+    }
+}

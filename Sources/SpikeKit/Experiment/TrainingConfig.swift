@@ -1,0 +1,73 @@
+import Foundation
+
+/// The `training` section: how the ANN is trained. The stage runs only when the section is present.
+public struct TrainingConfig: Equatable, Sendable {
+    /// Adam (AMSGrad with `amsgrad`) or SGD with momentum; both with L2 weight decay.
+    public enum Optimizer: String, CaseIterable, Sendable {
+        case adam
+        case sgd
+    }
+
+    /// A step schedule: the learning rate is divided by `factor` at each milestone, given as a
+    /// fraction of the epochs (epoch ⌊milestone·epochs⌋ starts at the lower rate). No milestones = constant.
+    public struct Schedule: Equatable, Sendable {
+        public var milestones: [Double]
+        public var factor: Double
+
+        public init(milestones: [Double] = [], factor: Double = 10) {
+            self.milestones = milestones
+            self.factor = factor
+        }
+    }
+
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: Optimizer
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    public var amsgrad: Bool
+    public var schedule: Schedule
+    /// Random crop (zero padding 4) and horizontal flip of training images.
+    public var augmentation: Bool
+    /// Overrides the architecture's dropout probabilities when set.
+    public var dropout: Double?
+
+    /// The defaults of `ConfigSchema`.
+    public init() {
+        self.init(reading: .defaults(of: "training"))
+    }
+
+    init(reading reader: ConfigReader) {
+        reader.checkUnknownKeys()
+        epochs = reader.integer("epochs")
+        batchSize = reader.integer("batchSize")
+        optimizer = reader.choice("optimizer")
+        learningRate = reader.number("learningRate")
+        momentum = reader.number("momentum")
+        weightDecay = reader.number("weightDecay")
+        amsgrad = reader.bool("amsgrad")
+        let scheduleReader = reader.object("schedule")
+        scheduleReader.checkUnknownKeys()
+        schedule = Schedule(milestones: scheduleReader.fractionList("milestones"), factor: scheduleReader.number("factor"))
+        augmentation = reader.bool("augmentation")
+        dropout = reader.optionalNumber("dropout")
+    }
+
+    var jsonValue: JSONValue {
+        var members: [String: JSONValue] = [
+            "epochs": .integer(epochs),
+            "batchSize": .integer(batchSize),
+            "optimizer": .string(optimizer.rawValue),
+            "learningRate": .number(learningRate),
+            "momentum": .number(momentum),
+            "weightDecay": .number(weightDecay),
+            "amsgrad": .bool(amsgrad),
+            "schedule": .object(["milestones": .array(schedule.milestones.map(JSONValue.number)),
+                                 "factor": .number(schedule.factor)]),
+            "augmentation": .bool(augmentation),
+        ]
+        if let dropout { members["dropout"] = .number(dropout) }
+        return .object(members)
+    }
+}

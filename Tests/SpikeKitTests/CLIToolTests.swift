@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import SpikeKit
+
+/// The built `spikekit` executable, run as a user runs it: exit statuses, and what goes to standard
+/// output and standard error. Skipped when the executable is not next to the test bundle.
+@Suite(.serialized, .enabled(if: SpikeKitExecutable.url != nil, "the spikekit executable is not built next to the tests"))
+struct CLIToolTests {
+    typealias T = ConfigTestSupport
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func spikekit(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        guard let executable = SpikeKitExecutable.url else { throw SpikeKitError.runtime("no spikekit executable") }
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting, so a full pipe cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try spikekit(["--version"])
+        #expect(version.status == 0 && version.stdout == spikeKitVersion + "\n" && version.stderr.isEmpty)
+        let help = try spikekit(["run", "--help"])
+        #expect(help.status == 0 && help.stderr.isEmpty)
+        #expect(help.stdout == SpikeKitCommands.run.helpText(path: ["spikekit", "run"]))
+        let root = try spikekit([])
+        #expect(root.status == 0 && root.stdout.contains("SUBCOMMANDS:"))
+        let bench = try spikekit(["bench"])
+        #expect(bench.status == 0 && bench.stdout.hasPrefix("OVERVIEW: Measure"))
+    }
+
+    @Test func usageErrorsExit64WithOneLineAndAHint() throws {
+        let missing = try spikekit(["run"])
+        #expect(missing.status == 64 && missing.stdout.isEmpty)
+        #expect(missing.stderr == "error: Missing argument CONFIG\nSee 'spikekit run --help'.\n")
+        let unknown = try spikekit(["validate", "x.json", "--quite"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "error: Unknown option '--quite'.\nSee 'spikekit validate --help'.\n")
+        let noValue = try spikekit(["run", "x.json", "--output"])
+        #expect(noValue.status == 64 && noValue.stderr.hasPrefix("error: Missing value for '--output <dir>'\n"))
+        let noFile = try spikekit(["run", "/no/such/config.json"])
+        #expect(noFile.status == 64 && noFile.stderr.hasPrefix("error: The config file '/no/such/config.json' does not exist\n"))
+        let schema = try spikekit(["config"])
+        #expect(schema.status == 64 && schema.stderr.hasPrefix("error: Missing option '--schema'\n"))
+    }
+
+    @Test func validateReportsEveryProblemOnStandardError() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bad.json")
+        try Data(#"{"simulation": {"timeStep": [8], "leak": 2}, "stdb": {}}"#.utf8).write(to: file)
+        let result = try spikekit(["validate", file.path])
+        #expect(result.status == 64 && result.stdout.isEmpty)
+        #expect(result.stderr == """
+            error: \(file.path) has 3 problems:
+              - simulation.timeStep: unknown key; did you mean `simulation.timeSteps`?
+              - simulation.leak: expected a number in (0, 1], got 2
+              - stdb: STDB fine-tunes a converted network; add a `conversion` section
+
+            """)
+        try Data("{\n  \"seed\": ,\n}".utf8).write(to: file)
+        let broken = try spikekit(["validate", file.path])
+        #expect(broken.status == 64)
+        #expect(broken.stderr.hasPrefix("error: \(file.path): not valid JSON"))
+        #expect(broken.stderr.contains("line 2"))
+    }
+
+    @Test func validatePrintsTheSummaryOfAShippedConfig() throws {
+        let result = try spikekit(["validate", "Configs/quickstart.json"], in: ConfigTestSupport.packageRoot)
+        #expect(result.status == 0 && result.stderr.isEmpty)
+        #expect(result.stdout.hasPrefix("Configs/quickstart.json is valid\n"))
+        #expect(result.stdout.contains("simulation  T = 8, 16, 32"))
+    }
+
+    @Test func schemaIsPrinted() throws {
+        let result = try spikekit(["config", "--schema"])
+        #expect(result.status == 0 && result.stdout == ConfigSchema.markdown())
+    }
+
+    @Test func runWritesItsFolderAndPrintsOnlyResults() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("tiny.json")
+        try Data(#"{"conversion": {}, "simulation": {"timeSteps": [2]}}"#.utf8).write(to: file)
+        let output = folder.appendingPathComponent("out")
+        let result = try spikekit(["run", file.path, "--output", output.path, "--threads", "1", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        #expect(result.stdout.hasSuffix("results: \(output.path)\n"))
+        let report = try RunReport.load(from: output)
+        #expect(report.name == "tiny" && report.threads == 1)
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("config.effective.json").path))
+        // Running again into the same folder is refused (64) unless resuming.
+        let again = try spikekit(["run", file.path, "--output", output.path, "--quiet"])
+        #expect(again.status == 64 && again.stderr.contains("--resume"))
+        let resumed = try spikekit(["run", file.path, "--output", output.path, "--resume"])
+        #expect(resumed.status == 0)
+        #expect(resumed.stderr.contains("results: \(output.path)"))  // progress goes to standard error
+    }
+
+    @Test func runtimeFailuresExit1() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("c.json")
+        try Data("{}".utf8).write(to: file)
+        // The run folder cannot be created inside a regular file.
+        let blocker = folder.appendingPathComponent("blocker")
+        try Data().write(to: blocker)
+        let result = try spikekit(["run", file.path, "--output", blocker.appendingPathComponent("run").path, "--quiet"])
+        #expect(result.status == 1 && result.stdout.isEmpty)
+        #expect(result.stderr == "error: \(blocker.path)/run: cannot create the run folder (Not a directory)\n")
+    }
+}
+
+/// Where the `spikekit` executable under test is.
+enum SpikeKitExecutable {
+    /// `spikekit` in the folder of the test bundle (SwiftPM builds both into the same products folder).
+    static let url: URL? = {
+        var folders: [URL] = []
+        if let first = CommandLine.arguments.first {
+            folders.append(URL(fileURLWithPath: first).resolvingSymlinksInPath().deletingLastPathComponent())
+        }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            folders.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        for folder in folders {
+            let candidate = folder.appendingPathComponent("spikekit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }()
+}
