@@ -338,7 +338,7 @@ import Testing
             {"simulation": {}, "energy": {"preset": {"name": "my-chip", "macPicojoules": 3.1, "accumulatePicojoules": 0.1,
              "spikePicojoules": 2}}}
             """)
-        #expect(config.energy?.preset == EnergyPresetSpec(name: "my-chip", macPicojoules: 3.1, accumulatePicojoules: 0.1,
+        #expect(config.energy?.preset == EnergyModel(name: "my-chip", macPicojoules: 3.1, accumulatePicojoules: 0.1,
                                                           spikePicojoules: 2))
     }
 
@@ -355,7 +355,7 @@ import Testing
         for name in ConfigSchema.energyPresets {
             let config = try T.decode(#"{"simulation": {}, "energy": {"preset": "\#(name)"}}"#)
             #expect(config.energy?.preset.name == name)
-            #expect(config.energy?.preset == EnergyPresetSpec.named(name))
+            #expect(config.energy?.preset == EnergyModel.named(name))
         }
     }
 

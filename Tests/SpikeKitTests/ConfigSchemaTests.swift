@@ -57,7 +57,7 @@ import Testing
         #expect(names(STDBConfig.Surrogate.self) == allowed("stdb", "surrogate"))
         #expect(names(STDBConfig.LossOverTime.self) == allowed("stdb", "lossOverTime"))
         #expect(names(SimulationConfig.Encoding.self) == allowed("stdb", "encoding"))
-        #expect(EnergyPresetSpec.presets.map(\.name) == allowed("energy", "preset"))
+        #expect(EnergyModel.presets.map(\.name) == allowed("energy", "preset"))
     }
 
     @Test func everySchemaDefaultIsValidForItsKind() throws {

@@ -60,7 +60,7 @@ public struct EnergyModel: Codable, Sendable, Equatable {
         name: "cmos45nm-fp32", macPicojoules: 4.6, accumulatePicojoules: 0.9,
         source: "Horowitz 2014, 45 nm CMOS, 32-bit float: MAC 4.6 pJ, add 0.9 pJ")
     /// 45 nm CMOS, 8-bit integer (Horowitz 2014): MAC 0.23 pJ, add 0.03 pJ.
-    public static let cmos45nmINT8 = EnergyModel(
+    public static let cmos45nmInt8 = EnergyModel(
         name: "cmos45nm-int8", macPicojoules: 0.23, accumulatePicojoules: 0.03,
         source: "Horowitz 2014, 45 nm CMOS, 8-bit integer: MAC 0.2 pJ + add 0.03 pJ")
     /// Intel Loihi (Davies et al., IEEE Micro 2018): 23.6 pJ per synaptic op, 52 pJ per neuron update,
@@ -76,10 +76,22 @@ public struct EnergyModel: Codable, Sendable, Equatable {
         source: "Merolla et al. 2014 (TrueNorth): ~26 pJ per synaptic event; ANN MACs at 45 nm fp32 (4.6 pJ)")
 
     /// Every built-in preset, by name.
-    public static let presets: [EnergyModel] = [cmos45nmFP32, cmos45nmINT8, loihi, truenorth]
+    public static let presets: [EnergyModel] = [cmos45nmFP32, cmos45nmInt8, loihi, truenorth]
 
     /// The preset called `name`, if any.
-    public static func preset(named name: String) -> EnergyModel? {
+    public static func named(_ name: String) -> EnergyModel? {
         presets.first { $0.name == name }
+    }
+
+    /// The model as the JSON object a user can copy into a config's `energy.preset` and edit.
+    public var jsonValue: JSONValue {
+        .object([
+            "name": .string(name),
+            "macPicojoules": .number(macPicojoules),
+            "accumulatePicojoules": .number(accumulatePicojoules),
+            "neuronUpdatePicojoules": .number(neuronUpdatePicojoules),
+            "spikePicojoules": .number(spikePicojoules),
+            "memoryAccessPicojoules": .number(memoryAccessPicojoules),
+        ])
     }
 }

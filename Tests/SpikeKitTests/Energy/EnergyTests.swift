@@ -60,6 +60,6 @@ import Testing
         }
         let custom = try JSONDecoder().decode(EnergyModel.self, from: Data(#"{"macPicojoules": 1, "accumulatePicojoules": 0.5}"#.utf8))
         #expect(custom.name == "custom" && custom.spikePicojoules == 0)
-        #expect(EnergyModel.preset(named: "loihi")?.neuronUpdatePicojoules == 52)
+        #expect(EnergyModel.named("loihi")?.neuronUpdatePicojoules == 52)
     }
 }
