@@ -55,14 +55,16 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 
 /// `sgemm` on raw memory, for kernels that multiply sub-blocks of larger buffers without copying.
 ///
-/// The matrices start at `a + aOffset`, `b + bOffset`, `c + cOffset`. `workspace` holds the packed
-/// panels; pass one per calling thread to reuse its memory across calls (one is made if nil).
+/// The matrices start at `a + aOffset`, `b + bOffset`, `c + cOffset`. `scratch`, if given, holds the
+/// packed panels: at least `sgemmScratchCount(m:n:k:)` floats, 64-byte aligned for best speed, used by
+/// this call only (a kernel calling `sgemmUnsafe` per sample passes each worker its own slice, so it
+/// allocates once per call instead of once per product). Without it the panels are allocated here.
 /// The caller guarantees the buffers are large enough (see `GEMMShape.check`).
 func sgemmUnsafe(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, aOffset: Int = 0, lda: Int,
                  b: UnsafePointer<Float>, bOffset: Int = 0, ldb: Int, beta: Float,
                  c: UnsafeMutablePointer<Float>, cOffset: Int = 0, ldc: Int,
-                 threads: Int = Parallel.threadCount, workspace: GEMMWorkspace? = nil) {
+                 threads: Int = Parallel.threadCount, scratch: UnsafeMutablePointer<Float>? = nil) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
     let cBase = c + cOffset
@@ -70,9 +72,30 @@ func sgemmUnsafe(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
         GEMMDriver.scale(m: m, n: n, beta: beta, c: cBase, ldc: ldc)
         return
     }
-    GEMMDriver.run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                   a: a + aOffset, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: cBase, ldc: ldc,
-                   threads: threads, workspace: workspace ?? GEMMWorkspace())
+    let run = { (panels: UnsafeMutablePointer<Float>) in
+        GEMMDriver.run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                       a: a + aOffset, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: cBase, ldc: ldc,
+                       threads: threads, panels: panels)
+    }
+    if let scratch {
+        run(scratch)
+    } else {
+        withAlignedScratch(count: sgemmScratchCount(m: m, n: n, k: k), run)
+    }
+}
+
+/// The number of floats of scratch `sgemmUnsafe` needs for its packed panels.
+func sgemmScratchCount(m: Int, n: Int, k: Int) -> Int {
+    let mr = GEMMMicroKernel.rows, nr = GEMMMicroKernel.columns
+    let kc = min(GEMMDriver.kc, k), nc = min(GEMMDriver.nc, n)
+    return (m + mr - 1) / mr * mr * kc + (nc + nr - 1) / nr * nr * kc
+}
+
+/// Runs `body` with `count` floats of uninitialised, 64-byte aligned memory.
+func withAlignedScratch<Result>(count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> Result) rethrows -> Result {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+    defer { raw.deallocate() }
+    return try body(raw.bindMemory(to: Float.self, capacity: max(1, count)))
 }
 
 /// Validation of the sizes and strides passed to `sgemm`.
@@ -97,33 +120,6 @@ enum GEMMShape {
                      "sgemm: B has \(bCount) values, needs \(span(rows: bRows, columns: bColumns, ld: ldb)) for \(bRows)×\(bColumns), ldb \(ldb)")
         precondition(cCount >= span(rows: m, columns: n, ld: ldc),
                      "sgemm: C has \(cCount) values, needs \(span(rows: m, columns: n, ld: ldc)) for \(m)×\(n), ldc \(ldc)")
-    }
-}
-
-/// Reusable, 64-byte aligned scratch memory for packed GEMM panels (and other kernel scratch).
-///
-/// Not thread-safe: one workspace belongs to one thread at a time. It grows on demand and keeps its
-/// memory, so a kernel that calls `sgemmUnsafe` many times allocates once.
-final class GEMMWorkspace {
-    private var storage: UnsafeMutableRawPointer?
-    private(set) var capacity = 0
-
-    init(capacity: Int = 0) {
-        if capacity > 0 { _ = floats(capacity) }
-    }
-
-    deinit { storage?.deallocate() }
-
-    /// A pointer to at least `count` floats, valid until the next call that needs more.
-    func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > capacity || storage == nil {
-            storage?.deallocate()
-            let newCapacity = max(count, capacity + capacity / 2, 16)
-            storage = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * MemoryLayout<Float>.stride,
-                                                       alignment: 64)
-            capacity = newCapacity
-        }
-        return storage!.assumingMemoryBound(to: Float.self)
     }
 }
 
@@ -153,14 +149,12 @@ enum GEMMDriver {
 
     static func run(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
-                    c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, workspace: GEMMWorkspace) {
+                    c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, panels: UnsafeMutablePointer<Float>) {
         let mr = GEMMMicroKernel.rows, nr = GEMMMicroKernel.columns
         let mStrips = (m + mr - 1) / mr
         let kcMax = min(kc, k)
         let ncMax = min(nc, n)
         let aPanelCount = mStrips * mr * kcMax
-        let bPanelCount = (ncMax + nr - 1) / nr * nr * kcMax
-        let panels = workspace.floats(aPanelCount + bPanelCount)
         let aPanel = SendablePointer(panels)
         let bPanel = SendablePointer(panels + aPanelCount)
         let aSource = SendableConstPointer(a), bSource = SendableConstPointer(b)
