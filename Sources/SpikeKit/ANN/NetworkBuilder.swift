@@ -1,0 +1,184 @@
+/// Turns an `ArchitectureSpec` into layers for a given input shape: infers every layer's input size,
+/// checks that each layer fits the shape it receives, names the layers, and initialises them.
+///
+/// Names count each kind from 1 in network order: `conv1`, `fc1` (linear), `pool1` (both poolings),
+/// `relu1`, `clip1` (clipped ReLU), `dropout1`, `flatten1`, `block1` (residual), `bn1`.
+///
+/// Initialisation (He et al., 2015, "Delving deep into rectifiers"): every convolution and linear
+/// weight is drawn from N(0, 2/fanIn), fanIn = inChannels·k² or inputs, from the stream
+/// `SeededGenerator(seed:stream: layerIndex)` of its top-level layer (a residual block draws conv1,
+/// conv2, then the shortcut from its one stream); biases start at 0, batch-norm scales at 1, clips at
+/// their `initialClip`.
+enum NetworkBuilder {
+    struct Built {
+        var layers: [any Layer]
+        /// Each layer's output shape for one sample.
+        var outputShapes: [[Int]]
+    }
+
+    static func build(_ spec: ArchitectureSpec, inputShape: [Int], seed: UInt64) throws -> Built {
+        var layers: [any Layer] = []
+        let shapes = try walk(spec, inputShape: inputShape) { index, layerSpec, name, input in
+            let layer = makeLayer(layerSpec, name: name, input: input)
+            var generator = SeededGenerator(seed: seed, stream: index)
+            initialize(layer, using: &generator)
+            layers.append(layer)
+        }
+        return Built(layers: layers, outputShapes: shapes)
+    }
+
+    /// Each layer's output shape for one sample, without building the layers.
+    static func outputShapes(_ spec: ArchitectureSpec, inputShape: [Int]) throws -> [[Int]] {
+        try walk(spec, inputShape: inputShape) { _, _, _, _ in }
+    }
+
+    /// Checks the layers in order, calling `visit(index, spec, name, inputShape)` for each that fits.
+    private static func walk(_ spec: ArchitectureSpec, inputShape: [Int],
+                             _ visit: (Int, LayerSpec, String, [Int]) -> Void) throws -> [[Int]] {
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw SpikeKitError.model(layer: nil, reason: "the input shape must be [channels, height, width] with positive sizes, got \(inputShape)")
+        }
+        guard !spec.layers.isEmpty else {
+            throw SpikeKitError.model(layer: nil, reason: "architecture '\(spec.name)' has no layers")
+        }
+        var counters: [String: Int] = [:]
+        var shapes: [[Int]] = []
+        var shape = inputShape
+        for (index, layerSpec) in spec.layers.enumerated() {
+            let prefix = namePrefix(layerSpec)
+            counters[prefix, default: 0] += 1
+            let name = "\(prefix)\(counters[prefix, default: 0])"
+            let output = try outputShape(layerSpec, name: name, input: shape)
+            visit(index, layerSpec, name, shape)
+            shape = output
+            shapes.append(shape)
+        }
+        return shapes
+    }
+
+    private static func namePrefix(_ spec: LayerSpec) -> String {
+        switch spec {
+        case .conv: return "conv"
+        case .linear: return "fc"
+        case .avgPool, .maxPool: return "pool"
+        case .relu: return "relu"
+        case .clippedRelu: return "clip"
+        case .dropout: return "dropout"
+        case .flatten: return "flatten"
+        case .residual: return "block"
+        case .batchNorm: return "bn"
+        }
+    }
+
+    /// The output shape of layer `spec` for samples of `shape`, or the reason it does not fit.
+    private static func outputShape(_ spec: LayerSpec, name: String, input shape: [Int]) throws -> [Int] {
+        func fail(_ reason: String) -> SpikeKitError { .model(layer: name, reason: reason) }
+        func needImage() throws {
+            guard shape.count == 3 else {
+                throw fail("needs [channels, height, width] inputs, but receives flat vectors of \(shape); put it before the flatten layer")
+            }
+        }
+        func window(kernel: Int, stride: Int, padding: Int) throws -> (height: Int, width: Int) {
+            try needImage()
+            guard kernel > 0, stride > 0, padding >= 0 else {
+                throw fail("kernel \(kernel) and stride \(stride) must be positive and padding \(padding) non-negative")
+            }
+            guard shape[1] + 2 * padding >= kernel, shape[2] + 2 * padding >= kernel else {
+                throw fail("a \(kernel)×\(kernel) window does not fit its \(shape[1])×\(shape[2]) input (padding \(padding)); the network has too many poolings or strides for this input size")
+            }
+            return ((shape[1] + 2 * padding - kernel) / stride + 1, (shape[2] + 2 * padding - kernel) / stride + 1)
+        }
+        func positive(_ value: Int, _ field: String) throws {
+            guard value > 0 else { throw fail("\(field) must be positive, got \(value)") }
+        }
+        func clip(_ value: Float) throws {
+            guard value > 0, value.isFinite else { throw fail("initialClip must be a positive number, got \(value)") }
+        }
+        switch spec {
+        case .conv(let outChannels, let kernel, let stride, let padding, _):
+            try positive(outChannels, "outChannels")
+            let size = try window(kernel: kernel, stride: stride, padding: padding)
+            return [outChannels, size.height, size.width]
+        case .linear(let outputs, _):
+            guard shape.count == 1 else { throw fail("needs flat inputs, but receives \(shape); put a flatten layer before it") }
+            try positive(outputs, "outputs")
+            return [outputs]
+        case .avgPool(let kernel, let stride), .maxPool(let kernel, let stride):
+            let size = try window(kernel: kernel, stride: stride, padding: 0)
+            return [shape[0], size.height, size.width]
+        case .relu:
+            return shape
+        case .flatten:
+            return [shape.reduce(1, *)]
+        case .clippedRelu(let initialClip):
+            try clip(initialClip)
+            return shape
+        case .dropout(let p):
+            guard p >= 0, p < 1 else { throw fail("p must be in [0, 1), got \(p)") }
+            return shape
+        case .residual(let outChannels, let stride, let activation):
+            try positive(outChannels, "outChannels")
+            if case .clippedRelu(let initialClip) = activation { try clip(initialClip) }
+            let size = try window(kernel: 3, stride: stride, padding: 1)
+            return [outChannels, size.height, size.width]
+        case .batchNorm:
+            try needImage()
+            return shape
+        }
+    }
+
+    /// The layer for `spec`, whose sizes `outputShape` has checked.
+    private static func makeLayer(_ spec: LayerSpec, name: String, input shape: [Int]) -> any Layer {
+        switch spec {
+        case .conv(let outChannels, let kernel, let stride, let padding, let bias):
+            return Conv2D(name: name, inChannels: shape[0], outChannels: outChannels, kernel: kernel, stride: stride,
+                          padding: padding, bias: bias)
+        case .linear(let outputs, let bias):
+            return Linear(name: name, inputs: shape[0], outputs: outputs, bias: bias)
+        case .avgPool(let kernel, let stride):
+            return AvgPool2D(name: name, kernel: kernel, stride: stride)
+        case .maxPool(let kernel, let stride):
+            return MaxPool2D(name: name, kernel: kernel, stride: stride)
+        case .relu:
+            return ReLU(name: name)
+        case .clippedRelu(let initialClip):
+            return ClippedReLU(name: name, initialClip: initialClip)
+        case .dropout(let p):
+            return Dropout(name: name, p: p)
+        case .flatten:
+            return Flatten(name: name)
+        case .residual(let outChannels, let stride, let activation):
+            return ResidualBasicBlock(name: name, inChannels: shape[0], outChannels: outChannels, stride: stride,
+                                      activation: activation)
+        case .batchNorm:
+            return BatchNorm2D(name: name, channels: shape[0])
+        }
+    }
+
+    /// He-normal weights for every convolution and linear layer in `layer` (itself or its sublayers).
+    static func initialize(_ layer: any Layer, using generator: inout SeededGenerator) {
+        for entry in WeightLayers.flatten(layer) {
+            let weight = entry.weight
+            let fanIn = weight.count / max(1, weight.value.shape[0])
+            let std = (2 / Float(max(1, fanIn))).squareRoot()
+            weight.value.scalars = .normal(count: weight.count, standardDeviation: std, using: &generator)
+        }
+    }
+}
+
+/// The convolution and linear layers of a network in order — the layers that carry weights.
+enum WeightLayers {
+    /// A weight layer's weight and optional bias.
+    struct Entry {
+        var layer: any Layer
+        var weight: Parameter
+        var bias: Parameter?
+    }
+
+    /// The weight layers in `layer` itself and, depth first, in its sublayers.
+    static func flatten(_ layer: any Layer) -> [Entry] {
+        if let conv = layer as? Conv2D { return [Entry(layer: conv, weight: conv.weight, bias: conv.bias)] }
+        if let linear = layer as? Linear { return [Entry(layer: linear, weight: linear.weight, bias: linear.bias)] }
+        return layer.sublayers.flatMap(flatten)
+    }
+}
