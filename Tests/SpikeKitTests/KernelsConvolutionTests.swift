@@ -123,9 +123,14 @@ import Testing
         }
     }
 
-    @Test func threadCountDoesNotChangeBits() {
-        // 9 samples → chunks of 4, 4, 1 for the weight gradient.
-        let (batch, g) = Self.geometries[7]
+    @Test(arguments: [
+        // 9 samples → chunks of 4, 4, 1 for the weight gradient; a wide patch (GEMM) and a narrow one
+        // (dot products) take the two weight-gradient paths.
+        Geometry(inChannels: 3, outChannels: 17, inputHeight: 12, inputWidth: 11, kernelHeight: 5, kernelWidth: 5, padding: 2),
+        Geometry(inChannels: 1, outChannels: 16, inputHeight: 10, inputWidth: 9, kernelHeight: 3, kernelWidth: 3, padding: 1),
+    ])
+    func threadCountDoesNotChangeBits(g: Geometry) {
+        let batch = 9
         let x = KernelsTestSupport.randomTensor(g.inputShape(batch: batch), seed: 40)
         let w = KernelsTestSupport.randomTensor(g.weightShape, seed: 41)
         let dy = KernelsTestSupport.randomTensor(g.outputShape(batch: batch), seed: 42)

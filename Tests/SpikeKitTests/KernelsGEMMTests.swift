@@ -121,6 +121,29 @@ import Testing
         #expect(2 * m * n * k >= GEMMDriver.parallelFlops)
     }
 
+    @Test func innerProductPathMatchesTheDefinition() {
+        // Blocks of 4 × 3 plus leftover rows and columns, and a k that is not a multiple of 16.
+        for (m, n, k) in [(16, 9, 784), (6, 5, 37), (1, 1, 3), (4, 3, 16), (9, 27, 50)] {
+            for beta: Float in [0, 1] {
+                let a = KernelsTestSupport.randomArray(m * k, seed: UInt64(m * 100 + k))
+                let b = KernelsTestSupport.randomArray(n * k, seed: UInt64(n * 100 + k + 1))
+                var c = KernelsTestSupport.randomArray(m * n, seed: 3)
+                let expected = Self.naive(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                                          b: b, ldb: k, beta: beta, c: c, ldc: n)
+                a.withUnsafeBufferPointer { aBuffer in
+                    b.withUnsafeBufferPointer { bBuffer in
+                        c.withUnsafeMutableBufferPointer { cBuffer in
+                            InnerProductGEMM.multiply(m: m, n: n, k: k, a: aBuffer.baseAddress!, lda: k,
+                                                      b: bBuffer.baseAddress!, ldb: k, beta: beta,
+                                                      c: cBuffer.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                KernelsTestSupport.expectClose(c, expected, tolerance: 1e-5 * Double(k), "inner product \(m)×\(n)×\(k) β=\(beta)")
+            }
+        }
+    }
+
     @Test func matmulOfTensors() {
         let a = KernelsTestSupport.randomTensor([4, 6], seed: 20), b = KernelsTestSupport.randomTensor([5, 6], seed: 21)
         let product = matmul(a, b, transposeB: true)
