@@ -96,23 +96,25 @@ enum GEMMMicroKernel {
         // Edge tile: only the valid rows, each merged in place when it is full width, or else staged
         // through a 32-float row with exactly the same vector arithmetic (so an element's value never
         // depends on which kind of tile it fell in).
-        let rowsToMerge = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
-                           c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1]
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { staging in
-            let row = staging.baseAddress!
-            for r in 0..<validRows {
-                let target = raw + r * stride
-                if validColumns == columns {
-                    merge(target, rowsToMerge[2 * r], rowsToMerge[2 * r + 1], update)
-                } else {
-                    let destination = target.assumingMemoryBound(to: Float.self)
-                    row.initialize(repeating: 0, count: columns)
-                    if update.loadC { row.update(from: destination, count: validColumns) }
-                    merge(UnsafeMutableRawPointer(row), rowsToMerge[2 * r], rowsToMerge[2 * r + 1], update)
-                    destination.update(from: row, count: validColumns)
-                }
+        func edgeRow(_ r: Int, _ t0: SIMD16<Float>, _ t1: SIMD16<Float>) {
+            guard r < validRows else { return }
+            let target = raw + r * stride
+            if validColumns == columns {
+                merge(target, t0, t1, update)
+                return
+            }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { staging in
+                let row = staging.baseAddress!
+                let destination = target.assumingMemoryBound(to: Float.self)
+                row.initialize(repeating: 0, count: columns)
+                if update.loadC { row.update(from: destination, count: validColumns) }
+                merge(UnsafeMutableRawPointer(row), t0, t1, update)
+                destination.update(from: row, count: validColumns)
             }
         }
+        edgeRow(0, c00, c01); edgeRow(1, c10, c11); edgeRow(2, c20, c21); edgeRow(3, c30, c31)
+        edgeRow(4, c40, c41); edgeRow(5, c50, c51); edgeRow(6, c60, c61); edgeRow(7, c70, c71)
+        edgeRow(8, c80, c81); edgeRow(9, c90, c91); edgeRow(10, ca0, ca1); edgeRow(11, cb0, cb1)
     }
 
     /// C[row, 0..<32] = alpha·T (+ beta·C when `loadC`), or C += alpha·T when beta is 1.

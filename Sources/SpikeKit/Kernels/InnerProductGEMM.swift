@@ -81,14 +81,15 @@ enum InnerProductGEMM {
             x = load(a2, p); s20.addProduct(x, y0); s21.addProduct(x, y1); s22.addProduct(x, y2)
             x = load(a3, p); s30.addProduct(x, y0); s31.addProduct(x, y1); s32.addProduct(x, y2)
         }
-        let sums = [s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32]
-        for r in 0..<4 {
-            for j in 0..<3 {
-                var sum = reduce(sums[r * 3 + j])
-                let row = a + r * lda, column = b + j * ldb
-                for p in vectorEnd..<k { sum.addProduct(row[p], column[p]) }
-                store(sum, c + r * ldc + j, accumulate)
-            }
+        func finish(_ r: Int, _ j: Int, _ lanes: SIMD16<Float>) {
+            var sum = reduce(lanes)
+            let row = a + r * lda, column = b + j * ldb
+            for p in vectorEnd..<k { sum.addProduct(row[p], column[p]) }
+            store(sum, c + r * ldc + j, accumulate)
         }
+        finish(0, 0, s00); finish(0, 1, s01); finish(0, 2, s02)
+        finish(1, 0, s10); finish(1, 1, s11); finish(1, 2, s12)
+        finish(2, 0, s20); finish(2, 1, s21); finish(2, 2, s22)
+        finish(3, 0, s30); finish(3, 1, s31); finish(3, 2, s32)
     }
 }
