@@ -47,32 +47,10 @@ public struct DataNormalization: Sendable {
     /// The network with weights rescaled by `scales` (one entry per spiking population, in
     /// `SpikingNetwork.populations` order without the output) and every threshold set to 1.
     public func normalize(_ network: SpikingNetwork, scales: [[Float]]) -> SpikingNetwork {
-        var copy = network
-        var previous: [Float] = [1]      // λ of the events entering the current layer
-        var p = 0
-        for i in copy.layers.indices {
-            switch copy.layers[i] {
-            case .synaptic(let s, let neurons, let dropout):
-                let out: [Float] = neurons == nil ? [1] : scales[p]
-                var n = neurons
-                n?.threshold = 1
-                copy.layers[i] = .synaptic(s.rescaled(inputScale: previous, outputScale: out), neurons: n, inputDropout: dropout)
-                previous = out
-                p += 1
-            case .residual(var b):
-                let inner = scales[p], out = scales[p + 1]
-                b.conv1 = b.conv1.rescaled(inputScale: previous, outputScale: inner)
-                b.conv2 = b.conv2.rescaled(inputScale: inner, outputScale: out)
-                b.shortcut = b.shortcut.rescaled(inputScale: previous, outputScale: out)
-                b.neurons1.threshold = 1
-                b.neurons2.threshold = 1
-                copy.layers[i] = .residual(b)
-                previous = out
-                p += 2
-            case .averagePool, .maxPool, .flatten:
-                break   // pooling and flatten keep channels and scale
-            }
+        network.rescaled(spikeValues: scales, currentScales: scales).mapNeurons { _, neurons in
+            var p = neurons
+            p.threshold = 1
+            return p
         }
-        return copy
     }
 }

@@ -1,0 +1,138 @@
+/// Translates a trained `Network` into the structure of its spiking twin: each convolution or linear
+/// layer followed by a ReLU (or clipped ReLU) becomes a synapse into a population of integrate-and-fire
+/// neurons, pooling and flatten carry over, residual blocks become spiking residual blocks, and the
+/// last linear layer becomes the output accumulator. Thresholds are left at 1: a `ConversionRecipe`
+/// sets them.
+///
+/// Batch normalisation is folded into the preceding convolution (its weight and a bias current).
+/// Dropout is dropped for inference and remembered as the next synapse's input dropout (for STDB).
+/// Anything that cannot be converted faithfully is refused with the layer's name: an activation that
+/// is not a ReLU, a weight layer whose output is not followed by one (other than the last), a
+/// layer type the simulator does not know.
+public enum SpikingNetworkBuilder {
+    /// What the builder knows about each population, in `SpikingNetwork.populations` order (without
+    /// the output layer).
+    public struct PopulationInfo: Sendable, Equatable {
+        public var name: String
+        /// The clip μ of a clipped ReLU, nil for a plain ReLU.
+        public var clip: Float?
+    }
+
+    public static func build(from network: Network, reset: ResetMode = .subtract, leak: Float = 1)
+        throws -> (network: SpikingNetwork, populations: [PopulationInfo]) {
+        let inputShape = try featureShape(network.inputShape, layer: network.layers.first?.name ?? "input")
+        var shape = inputShape
+        var layers: [SpikingLayer] = []
+        var populations: [PopulationInfo] = []
+        var pending: Synapse?          // a weight layer waiting for its activation
+        var pendingDropout: Float = 0
+        var nextDropout: Float = 0
+        let neurons = NeuronParameters(threshold: 1, leak: leak, reset: reset)
+
+        func refusePending(_ reason: String) throws {
+            if let pending { throw SpikeKitError.model(layer: pending.name, reason: reason) }
+        }
+
+        for (index, layer) in network.layers.enumerated() {
+            let isLast = index == network.layers.count - 1
+            switch layer {
+            case let conv as Conv2D:
+                try refusePending("is followed by another weight layer without a ReLU between them; the SNN needs an activation after every weight layer but the last")
+                let g = ConvolutionGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels,
+                                            inputHeight: shape.height, inputWidth: shape.width, kernelHeight: conv.kernel,
+                                            kernelWidth: conv.kernel, stride: conv.stride, padding: conv.padding)
+                pending = Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: conv.weight.value.scalars,
+                                              bias: conv.bias?.value.scalars)
+                pendingDropout = nextDropout; nextDropout = 0
+                shape = pending!.outputShape
+            case let linear as Linear:
+                try refusePending("is followed by another weight layer without a ReLU between them; the SNN needs an activation after every weight layer but the last")
+                guard linear.inputs == shape.count else {
+                    throw SpikeKitError.model(layer: linear.name, reason: "expects \(linear.inputs) inputs but receives \(shape.count)")
+                }
+                pending = Synapse.linear(name: linear.name, inputShape: shape, outputs: linear.outputs,
+                                         pytorchWeights: linear.weight.value.scalars, bias: linear.bias?.value.scalars)
+                pendingDropout = nextDropout; nextDropout = 0
+                shape = .flat(linear.outputs)
+            case let bn as BatchNorm2D:
+                guard let synapse = pending, case .convolution(let g) = synapse.connectivity,
+                      let conv = network.layers[..<index].last(where: { $0 is Conv2D }) as? Conv2D else {
+                    throw SpikeKitError.model(layer: bn.name, reason: "batch normalisation can only be folded into a convolution directly before it")
+                }
+                let folded = bn.foldInto(conv: conv)
+                pending = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: folded.weight.scalars,
+                                              bias: folded.bias.scalars)
+            case is ReLU, is ClippedReLU:
+                guard let synapse = pending else {
+                    throw SpikeKitError.model(layer: layer.name, reason: "an activation must follow a convolution or linear layer to become a spiking population")
+                }
+                layers.append(.synaptic(synapse, neurons: neurons, inputDropout: pendingDropout))
+                populations.append(PopulationInfo(name: synapse.name, clip: (layer as? ClippedReLU)?.clipValue))
+                pending = nil
+            case let pool as AvgPool2D:
+                try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
+                layers.append(.averagePool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
+                shape = layers.last!.outputShape
+            case let pool as MaxPool2D:
+                try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
+                layers.append(.maxPool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
+                shape = layers.last!.outputShape
+            case is Flatten:
+                try refusePending("is followed by flatten without a ReLU")
+                layers.append(.flatten(name: layer.name, input: shape))
+            case let dropout as Dropout:
+                nextDropout = dropout.p
+            case let block as ResidualBasicBlock:
+                try refusePending("is followed by a residual block without a ReLU")
+                for activation in [block.activation1, block.activation2] where !(activation is ReLU || activation is ClippedReLU) {
+                    throw SpikeKitError.model(layer: activation.name, reason: "only ReLU and clipped ReLU activations can be converted")
+                }
+                let g1 = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
+                                             inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 3, kernelWidth: 3,
+                                             stride: block.stride, padding: 1)
+                let conv1 = Synapse.convolution(name: block.conv1.name, geometry: g1,
+                                                pytorchWeights: block.conv1.weight.value.scalars, bias: block.conv1.bias?.value.scalars)
+                let mid = conv1.outputShape
+                let g2 = ConvolutionGeometry(inChannels: block.outChannels, outChannels: block.outChannels,
+                                             inputHeight: mid.height, inputWidth: mid.width, kernelHeight: 3, kernelWidth: 3,
+                                             stride: 1, padding: 1)
+                let conv2 = Synapse.convolution(name: block.conv2.name, geometry: g2,
+                                                pytorchWeights: block.conv2.weight.value.scalars, bias: block.conv2.bias?.value.scalars)
+                let shortcut: Synapse
+                if let projection = block.shortcut {
+                    let gs = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
+                                                 inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 1,
+                                                 kernelWidth: 1, stride: block.stride, padding: 0)
+                    shortcut = Synapse.convolution(name: projection.name, geometry: gs,
+                                                   pytorchWeights: projection.weight.value.scalars, bias: projection.bias?.value.scalars)
+                } else {
+                    shortcut = Synapse.identity(name: block.name + ".shortcut", shape: shape)
+                }
+                layers.append(.residual(ResidualBlock(name: block.name, conv1: conv1, neurons1: neurons, conv2: conv2,
+                                                      shortcut: shortcut, neurons2: neurons)))
+                populations.append(PopulationInfo(name: block.name + ".conv1", clip: (block.activation1 as? ClippedReLU)?.clipValue))
+                populations.append(PopulationInfo(name: block.name + ".conv2", clip: (block.activation2 as? ClippedReLU)?.clipValue))
+                shape = conv2.outputShape
+            default:
+                throw SpikeKitError.model(layer: layer.name, reason: "\(type(of: layer)) has no spiking equivalent in SpikeKit")
+            }
+            if isLast {
+                guard let synapse = pending, case .linear = synapse.connectivity else {
+                    throw SpikeKitError.model(layer: layer.name, reason: "the network must end with a linear layer (the output layer)")
+                }
+                layers.append(.synaptic(synapse, neurons: nil, inputDropout: pendingDropout))
+                pending = nil
+            }
+        }
+        let spiking = SpikingNetwork(inputShape: inputShape, layers: layers)
+        try spiking.validate()
+        return (spiking, populations)
+    }
+
+    static func featureShape(_ chw: [Int], layer: String) throws -> FeatureShape {
+        guard chw.count == 3 else {
+            throw SpikeKitError.model(layer: layer, reason: "expected a [channels, height, width] input, got \(chw)")
+        }
+        return FeatureShape(height: chw[1], width: chw[2], channels: chw[0])
+    }
+}
