@@ -54,6 +54,7 @@ public final class ExperimentRunner {
         if config.energy != nil { try estimateEnergy(&state) }
 
         let report = makeReport(state)
+        try writeTablesAndPlots(report: report, state: state)
         try report.write(to: directory)
         return (report, directory)
     }
@@ -63,26 +64,26 @@ public final class ExperimentRunner {
     /// Stage: data. Loads `data.dataset` from `data.directory` (or the bundled subset) with its
     /// limits and normalisation, seeded by `seed`, into the state.
     private func loadData(_ state: inout RunState) throws {
-        // Stage: data — placeholder until the dataset readers are connected; records nothing.
+        try runDataStage(&state)
     }
 
     /// Stage: ANN. Builds `model.architecture`; loads `model.checkpoint`, or trains with `training`
     /// (saving `RunFiles.annCheckpoint` when `output.saveCheckpoints`), or keeps the seeded
     /// initialisation; evaluates it and records `state.ann`.
     private func prepareANN(_ state: inout RunState) throws {
-        // Stage: ANN — placeholder until the network builders and the trainer are connected; records nothing.
+        try runANNStage(&state)
     }
 
     /// Stage: conversion. Converts the ANN with `conversion.recipe` on calibration images and
     /// records `state.conversion` (saving `RunFiles.convertedSNN`).
     private func convert(_ state: inout RunState) throws {
-        // Stage: conversion — placeholder until the converter is connected; records nothing.
+        try runConversionStage(&state)
     }
 
     /// Stage: simulation. Simulates the converted network at every `simulation.timeSteps` and appends
     /// one `.conversion` entry per T to `state.simulations`.
     private func simulate(_ state: inout RunState) throws {
-        // Stage: simulation — placeholder until the event scheduler is connected; records nothing.
+        try runSimulationStage(&state)
     }
 
     /// Stage: STDB. Fine-tunes the converted network at `stdb.timeSteps`, records `state.stdb` and
@@ -94,7 +95,7 @@ public final class ExperimentRunner {
     /// Stage: energy. Prices every simulation in `state.simulations` with `energy.preset` and sets
     /// its `energy`.
     private func estimateEnergy(_ state: inout RunState) throws {
-        // Stage: energy — placeholder until the energy model is connected; records nothing.
+        try runEnergyStage(&state)
     }
 
     // MARK: Report and folder

@@ -18,6 +18,17 @@ struct RunState {
     var conversion: RunReport.Conversion?
     var simulations: [RunReport.Simulation] = []
     var stdb: RunReport.STDB?
+    /// The loaded data.
+    var data: DatasetSplit?
+    /// The trained (or loaded) ANN.
+    var network: Network?
+    /// The converted spiking network.
+    var spiking: SpikingNetwork?
+    /// Exact operation counts per simulation entry (same order as `simulations`).
+    var counts: [OperationCounts] = []
+    /// A spike raster of the first test image, for the plot.
+    var raster: SpikeRaster?
+    var rasterTimeSteps = 0
 
     init(directory: URL, resume: Bool) {
         self.directory = directory

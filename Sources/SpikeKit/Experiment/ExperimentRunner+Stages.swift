@@ -1,0 +1,214 @@
+import Foundation
+
+/// The bodies of the pipeline's stages. Each reads what earlier stages left in `RunState`, adds its
+/// own results, and writes its artifacts into the run folder.
+extension ExperimentRunner {
+    var seed: UInt64 { UInt64(bitPattern: Int64(config.seed)) }
+
+    // MARK: Data
+
+    func runDataStage(_ state: inout RunState) throws {
+        let d = config.data
+        let normalization: Normalization
+        switch (d.normalization, d.dataset) {
+        case (.half, _): normalization = .symmetric
+        case (.dataset, .cifar10): normalization = .cifar10
+        case (.dataset, .cifar100): normalization = .cifar100
+        case (.dataset, _): normalization = .symmetric
+        }
+        progress.begin(stage: "loading \(d.dataset.displayName)")
+        let split = try DatasetLoader.load(name: d.dataset.rawValue, directory: d.directory, relativeTo: nil,
+                                           trainLimit: d.trainLimit, testLimit: d.testLimit, seed: seed,
+                                           normalization: normalization)
+        progress.finish(message: "data: \(split.train.count) training and \(split.test.count) test images "
+                        + "(\(split.train.channels)×\(split.train.height)×\(split.train.width), \(split.train.classCount) classes)")
+        state.data = split
+    }
+
+    // MARK: ANN
+
+    func runANNStage(_ state: inout RunState) throws {
+        guard let data = state.data else { return }
+        let inputShape = data.train.sampleShape
+        let network: Network
+        var epochs: [EpochResult] = []
+        if let checkpoint = config.model.checkpoint {
+            network = try NetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint)).network
+            guard network.inputShape == inputShape else {
+                throw SpikeKitError.model(layer: nil, reason: "the checkpoint \(checkpoint) takes \(network.inputShape) inputs; "
+                                          + "\(config.data.dataset.rawValue) images are \(inputShape)")
+            }
+            progress.note("ANN: loaded \(checkpoint)")
+        } else {
+            let activation: ActivationSpec = config.model.activation == .clippedReLU
+                ? .clippedRelu(initialClip: Float(config.model.clipInit)) : .relu
+            let spec = try Architectures.spec(named: config.model.architecture.rawValue, inputShape: inputShape,
+                                              classes: data.train.classCount, activation: activation,
+                                              dropout: config.training?.dropout.map { Float($0) })
+            network = try Network(spec: spec, inputShape: inputShape, seed: seed)
+            if let training = config.training {
+                epochs = try trainANN(network, training: training, data: data, state: state)
+            }
+        }
+        progress.begin(stage: "evaluating the ANN")
+        let testAccuracy = network.accuracy(on: data.test)
+        progress.finish(message: String(format: "ANN: %@, %d parameters, test accuracy %.2f %%",
+                                        network.architecture.name, network.parameterCount, testAccuracy * 100))
+        state.network = network
+        state.ann = RunReport.ANN(
+            testAccuracy: testAccuracy, trainAccuracy: epochs.last?.trainAccuracy, epochs: epochs.isEmpty ? nil : epochs.count,
+            parameters: network.parameterCount,
+            perEpoch: epochs.isEmpty ? nil : epochs.map {
+                RunReport.Epoch(epoch: $0.epoch + 1, loss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
+                                testAccuracy: $0.testAccuracy, learningRate: $0.learningRate)
+            })
+    }
+
+    /// Trains with the `training` section, saving a checkpoint after every epoch; with `--resume`,
+    /// continues after the last completed epoch of the run folder's checkpoint.
+    private func trainANN(_ network: Network, training t: TrainingConfig, data: DatasetSplit,
+                          state: RunState) throws -> [EpochResult] {
+        let settings = TrainingSettings(
+            epochs: t.epochs, batchSize: t.batchSize, optimizer: t.optimizer == .sgd ? .sgd : .adam,
+            learningRate: Float(t.learningRate), momentum: Float(t.momentum), weightDecay: Float(t.weightDecay),
+            amsgrad: t.amsgrad, milestones: t.schedule.milestones, factor: Float(t.schedule.factor),
+            augmentation: t.augmentation, dropout: t.dropout.map { Float($0) })
+        let trainer = ANNTrainer(settings: settings, seed: seed) { [progress] line in progress.note(line) }
+        let checkpoint = state.file(RunFiles.annCheckpoint)
+        let optimizerState = state.file("ann-optimizer.safetensors")
+        var startEpoch = 0
+        if state.hasArtifact(RunFiles.annCheckpoint) {
+            let (saved, metadata) = try NetworkCheckpoint.load(from: checkpoint)
+            for (mine, theirs) in zip(network.parameters + network.buffers, saved.parameters + saved.buffers) {
+                mine.assign(theirs.value)
+            }
+            if FileManager.default.fileExists(atPath: optimizerState.path) { try trainer.loadState(from: optimizerState) }
+            startEpoch = Int(metadata["epoch"] ?? "") ?? 0
+            progress.note("ANN: resuming after epoch \(startEpoch)")
+        }
+        return try trainer.fit(network, data: data, startEpoch: startEpoch) { [progress] result in
+            progress.note(String(format: "epoch %d/%d: loss %.4f, train %.2f %%, test %.2f %%, %.0f images/s",
+                                 result.epoch + 1, settings.epochs, result.trainLoss, result.trainAccuracy * 100,
+                                 result.testAccuracy * 100, result.imagesPerSecond))
+            // Written after every epoch whatever output.saveCheckpoints says: it is what --resume
+            // continues from.
+            try NetworkCheckpoint.save(network, to: checkpoint, metadata: ["epoch": String(result.epoch + 1)])
+            try trainer.saveState(to: optimizerState)
+        }
+    }
+
+    // MARK: Conversion
+
+    func runConversionStage(_ state: inout RunState) throws {
+        guard let data = state.data, let network = state.network, let c = config.conversion else { return }
+        let simulation = config.simulation
+        let encoding: InputEncoding = simulation?.encoding == .poisson ? .poisson : (simulation == nil ? .poisson : .direct)
+        let ordering: SpikeOrdering = simulation?.ordering == .immediate ? .immediate : .delayed
+        let recipe: ConversionRecipe
+        switch c.recipe {
+        case .thresholdBalancing:
+            recipe = .thresholdBalancing(ThresholdBalancing(timeSteps: c.balancingSteps, scale: Float(c.scale),
+                                                            encoding: encoding, ordering: ordering, seed: seed))
+        case .dataNorm:
+            recipe = .dataNormalization(DataNormalization(percentile: c.percentile, channelWise: c.channelWise))
+        case .lowLatency:
+            recipe = .lowLatency(LowLatencyConversion(timeSteps: c.fineTuneTimeSteps, gridPoints: c.alphaGrid, seed: seed))
+        }
+        // The calibration batch: the first `calibrationImages` of a seeded shuffle of the training set,
+        // augmented as in training.
+        let order = data.train.epochOrder(seed: seed, epoch: -1)
+        let augmentation = config.training?.augmentation == true ? Augmentation.standard(for: data.train) : .none
+        let calibration = data.train.makeBatch(indices: order.prefix(min(c.calibrationImages, order.count)),
+                                               augmentation: augmentation, seed: seed, epoch: -1)
+        progress.begin(stage: "converting with \(recipe.name)")
+        let result = try ANNToSNNConverter.convert(
+            network, recipe: recipe, calibration: calibration.images,
+            reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1)) { [progress] line in
+            progress.note(line)
+        }
+        progress.finish(message: "conversion: \(recipe.name), thresholds "
+                        + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
+        state.spiking = result.network
+        state.conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
+            RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold), scale: $0.scale.map(Double.init),
+                                      alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init))
+        })
+    }
+
+    // MARK: Simulation
+
+    func runSimulationStage(_ state: inout RunState) throws {
+        guard let data = state.data, let spiking = state.spiking, let s = config.simulation else { return }
+        let encoding: InputEncoding = s.encoding == .poisson ? .poisson : .direct
+        let ordering: SpikeOrdering = s.ordering == .immediate ? .immediate : .delayed
+        let steps = s.timeSteps.sorted()
+        guard let maximum = steps.last else { return }
+        let test = data.test
+        let images = min(s.testLimit ?? test.count, test.count)
+        let (record, seconds) = try simulateTestSet(spiking, data: test, images: images, encoding: encoding, ordering: ordering,
+                                                    timeSteps: maximum, checkpoints: steps, batchSize: s.batchSize,
+                                                    raster: s.recordRaster ? 16 : 0, label: "conversion")
+        state.raster = record.raster
+        state.rasterTimeSteps = maximum
+        let labels = Array(test.labels.prefix(images))
+        for t in steps {
+            let counts = OperationCounts.from(record: record, network: spiking, timeSteps: t, encoding: encoding)
+            let accuracy = Double(record.correct(labels: labels, steps: t)) / Double(max(images, 1))
+            state.counts.append(counts)
+            state.simulations.append(RunReport.Simulation(
+                stage: .conversion, timeSteps: t, encoding: encoding.rawValue, ordering: ordering.rawValue,
+                testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
+        }
+        progress.note(String(format: "simulation: %d images × %d steps in %.1f s (%.0f images/s)", images, maximum,
+                             seconds, Double(images) / max(seconds, 1e-9)))
+        for simulation in state.simulations where simulation.stage == .conversion {
+            progress.note(String(format: "  T = %4d: test accuracy %.2f %%", simulation.timeSteps, simulation.testAccuracy * 100))
+        }
+    }
+
+    /// Simulates the first `images` test images in batches (progress per batch) and merges the records.
+    func simulateTestSet(_ network: SpikingNetwork, data: Dataset, images: Int, encoding: InputEncoding,
+                         ordering: SpikeOrdering, timeSteps: Int, checkpoints: [Int], batchSize: Int, raster: Int,
+                         label: String) throws -> (SimulationRecord, Double) {
+        let start = Date()
+        var merged: SimulationRecord?
+        progress.begin(stage: "simulating (\(label), T = \(timeSteps))", total: images)
+        var first = 0
+        while first < images {
+            let end = min(images, first + max(batchSize, 1))
+            let batch = data.makeBatch(indices: first..<end)
+            let options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
+                                            checkpoints: checkpoints, firstSampleIndex: first,
+                                            rasterNeuronsPerPopulation: first == 0 ? raster : 0)
+            let record = try EventScheduler(network: network).run(images: batch.images, options: options)
+            merged = merged.map { $0.appending(record) } ?? record
+            progress.advance(by: end - first)
+            first = end
+        }
+        progress.finish()
+        guard let record = merged else { throw SpikeKitError.runtime("no test images to simulate") }
+        return (record, Date().timeIntervalSince(start))
+    }
+
+    // MARK: Energy
+
+    func runEnergyStage(_ state: inout RunState) throws {
+        guard let model = config.energy?.preset else { return }
+        for (index, counts) in state.counts.enumerated() where index < state.simulations.count {
+            let estimate = EnergyEstimate(counts: counts, model: model)
+            state.simulations[index].energy = RunReport.Energy(
+                preset: estimate.preset, annJoulesPerImage: estimate.annJoulesPerImage,
+                snnJoulesPerImage: estimate.snnJoulesPerImage, ratio: estimate.ratio,
+                firstLayerAccounting: estimate.firstLayerAccounting,
+                snnJoulesPerImageFirstLayerEveryStep: estimate.snnJoulesPerImageFirstLayerEveryStep)
+        }
+    }
+}
+
+extension RunReport.LayerActivity {
+    init(_ counts: LayerOperationCounts) {
+        self.init(name: counts.name, neurons: counts.neurons, spikesPerImage: counts.spikesPerImage,
+                  spikeRate: counts.spikeRate, synapticOpsPerImage: counts.synapticOpsPerImage,
+                  annMACsPerImage: counts.annMACsPerImage)
+    }
+}
