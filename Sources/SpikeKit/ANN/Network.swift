@@ -18,8 +18,14 @@ public final class Network {
 
     /// Builds the layers of `spec` for inputs of `inputShape` and initialises their weights from
     /// `seed` (see `NetworkBuilder`). Throws `SpikeKitError.model` naming the layer that does not fit.
-    public init(spec: ArchitectureSpec, inputShape: [Int], seed: UInt64) throws {
-        let built = try NetworkBuilder.build(spec, inputShape: inputShape, seed: seed)
+    public convenience init(spec: ArchitectureSpec, inputShape: [Int], seed: UInt64) throws {
+        try self.init(spec: spec, inputShape: inputShape, seed: seed, initialize: true)
+    }
+
+    /// `initialize: false` leaves every weight at zero (for shape checks and for loading a
+    /// checkpoint, which replaces the weights anyway).
+    init(spec: ArchitectureSpec, inputShape: [Int], seed: UInt64, initialize: Bool) throws {
+        let built = try NetworkBuilder.build(spec, inputShape: inputShape, seed: seed, initialize: initialize)
         self.inputShape = inputShape
         self.architecture = spec
         self.layers = built.layers

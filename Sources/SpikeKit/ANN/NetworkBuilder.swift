@@ -16,12 +16,14 @@ enum NetworkBuilder {
         var outputShapes: [[Int]]
     }
 
-    static func build(_ spec: ArchitectureSpec, inputShape: [Int], seed: UInt64) throws -> Built {
+    static func build(_ spec: ArchitectureSpec, inputShape: [Int], seed: UInt64, initialize: Bool = true) throws -> Built {
         var layers: [any Layer] = []
         let shapes = try walk(spec, inputShape: inputShape) { index, layerSpec, name, input in
             let layer = makeLayer(layerSpec, name: name, input: input)
-            var generator = SeededGenerator(seed: seed, stream: index)
-            initialize(layer, using: &generator)
+            if initialize {
+                var generator = SeededGenerator(seed: seed, stream: index)
+                NetworkBuilder.initialize(layer, using: &generator)
+            }
             layers.append(layer)
         }
         return Built(layers: layers, outputShapes: shapes)

@@ -129,11 +129,13 @@ enum ChannelKernels {
                         && (extraScale?.count ?? channels) == channels,
                      "ChannelKernels.affine: extra term does not match \(x.count) values, \(channels) channels")
         let extraValues = extra ?? [], extraScales = extraScale ?? []
+        let hasExtra = extra != nil
         return [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.withUnsafeBufferPointer { xBuffer in
                 extraValues.withUnsafeBufferPointer { eBuffer in
                     guard let xBase = xBuffer.baseAddress, let outBase = out.baseAddress else { return }
-                    let eBase = eBuffer.baseAddress
+                    // An empty array may still report a base address, so the flag decides.
+                    let eBase = hasExtra ? eBuffer.baseAddress : nil
                     for n in 0..<batch {
                         for c in 0..<channels {
                             let offset = (n * channels + c) * plane

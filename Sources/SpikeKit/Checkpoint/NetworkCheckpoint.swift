@@ -1,0 +1,77 @@
+import Foundation
+
+/// A whole trained network in one safetensors file: every parameter and buffer under its name
+/// (`conv1.weight`, `block2.shortcut.weight`, `clip3.mu`, `bn1.running_mean`), and in the metadata
+/// the architecture spec (JSON), the input shape (JSON array), a format tag and any free-form
+/// entries (epoch, dataset, ...).
+///
+/// Loading rebuilds the network from the spec and fills it, refusing a file whose tensors do not
+/// match it exactly (a missing or unexpected tensor, another shape, a NaN or infinite value), with an
+/// error that names the tensor.
+public enum NetworkCheckpoint {
+    /// The metadata keys SpikeKit itself writes; free-form metadata may not use them.
+    public static let reservedKeys: Set<String> = ["format", "formatVersion", "architecture", "inputShape"]
+    static let formatName = "spikekit-network"
+    static let formatVersion = "1"
+
+    /// Saves `network` to `url` atomically with `metadata` (keys other than `reservedKeys`).
+    public static func save(_ network: Network, to url: URL, metadata: [String: String] = [:]) throws {
+        if let clash = metadata.keys.sorted().first(where: reservedKeys.contains) {
+            throw SpikeKitError.usage("checkpoint metadata key '\(clash)' is reserved by SpikeKit")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let architecture = String(decoding: try encoder.encode(network.architecture), as: UTF8.self)
+        var allMetadata = metadata
+        allMetadata["format"] = formatName
+        allMetadata["formatVersion"] = formatVersion
+        allMetadata["architecture"] = architecture
+        allMetadata["inputShape"] = "[" + network.inputShape.map(String.init).joined(separator: ",") + "]"
+        let tensors = (network.parameters + network.buffers).map { (name: $0.name, tensor: $0.value) }
+        try Safetensors.write(Safetensors.Contents(tensors: tensors, metadata: allMetadata), to: url)
+    }
+
+    /// Loads the network saved at `url` and its free-form metadata (without `reservedKeys`).
+    public static func load(from url: URL) throws -> (network: Network, metadata: [String: String]) {
+        let path = url.path
+        let contents = try Safetensors.read(from: url)
+        func fail(_ reason: String) -> SpikeKitError { .checkpoint(path: path, reason: reason) }
+        guard contents.metadata["format"] == formatName else {
+            throw fail("not a SpikeKit network checkpoint (metadata 'format' is \(contents.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(formatName)')")
+        }
+        guard let architectureText = contents.metadata["architecture"] else { throw fail("metadata 'architecture' is missing") }
+        let spec: ArchitectureSpec
+        do {
+            spec = try JSONDecoder().decode(ArchitectureSpec.self, from: Data(architectureText.utf8))
+        } catch {
+            throw fail("metadata 'architecture' is not a valid architecture (\(error))")
+        }
+        guard let shapeText = contents.metadata["inputShape"],
+              let inputShape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)) else {
+            throw fail("metadata 'inputShape' is missing or not a JSON array of integers")
+        }
+        let network: Network
+        do {
+            network = try Network(spec: spec, inputShape: inputShape, seed: 0, initialize: false)
+        } catch let error as SpikeKitError {
+            throw fail("the architecture cannot be built: \(error)")
+        }
+        var tensors = contents.dictionary
+        for parameter in network.parameters + network.buffers {
+            guard let tensor = tensors.removeValue(forKey: parameter.name) else {
+                throw fail("tensor '\(parameter.name)' is missing (the \(spec.name) architecture needs it)")
+            }
+            guard tensor.shape == parameter.value.shape else {
+                throw fail("tensor '\(parameter.name)' has shape \(tensor.shape), but the \(spec.name) architecture needs \(parameter.value.shape)")
+            }
+            guard tensor.scalars.allSatisfy(\.isFinite) else {
+                throw fail("tensor '\(parameter.name)' holds NaN or infinite values")
+            }
+            parameter.assign(tensor)
+        }
+        if let extra = tensors.keys.sorted().first {
+            throw fail("tensor '\(extra)' is not a parameter of the \(spec.name) architecture")
+        }
+        return (network, contents.metadata.filter { !reservedKeys.contains($0.key) })
+    }
+}
