@@ -105,20 +105,36 @@ import Testing
         #expect(gram == [17, 22, 27, 22, 29, 36, 27, 36, 45])
     }
 
-    @Test func threadCountDoesNotChangeBits() {
-        // Large enough (2·m·n·k ≥ 3·10⁶ flops) to run in parallel; odd sizes leave edge tiles.
-        let m = 61, n = 97, k = 270
+    @Test(arguments: [(61, 97, 270), (150, 20, 600), (13, 40, 3000)])
+    func threadCountDoesNotChangeBits(m: Int, n: Int, k: Int) {
+        // Large enough (2·m·n·k ≥ 3·10⁶ flops) to run in parallel; odd sizes leave edge tiles. Each
+        // product runs both ways of sharing work (independent blocks of C, shared panels of B).
+        #expect(2 * m * n * k >= GEMMDriver.parallelFlops)
         let a = KernelsTestSupport.randomArray(m * k, seed: 5), b = KernelsTestSupport.randomArray(k * n, seed: 6)
+        let start = KernelsTestSupport.randomArray(m * n, seed: 7)
         var reference: [Float] = []
         for threads in [1, 2, 3] {
-            var c = KernelsTestSupport.randomArray(m * n, seed: 7)
-            sgemm(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 0.75, a: a, lda: k, b: b, ldb: k,
-                  beta: 0.5, c: &c, ldc: n, threads: threads)
-            if threads == 1 { reference = c } else {
-                KernelsTestSupport.expectBitIdentical(c, reference, "sgemm on \(threads) threads")
+            for sharedPanelFlops in [0, Int.max] {
+                var c = start
+                a.withUnsafeBufferPointer { aBuffer in
+                    b.withUnsafeBufferPointer { bBuffer in
+                        c.withUnsafeMutableBufferPointer { cBuffer in
+                            sgemmUnsafe(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 0.75,
+                                        a: aBuffer.baseAddress!, lda: k, b: bBuffer.baseAddress!, ldb: k, beta: 0.5,
+                                        c: cBuffer.baseAddress!, ldc: n, threads: threads,
+                                        sharedPanelFlops: sharedPanelFlops)
+                        }
+                    }
+                }
+                if reference.isEmpty { reference = c } else {
+                    KernelsTestSupport.expectBitIdentical(c, reference,
+                                                          "sgemm \(m)×\(n)×\(k) on \(threads) threads, shared panels below \(sharedPanelFlops)")
+                }
             }
         }
-        #expect(2 * m * n * k >= GEMMDriver.parallelFlops)
+        let expected = Self.naive(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 0.75, a: a, lda: k,
+                                  b: b, ldb: k, beta: 0.5, c: start, ldc: n)
+        KernelsTestSupport.expectClose(reference, expected, tolerance: 1e-5 * Double(k), "sgemm \(m)×\(n)×\(k)")
     }
 
     @Test func innerProductPathMatchesTheDefinition() {

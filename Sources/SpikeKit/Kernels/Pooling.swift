@@ -20,6 +20,17 @@ public enum Pooling {
                 let x = SendableConstPointer(xBase), y = SendablePointer(yBase)
                 shape.forEachPlane(threads: threads) { plane in
                     let source = x.base + plane * shape.inputPlane, target = y.base + plane * shape.outputPlane
+                    if kernel == 2 && stride == 2 {
+                        // The common 2×2 window, with the same summation order as the general loop.
+                        for oy in 0..<shape.outputHeight {
+                            let top = source + 2 * oy * shape.width, bottom = top + shape.width
+                            let row = target + oy * shape.outputWidth
+                            for ox in 0..<shape.outputWidth {
+                                row[ox] = (((top[2 * ox] + top[2 * ox + 1]) + bottom[2 * ox]) + bottom[2 * ox + 1]) * scale
+                            }
+                        }
+                        return
+                    }
                     for oy in 0..<shape.outputHeight {
                         for ox in 0..<shape.outputWidth {
                             var sum: Float = 0
@@ -50,6 +61,19 @@ public enum Pooling {
                 let dy = SendableConstPointer(dyBase), dx = SendablePointer(dxBase)
                 shape.forEachPlane(threads: threads) { plane in
                     let source = dy.base + plane * shape.outputPlane, target = dx.base + plane * shape.inputPlane
+                    if kernel == 2 && stride == 2 {
+                        // Non-overlapping 2×2 windows: every input gets exactly one share.
+                        for oy in 0..<shape.outputHeight {
+                            let top = target + 2 * oy * shape.width, bottom = top + shape.width
+                            let row = source + oy * shape.outputWidth
+                            for ox in 0..<shape.outputWidth {
+                                let share = row[ox] * scale
+                                top[2 * ox] = share; top[2 * ox + 1] = share
+                                bottom[2 * ox] = share; bottom[2 * ox + 1] = share
+                            }
+                        }
+                        return
+                    }
                     for oy in 0..<shape.outputHeight {
                         for ox in 0..<shape.outputWidth {
                             let share = source[oy * shape.outputWidth + ox] * scale
@@ -82,6 +106,29 @@ public enum Pooling {
                     shape.forEachPlane(threads: threads) { plane in
                         let source = x.base + plane * shape.inputPlane
                         let target = y.base + plane * shape.outputPlane, positions = index.base + plane * shape.outputPlane
+                        if kernel == 2 && stride == 2 {
+                            // The common 2×2 window, visited in the same order as the general loop.
+                            for oy in 0..<shape.outputHeight {
+                                for ox in 0..<shape.outputWidth {
+                                    let first = 2 * oy * shape.width + 2 * ox
+                                    var bestPosition = first
+                                    var best = source[first]
+                                    func consider(_ position: Int) {
+                                        let value = source[position]
+                                        if value > best || (value.isNaN && !best.isNaN) {
+                                            best = value
+                                            bestPosition = position
+                                        }
+                                    }
+                                    consider(first + 1)
+                                    consider(first + shape.width)
+                                    consider(first + shape.width + 1)
+                                    target[oy * shape.outputWidth + ox] = best
+                                    positions[oy * shape.outputWidth + ox] = Int32(bestPosition)
+                                }
+                            }
+                            return
+                        }
                         for oy in 0..<shape.outputHeight {
                             for ox in 0..<shape.outputWidth {
                                 var bestPosition = oy * stride * shape.width + ox * stride
