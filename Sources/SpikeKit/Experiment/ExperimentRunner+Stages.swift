@@ -86,10 +86,7 @@ extension ExperimentRunner {
             startEpoch = Int(metadata["epoch"] ?? "") ?? 0
             progress.note("ANN: resuming after epoch \(startEpoch)")
         }
-        return try trainer.fit(network, data: data, startEpoch: startEpoch) { [progress] result in
-            progress.note(String(format: "epoch %d/%d: loss %.4f, train %.2f %%, test %.2f %%, %.0f images/s",
-                                 result.epoch + 1, settings.epochs, result.trainLoss, result.trainAccuracy * 100,
-                                 result.testAccuracy * 100, result.imagesPerSecond))
+        return try trainer.fit(network, data: data, startEpoch: startEpoch) { result in
             // Written after every epoch whatever output.saveCheckpoints says: it is what --resume
             // continues from.
             try NetworkCheckpoint.save(network, to: checkpoint, metadata: ["epoch": String(result.epoch + 1)])

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The networks the `bench simulate` and `bench stdb` commands run: a saved checkpoint, or the
+/// named architecture trained briefly on the bundled Fashion-MNIST subset (so spike rates are those
+/// of a real network), converted with max-activation normalisation.
+enum BenchmarkNetworks {
+    static func trainedANN(model: String, checkpoint: String?, data: DatasetSplit, epochs: Int = 1) throws -> Network {
+        if let checkpoint {
+            return try NetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint)).network
+        }
+        let spec = try Architectures.spec(named: model, inputShape: data.train.sampleShape, classes: data.train.classCount)
+        let network = try Network(spec: spec, inputShape: data.train.sampleShape, seed: 1)
+        try ANNTrainer(settings: TrainingSettings(epochs: epochs), seed: 1).fit(network, data: data)
+        return network
+    }
+
+    static func converted(_ network: Network, data: DatasetSplit) throws -> SpikingNetwork {
+        let calibration = data.train.makeBatch(indices: 0..<min(256, data.train.count))
+        return try ANNToSNNConverter.convert(network, recipe: .dataNormalization(DataNormalization(percentile: 100)),
+                                             calibration: calibration.images).network
+    }
+}
+
+extension BenchmarkRegistry {
+    static let gemm = Benchmark(
+        name: "gemm", abstract: "Time single-precision matrix multiplication (1 to all cores) and the reference convolutions.",
+        options: [.value("size", "n", kind: .integer(minimum: 1), default: "1024", help: "Matrix size n (m = n = k).")]
+    ) { command in
+        let n = command.integer("size") ?? 1024
+        return try BenchmarkOutput(report: GEMMBenchmark.run(m: n, n: n, k: n, repetitions: 5))
+    }
+
+    static let simulate = Benchmark(
+        name: "simulate", abstract: "Time the event-driven simulator on a converted network against the dense reference.",
+        options: [
+            .value("model", "name", default: "cnn-s", help: "Architecture: mlp or cnn-s (or any architecture for 28×28 images)."),
+            .value("steps", "T", kind: .integer(minimum: 1), default: "32", help: "Time steps."),
+            .value("images", "n", kind: .integer(minimum: 1), default: "1000", help: "Test images to simulate."),
+            .value("checkpoint", "file", help: "An ANN checkpoint (.safetensors) to convert instead of a briefly trained one."),
+            .value("encoding", "kind", default: "direct", help: "direct or poisson."),
+        ]
+    ) { command in
+        let model = command.string("model") ?? "cnn-s"
+        let encoding = InputEncoding(rawValue: command.string("encoding") ?? "direct")
+        guard let encoding else { throw SpikeKitError.usage("--encoding must be direct or poisson") }
+        let data = try DatasetLoader.load(name: "fashion-mnist")
+        let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
+        let snn = try BenchmarkNetworks.converted(ann, data: data)
+        let n = min(command.integer("images") ?? 1000, data.test.count)
+        let batch = data.test.makeBatch(indices: 0..<n)
+        return try BenchmarkOutput(report: SimulationBenchmark.run(
+            network: snn, model: model, images: batch.images, labels: batch.labels,
+            timeSteps: command.integer("steps") ?? 32, encoding: encoding))
+    }
+
+    static let train = Benchmark(
+        name: "train", abstract: "Time ANN training (batch 64, all cores) on the bundled Fashion-MNIST subset.",
+        options: [.value("model", "name", default: "cnn-s", help: "Architecture (mlp, cnn-s, ...)."),
+                  .value("batches", "n", kind: .integer(minimum: 1), default: "90", help: "Training steps per repetition.")]
+    ) { command in
+        let model = command.string("model") ?? "cnn-s"
+        let data = try DatasetLoader.load(name: "fashion-mnist")
+        return try BenchmarkOutput(report: TrainingBenchmark.run(model: model, data: data, batches: command.integer("batches") ?? 90))
+    }
+}
+
+/// Times training steps of an architecture (batch 64, median of three repetitions).
+public enum TrainingBenchmark {
+    public struct Report: Codable, Sendable {
+        public var model: String
+        public var batchSize: Int
+        public var threads: Int
+        public var imagesPerSecond: Double
+        public var repetitions: [Double]
+    }
+
+    public static func run(model: String, data: DatasetSplit, batches: Int, batchSize: Int = 64) throws -> Report {
+        let spec = try Architectures.spec(named: model, inputShape: data.train.sampleShape, classes: data.train.classCount)
+        let network = try Network(spec: spec, inputShape: data.train.sampleShape, seed: 1)
+        let images = min(data.train.count, batches * batchSize)
+        let subset = DatasetSplit(train: data.train.subset(Array(0..<images)), test: data.test.subset(Array(0..<1)))
+        var rates: [Double] = []
+        for _ in 0..<3 {
+            let trainer = ANNTrainer(settings: TrainingSettings(epochs: 1, batchSize: batchSize), seed: 1)
+            let result = try trainer.fit(network, data: subset)
+            rates.append(result.last?.imagesPerSecond ?? 0)
+        }
+        let median = rates.sorted()[1]
+        return Report(model: model, batchSize: batchSize, threads: Parallel.threadCount, imagesPerSecond: median, repetitions: rates)
+    }
+}

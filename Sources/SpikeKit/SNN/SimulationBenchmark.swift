@@ -1,0 +1,96 @@
+import Foundation
+
+/// Times the event-driven simulator on a converted network and test images, against the dense
+/// reference simulation of the same network, and checks that both give the same predictions.
+public enum SimulationBenchmark {
+    public struct Report: Codable, Sendable {
+        public var model: String
+        public var timeSteps: Int
+        public var encoding: String
+        public var images: Int
+        public var threads: Int
+        public var imagesPerSecond: Double
+        public var synapticEventsPerSecond: Double
+        public var synapticOpsPerImage: Double
+        public var spikeRate: Double
+        public var testAccuracy: Double
+        public var denseReferenceImages: Int
+        public var denseReferenceImagesPerSecond: Double
+        public var speedupOverDenseReference: Double
+        /// Whether the dense reference gave the same output potentials on its images.
+        public var verified: Bool
+        /// Per input scaling ("intensity"): images/s and synaptic events per image, showing the time
+        /// per image grows no faster than linearly with the number of events.
+        public var intensitySweep: [IntensityPoint]
+    }
+
+    public struct IntensityPoint: Codable, Sendable {
+        public var inputScale: Float
+        public var synapticOpsPerImage: Double
+        public var microsecondsPerImage: Double
+        public var nanosecondsPerSynapticOp: Double
+    }
+
+    /// Simulates `images` (test images, NCHW) on `network` for `timeSteps` steps, `repetitions` times
+    /// (best time), then `denseImages` of them with the dense reference.
+    public static func run(network: SpikingNetwork, model: String, images: Tensor, labels: [Int32], timeSteps: Int,
+                           encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed, repetitions: Int = 3,
+                           denseImages: Int = 20, batchSize: Int = 100) throws -> Report {
+        let count = images.shape[0]
+        func simulate(_ input: Tensor, _ n: Int) throws -> (SimulationRecord, Double) {
+            var best = Double.infinity
+            var record: SimulationRecord?
+            for _ in 0..<max(1, repetitions) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var merged: SimulationRecord?
+                var first = 0
+                while first < n {
+                    let end = min(n, first + batchSize)
+                    let options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering,
+                                                    firstSampleIndex: first)
+                    let r = try EventScheduler(network: network).run(images: input.slice(first..<end), options: options)
+                    merged = merged.map { $0.appending(r) } ?? r
+                    first = end
+                }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                record = merged
+            }
+            guard let record else { throw SpikeKitError.runtime("nothing simulated") }
+            return (record, best)
+        }
+        let (record, seconds) = try simulate(images, count)
+        let ops = (0..<record.synapseNames.count).reduce(Int64(0)) { $0 + record.totalSynapticOps(synapse: $1) }
+        let spikes = (0..<(record.populationSizes.count - 1)).reduce(Int64(0)) { $0 + record.totalSpikes(population: $1) }
+        let neurons = record.populationSizes.dropLast().reduce(0, +)
+        let accuracy = Double(record.correct(labels: labels, steps: timeSteps)) / Double(max(count, 1))
+
+        let denseCount = min(denseImages, count)
+        let denseInput = images.slice(0..<denseCount)
+        let denseStart = DispatchTime.now().uptimeNanoseconds
+        let dense = try DenseReferenceSimulator(network: network).run(
+            images: denseInput, options: SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering))
+        let denseSeconds = Double(DispatchTime.now().uptimeNanoseconds - denseStart) / 1e9
+        let eventOnDense = try EventScheduler(network: network).run(
+            images: denseInput, options: SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering))
+        let verified = eventOnDense.outputs[timeSteps] == dense.outputs[timeSteps] && eventOnDense.spikes == dense.spikes
+
+        var sweep: [IntensityPoint] = []
+        let sweepImages = min(count, 200)
+        for scale: Float in [0.5, 1] {
+            let scaled = Tensor(shape: [sweepImages] + Array(images.shape.dropFirst()),
+                                scalars: images.slice(0..<sweepImages).scalars.map { $0 * scale })
+            let (r, s) = try simulate(scaled, sweepImages)
+            let o = Double((0..<r.synapseNames.count).reduce(Int64(0)) { $0 + r.totalSynapticOps(synapse: $1) }) / Double(sweepImages)
+            sweep.append(IntensityPoint(inputScale: scale, synapticOpsPerImage: o, microsecondsPerImage: s / Double(sweepImages) * 1e6,
+                                        nanosecondsPerSynapticOp: s / Double(sweepImages) / max(o, 1) * 1e9))
+        }
+        let imagesPerSecond = Double(count) / seconds
+        let denseRate = Double(denseCount) / denseSeconds
+        return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue, images: count,
+                      threads: Parallel.threadCount, imagesPerSecond: imagesPerSecond,
+                      synapticEventsPerSecond: Double(ops) / seconds, synapticOpsPerImage: Double(ops) / Double(count),
+                      spikeRate: Double(spikes) / Double(max(neurons, 1) * timeSteps * count), testAccuracy: accuracy,
+                      denseReferenceImages: denseCount, denseReferenceImagesPerSecond: denseRate,
+                      speedupOverDenseReference: imagesPerSecond / denseRate, verified: verified, intensitySweep: sweep)
+    }
+}
