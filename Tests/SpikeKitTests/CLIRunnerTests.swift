@@ -9,7 +9,7 @@ import Testing
 
     static let silent = ProgressReporter(quiet: true, isTerminal: false, clock: { 0 }, write: { _ in })
 
-    func config(in folder: URL, _ json: String = #"{"simulation": {"timeSteps": [4]}, "conversion": {}}"#) throws -> ExperimentConfig {
+    func config(in folder: URL, _ json: String = ConfigTestSupport.tinyRunJSON) throws -> ExperimentConfig {
         var config = try T.decode(json, name: "unit")
         config.output.directory = folder.appendingPathComponent("results").path
         return config

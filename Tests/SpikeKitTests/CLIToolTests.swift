@@ -96,7 +96,7 @@ struct CLIToolTests {
         let folder = try T.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("tiny.json")
-        try Data(#"{"conversion": {}, "simulation": {"timeSteps": [2]}}"#.utf8).write(to: file)
+        try Data(ConfigTestSupport.tinyRunJSON.utf8).write(to: file)
         let output = folder.appendingPathComponent("out")
         let result = try spikekit(["run", file.path, "--output", output.path, "--threads", "1", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")

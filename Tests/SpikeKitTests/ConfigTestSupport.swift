@@ -4,6 +4,16 @@ import Testing
 
 /// Shared helpers of the config, report and CLI tests.
 enum ConfigTestSupport {
+    /// A config that runs every implemented stage on a few bundled images in well under a second:
+    /// a small MLP, one short training epoch, threshold balancing over a short calibration, a short
+    /// simulation, energy.
+    static let tinyRunJSON = #"""
+        {"data": {"trainLimit": 100, "testLimit": 20}, "model": {"architecture": "mlp"},
+         "training": {"epochs": 1, "batchSize": 50},
+         "conversion": {"calibrationImages": 10, "balancingSteps": 8},
+         "simulation": {"timeSteps": [2, 4], "testLimit": 20}, "energy": {}}
+        """#
+
     /// The package's root folder, found from this file's path.
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

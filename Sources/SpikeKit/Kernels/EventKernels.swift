@@ -41,7 +41,7 @@ enum EventKernels {
     /// Delivers `events` through `synapse` into `current` (the target population's per-neuron input
     /// current for this step), marking each target position in `touched`. Returns the number of
     /// synaptic operations performed (the summed fan-out of the events).
-    static func deliver(_ events: SpikeEvents, through synapse: Synapse,
+    static func deliver(_ events: SpikeEvents, through synapse: Synapse, runs: ConvolutionRuns?,
                         current: inout [Float], touched: inout [UInt8]) -> Int {
         if events.isEmpty { return 0 }
         switch synapse.connectivity {
@@ -78,55 +78,45 @@ enum EventKernels {
                 }
             }
         case .convolution(let g):
-            return deliverConvolution(events, geometry: g, weights: synapse.weights, current: &current, touched: &touched)
+            return deliverConvolution(events, geometry: g, runs: runs ?? ConvolutionRuns(synapse: synapse, geometry: g),
+                                      current: &current, touched: &touched)
         }
     }
 
-    private static func deliverConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, weights: [Float],
+    private static func deliverConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
                                            current: inout [Float], touched: inout [UInt8]) -> Int {
-        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
-        let (win, ho, wo, stride, pad) = (g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
-        var ops = 0
+        let (cin, cout) = (g.inChannels, g.outChannels)
+        let kernelArea = g.kernelHeight * g.kernelWidth
+        var targetsReached = 0
         current.withUnsafeMutableBufferPointer { cur in
-            touched.withUnsafeMutableBufferPointer { tch in
-                weights.withUnsafeBufferPointer { w in
-                    guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
-                    events.indices.withUnsafeBufferPointer { idx in
-                        events.values.withUnsafeBufferPointer { val in
-                            let binary = events.isBinary
-                            for k in 0..<idx.count {
-                                let i = Int(idx[k])
-                                let position = i / cin, c = i - position * cin
-                                let y = position / win, x = position - y * win
-                                let value: Float = binary ? 1 : val[k]
-                                for ky in 0..<kh {
-                                    let sy = y + pad - ky
-                                    if sy < 0 || sy % stride != 0 { continue }
-                                    let oy = sy / stride
-                                    if oy >= ho { continue }
-                                    for kx in 0..<kw {
-                                        let sx = x + pad - kx
-                                        if sx < 0 || sx % stride != 0 { continue }
-                                        let ox = sx / stride
-                                        if ox >= wo { continue }
-                                        let target = oy * wo + ox
-                                        let row = wb + ((c * kh + ky) * kw + kx) * cout
-                                        if binary {
-                                            addRow(dst + target * cout, row, count: cout)
-                                        } else {
-                                            addScaledRow(dst + target * cout, row, value: value, count: cout)
-                                        }
-                                        tch[target] |= receivedCurrent
-                                        ops += cout
-                                    }
-                                }
-                            }
-                        }
+        touched.withUnsafeMutableBufferPointer { tch in
+        runs.mirroredWeights.withUnsafeBufferPointer { w in
+        runs.starts.withUnsafeBufferPointer { starts in
+        runs.targets.withUnsafeBufferPointer { targets in
+        runs.rows.withUnsafeBufferPointer { rows in
+        runs.lengths.withUnsafeBufferPointer { lengths in
+        events.indices.withUnsafeBufferPointer { idx in
+        events.values.withUnsafeBufferPointer { val in
+            guard let dst = cur.baseAddress, let wb = w.baseAddress, let tb = tch.baseAddress else { return }
+            let binary = events.isBinary
+            for k in 0..<idx.count {
+                let i = Int(idx[k])
+                let position = i / cin, c = i - position * cin
+                let channelBase = c * kernelArea
+                for r in Int(starts[position])..<Int(starts[position + 1]) {
+                    let target = Int(targets[r]), length = Int(lengths[r])
+                    let destination = dst + target * cout, source = wb + (channelBase + Int(rows[r])) * cout
+                    if binary {
+                        addRow(destination, source, count: length * cout)
+                    } else {
+                        addScaledRow(destination, source, value: val[k], count: length * cout)
                     }
+                    for p in target..<(target + length) { tb[p] |= receivedCurrent }
+                    targetsReached += length
                 }
             }
-        }
-        return ops
+        } } } } } } } } }
+        return targetsReached * cout
     }
 
     /// Flags of a population's positions: bit 0 = received current this step, bit 1 = some membrane
@@ -240,6 +230,44 @@ enum EventKernels {
                     flags[position] = 0
                 }
             }
+        }
+    }
+}
+
+extension EventKernels {
+    /// dst[i] = src[i] for every i (same counts).
+    static func copy(_ src: [Float], into dst: inout [Float]) {
+        precondition(src.count == dst.count, "copy: \(src.count) values into \(dst.count)")
+        dst.withUnsafeMutableBufferPointer { d in
+            src.withUnsafeBufferPointer { s in
+                guard let db = d.baseAddress, let sb = s.baseAddress else { return }
+                db.update(from: sb, count: s.count)
+            }
+        }
+    }
+
+    /// current[n] += bias[n mod channels] for every neuron.
+    static func addBias(_ bias: [Float], to current: inout [Float], channels: Int) {
+        current.withUnsafeMutableBufferPointer { cur in
+            bias.withUnsafeBufferPointer { b in
+                var n = 0
+                while n < cur.count {
+                    for c in 0..<channels { cur[n + c] += b[c] }
+                    n += channels
+                }
+            }
+        }
+    }
+
+    /// Sets every element to `value`.
+    static func fill<T>(_ array: inout [T], with value: T) {
+        array.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+    }
+
+    /// flags[p] |= bits for every position.
+    static func markAll(_ flags: inout [UInt8], with bits: UInt8) {
+        flags.withUnsafeMutableBufferPointer { f in
+            for p in f.indices { f[p] |= bits }
         }
     }
 }

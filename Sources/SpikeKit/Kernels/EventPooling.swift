@@ -5,7 +5,7 @@ enum EventPooling {
     /// ascending input index order (row-major over the window, as the dense reference does). Outputs
     /// whose sum is zero produce no event. `sums` (output count) and `touched` (output positions) are
     /// scratch buffers that must be zero on entry and are left zero.
-    static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int,
+    static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, table: FanOutTable,
                         sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents) {
         output.removeAll(binary: false)
         if input.isEmpty { return }
@@ -14,18 +14,11 @@ enum EventPooling {
         for e in 0..<input.count {
             let i = Int(input.indices[e])
             let position = i / c, ch = i - position * c
-            let y = position / shape.width, x = position - y * shape.width
             let v = input.value(at: e)
-            // Output rows whose window [oy·s, oy·s + k) contains y.
-            let oyLow = max(0, (y - k + s) / s), oyHigh = min(ho - 1, y / s)
-            let oxLow = max(0, (x - k + s) / s), oxHigh = min(wo - 1, x / s)
-            if oyLow > oyHigh || oxLow > oxHigh { continue }
-            for oy in oyLow...oyHigh where y - oy * s < k && y >= oy * s {
-                for ox in oxLow...oxHigh where x - ox * s < k && x >= ox * s {
-                    let op = oy * wo + ox
-                    sums[op * c + ch] += v
-                    touched[op] = 1
-                }
+            for t in Int(table.starts[position])..<Int(table.starts[position + 1]) {
+                let op = Int(table.targets[t])
+                sums[op * c + ch] += v
+                touched[op] = 1
             }
         }
         let scale = 1 / Float(k * k)
@@ -43,7 +36,7 @@ enum EventPooling {
     /// Max pooling ("gating"): each output carries the maximum of its window, where inputs without an
     /// event count as 0. Outputs whose maximum is zero produce no event. Binary input gives binary
     /// output. `maxima`, `counts` and `touched` are zeroed scratch buffers, left zeroed.
-    static func maximum(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int,
+    static func maximum(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, table: FanOutTable,
                         maxima: inout [Float], counts: inout [Int32], touched: inout [UInt8], output: inout SpikeEvents) {
         output.removeAll(binary: input.isBinary)
         if input.isEmpty { return }
@@ -52,18 +45,12 @@ enum EventPooling {
         for e in 0..<input.count {
             let i = Int(input.indices[e])
             let position = i / c, ch = i - position * c
-            let y = position / shape.width, x = position - y * shape.width
             let v = input.value(at: e)
-            let oyLow = max(0, (y - k + s) / s), oyHigh = min(ho - 1, y / s)
-            let oxLow = max(0, (x - k + s) / s), oxHigh = min(wo - 1, x / s)
-            if oyLow > oyHigh || oxLow > oxHigh { continue }
-            for oy in oyLow...oyHigh where y - oy * s < k && y >= oy * s {
-                for ox in oxLow...oxHigh where x - ox * s < k && x >= ox * s {
-                    let op = oy * wo + ox, n = op * c + ch
-                    maxima[n] = counts[n] == 0 ? v : max(maxima[n], v)
-                    counts[n] += 1
-                    touched[op] = 1
-                }
+            for t in Int(table.starts[position])..<Int(table.starts[position + 1]) {
+                let n = Int(table.targets[t]) * c + ch
+                maxima[n] = counts[n] == 0 ? v : max(maxima[n], v)
+                counts[n] += 1
+                touched[Int(table.targets[t])] = 1
             }
         }
         let full = Int32(k * k)

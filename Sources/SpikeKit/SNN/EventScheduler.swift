@@ -83,10 +83,10 @@ public struct EventScheduler: Sendable {
                 case .synaptic(let s, let p, let direct):
                     let population = state.populations[p]
                     if direct {
-                        for k in directCurrent.indices { population.current[k] = directCurrent[k] }
+                        EventKernels.copy(directCurrent, into: &population.current)
                         population.touchAll()
                     } else {
-                        totals.synapticOps[s][t] += Int64(deliver(incoming, through: plan.synapses[s], into: population))
+                        totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
                     }
                     if population.neurons == nil {
                         EventKernels.accumulateOutput(potential: &population.membrane, current: &population.current,
@@ -97,22 +97,24 @@ public struct EventScheduler: Sendable {
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
                     guard let pool = state.pooling[layer] else { continue }
-                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride,
+                    guard let table = plan.poolingTables[layer] else { continue }
+                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table,
                                          sums: &pool.values, touched: &pool.touched, output: &pool.output)
                     incoming = pool.output
                 case .maxPool(let layer, let shape, let k, let stride):
                     guard let pool = state.pooling[layer] else { continue }
-                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, maxima: &pool.values,
+                    guard let table = plan.poolingTables[layer] else { continue }
+                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
                     incoming = pool.output
                 case .flatten:
                     break
                 case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
                     let first = state.populations[p1], second = state.populations[p2]
-                    totals.synapticOps[c1][t] += Int64(deliver(incoming, through: plan.synapses[c1], into: first))
+                    totals.synapticOps[c1][t] += Int64(deliver(incoming, plan, c1, into: first))
                     fire(first, index: p1, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
-                    totals.synapticOps[c2][t] += Int64(deliver(first.spikes, through: plan.synapses[c2], into: second))
-                    totals.synapticOps[shortcut][t] += Int64(deliver(incoming, through: plan.synapses[shortcut], into: second))
+                    totals.synapticOps[c2][t] += Int64(deliver(first.spikes, plan, c2, into: second))
+                    totals.synapticOps[shortcut][t] += Int64(deliver(incoming, plan, shortcut, into: second))
                     fire(second, index: p2, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
                     incoming = second.spikes
                 }
@@ -125,13 +127,14 @@ public struct EventScheduler: Sendable {
 
     /// Delivers events into a population's current, after adding the synapse's bias, if any.
     @inline(__always)
-    static func deliver(_ events: SpikeEvents, through synapse: Synapse, into population: PopulationState) -> Int {
+    static func deliver(_ events: SpikeEvents, _ plan: SimulationPlan, _ s: Int, into population: PopulationState) -> Int {
+        let synapse = plan.synapses[s]
         if let bias = synapse.bias {
-            let c = population.shape.channels
-            for n in population.current.indices { population.current[n] += bias[n % c] }
+            EventKernels.addBias(bias, to: &population.current, channels: population.shape.channels)
             population.touchAll()
         }
-        return EventKernels.deliver(events, through: synapse, current: &population.current, touched: &population.flags)
+        return EventKernels.deliver(events, through: synapse, runs: plan.convolutionRuns[s], current: &population.current,
+                                    touched: &population.flags)
     }
 
     /// The threshold / integrate / reset phases of one population, and its counts.

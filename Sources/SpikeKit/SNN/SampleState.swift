@@ -22,14 +22,17 @@ final class PopulationState {
 
     /// Back to the state before the first step: u = 0 everywhere.
     func reset() {
-        for i in membrane.indices { membrane[i] = 0; current[i] = 0; lastSpike[i] = -1 }
-        for i in flags.indices { flags[i] = 0; stamps[i] = -1 }
+        EventKernels.fill(&membrane, with: 0)
+        EventKernels.fill(&current, with: 0)
+        EventKernels.fill(&lastSpike, with: -1)
+        EventKernels.fill(&flags, with: 0)
+        EventKernels.fill(&stamps, with: -1)
         spikes.removeAll(binary: true)
     }
 
     /// Marks every position as receiving current this step (direct input, bias).
     func touchAll() {
-        for i in flags.indices { flags[i] |= EventKernels.receivedCurrent }
+        EventKernels.markAll(&flags, with: EventKernels.receivedCurrent)
     }
 }
 

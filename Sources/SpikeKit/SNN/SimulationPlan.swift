@@ -17,6 +17,10 @@ struct SimulationPlan: Sendable {
     /// Neuron parameters per population; nil for the output layer.
     var populationNeurons: [NeuronParameters?]
     var populationNames: [String]
+    /// Per synapse: the runs of a convolution (nil for other kinds).
+    var convolutionRuns: [ConvolutionRuns?]
+    /// Per layer index: the fan-out table of a pooling stage (nil for other stages).
+    var poolingTables: [FanOutTable?]
 
     init(network: SpikingNetwork, encoding: InputEncoding) throws {
         try network.validate()
@@ -55,5 +59,16 @@ struct SimulationPlan: Sendable {
         populationShapes = shapes
         populationNeurons = neurons
         populationNames = names
+        convolutionRuns = synapses.map { synapse in
+            if case .convolution(let g) = synapse.connectivity { return ConvolutionRuns(synapse: synapse, geometry: g) }
+            return nil
+        }
+        poolingTables = network.layers.map { layer in
+            switch layer {
+            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
+                return FanOutTable(pooling: shape, kernel: k, stride: stride)
+            default: return nil
+            }
+        }
     }
 }

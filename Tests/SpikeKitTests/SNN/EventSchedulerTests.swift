@@ -112,7 +112,7 @@ func expectIdentical(_ a: SimulationRecord, _ b: SimulationRecord, _ context: St
         #expect(conv.fanOut(ofInput: 5) == 9 * 5)   // (1,1) is interior
         var current = [Float](repeating: 0, count: conv.outputShape.count)
         var touched = [UInt8](repeating: 0, count: conv.outputShape.positions)
-        let ops = EventKernels.deliver(SpikeEvents(indices: [0, 5], values: []), through: conv,
+        let ops = EventKernels.deliver(SpikeEvents(indices: [0, 5], values: []), through: conv, runs: nil,
                                        current: &current, touched: &touched)
         #expect(ops == 4 * 5 + 9 * 5)
         #expect(touched.filter { $0 != 0 }.count == 9)
