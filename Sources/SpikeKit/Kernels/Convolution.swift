@@ -101,6 +101,9 @@ public enum Convolution {
         // partials stay small for big layers); partials are added in chunk order.
         let chunkSize = max(4, (batch + 7) / 8)
         let chunks = max(1, (batch + chunkSize - 1) / chunkSize)
+        // A patch narrower than one GEMM tile (a first layer: Cin·kh·kw = 9 or 27) is better served
+        // by dot products over the output pixels.
+        let smallPatch = g.patchSize < GEMMMicroKernel.columns
         let result = [Float](unsafeUninitializedCapacity: weightCount) { buffer, initialized in
             let dw = buffer.baseAddress!
             if batch == 0 {
@@ -124,12 +127,20 @@ public enum Convolution {
                                         Im2Col.unfold(image, into: colScratch, plane: scratch.plane, geometry: g)
                                         col = UnsafePointer(colScratch)
                                     }
-                                    sgemmUnsafe(transposeA: false, transposeB: true,
-                                                m: g.outChannels, n: g.patchSize, k: g.outputPixels, alpha: 1,
-                                                a: dy.base + n * g.outChannels * g.outputPixels, lda: g.outputPixels,
-                                                b: col, ldb: g.outputPixels, beta: n == first ? 0 : 1,
-                                                c: partial, ldc: g.patchSize,
-                                                threads: plan.gemmThreads, scratch: scratch.gemm)
+                                    let gradient = dy.base + n * g.outChannels * g.outputPixels
+                                    if smallPatch {
+                                        InnerProductGEMM.multiply(m: g.outChannels, n: g.patchSize, k: g.outputPixels,
+                                                                  a: gradient, lda: g.outputPixels, b: col,
+                                                                  ldb: g.outputPixels, beta: n == first ? 0 : 1,
+                                                                  c: partial, ldc: g.patchSize)
+                                    } else {
+                                        sgemmUnsafe(transposeA: false, transposeB: true,
+                                                    m: g.outChannels, n: g.patchSize, k: g.outputPixels, alpha: 1,
+                                                    a: gradient, lda: g.outputPixels,
+                                                    b: col, ldb: g.outputPixels, beta: n == first ? 0 : 1,
+                                                    c: partial, ldc: g.patchSize,
+                                                    threads: plan.gemmThreads, scratch: scratch.gemm)
+                                    }
                                 }
                             }
                         }

@@ -16,11 +16,37 @@ enum Elementwise {
         for i in 0..<count { y[i] += alpha * x[i] }
     }
 
-    /// out[i] = a[i] ⊙ b[i] for a binary operation ⊙ (inlined into a vector loop per operation).
-    @inline(__always)
-    static func zip(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                    count: Int, _ operation: (Float, Float) -> Float) {
-        for i in 0..<count { out[i] = operation(a[i], b[i]) }
+    /// The binary operations with their own vector loops.
+    enum Binary {
+        case add, subtract, multiply
+        /// `b` where `a > 0`, else 0: the ReLU gradient with `a` the ReLU's input.
+        case passWherePositive
+    }
+
+    /// The unary operations with their own vector loops.
+    enum Unary {
+        case scale(Float)
+        /// max(x, 0), keeping NaN.
+        case relu
+    }
+
+    // Each operation gets its own loop with a constant body: passing the operation as a closure
+    // leaves an indirect call per element that LLVM does not vectorise.
+    static func apply(_ operation: Binary, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                      _ out: UnsafeMutablePointer<Float>, count: Int) {
+        switch operation {
+        case .add: for i in 0..<count { out[i] = a[i] + b[i] }
+        case .subtract: for i in 0..<count { out[i] = a[i] - b[i] }
+        case .multiply: for i in 0..<count { out[i] = a[i] * b[i] }
+        case .passWherePositive: for i in 0..<count { out[i] = a[i] > 0 ? b[i] : 0 }
+        }
+    }
+
+    static func apply(_ operation: Unary, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+        switch operation {
+        case .scale(let factor): for i in 0..<count { out[i] = x[i] * factor }
+        case .relu: for i in 0..<count { out[i] = x[i] < 0 ? 0 : x[i] }
+        }
     }
 
     /// out[i] = f(x[i]).
@@ -65,14 +91,13 @@ enum Elementwise {
 /// Array-level entry points, so code outside `Kernels/` never touches a pointer.
 extension Elementwise {
     /// [a[i] ⊙ b[i]] for arrays of equal length.
-    @inline(__always)
-    static func zip(_ a: [Float], _ b: [Float], _ operation: (Float, Float) -> Float) -> [Float] {
-        precondition(a.count == b.count, "Elementwise.zip: \(a.count) vs \(b.count) values")
+    static func apply(_ operation: Binary, _ a: [Float], _ b: [Float]) -> [Float] {
+        precondition(a.count == b.count, "Elementwise.apply: \(a.count) vs \(b.count) values")
         return [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
             a.withUnsafeBufferPointer { aBuffer in
                 b.withUnsafeBufferPointer { bBuffer in
                     if let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress, let outBase = out.baseAddress {
-                        zip(aBase, bBase, outBase, count: a.count, operation)
+                        apply(operation, aBase, bBase, outBase, count: a.count)
                     }
                 }
             }
@@ -80,8 +105,19 @@ extension Elementwise {
         }
     }
 
-    /// [f(x[i])].
-    @inline(__always)
+    /// [f(x[i])] for one of the built-in operations.
+    static func apply(_ operation: Unary, _ x: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
+            x.withUnsafeBufferPointer { xBuffer in
+                if let xBase = xBuffer.baseAddress, let outBase = out.baseAddress {
+                    apply(operation, xBase, outBase, count: x.count)
+                }
+            }
+            initialized = x.count
+        }
+    }
+
+    /// [f(x[i])] for any function (a plain loop; the built-in operations are faster).
     static func map(_ x: [Float], _ transform: (Float) -> Float) -> [Float] {
         [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.withUnsafeBufferPointer { xBuffer in

@@ -59,12 +59,15 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 /// packed panels: at least `sgemmScratchCount(m:n:k:)` floats, 64-byte aligned for best speed, used by
 /// this call only (a kernel calling `sgemmUnsafe` per sample passes each worker its own slice, so it
 /// allocates once per call instead of once per product). Without it the panels are allocated here.
+/// `sharedPanelFlops` chooses between the two ways of using threads (see `GEMMDriver`); both give
+/// the same bits, and tests set it to reach each.
 /// The caller guarantees the buffers are large enough (see `GEMMShape.check`).
 func sgemmUnsafe(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, aOffset: Int = 0, lda: Int,
                  b: UnsafePointer<Float>, bOffset: Int = 0, ldb: Int, beta: Float,
                  c: UnsafeMutablePointer<Float>, cOffset: Int = 0, ldc: Int,
-                 threads: Int = Parallel.threadCount, scratch: UnsafeMutablePointer<Float>? = nil) {
+                 threads: Int = Parallel.threadCount, scratch: UnsafeMutablePointer<Float>? = nil,
+                 sharedPanelFlops: Int = GEMMDriver.sharedPanelFlops) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
     let cBase = c + cOffset
@@ -75,7 +78,7 @@ func sgemmUnsafe(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     let run = { (panels: UnsafeMutablePointer<Float>) in
         GEMMDriver.run(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a + aOffset, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: cBase, ldc: ldc,
-                       threads: threads, panels: panels)
+                       threads: threads, panels: panels, sharedPanelFlops: sharedPanelFlops)
     }
     if let scratch {
         run(scratch)
@@ -134,6 +137,10 @@ enum GEMMDriver {
     static let nc = 2048
     /// Below this many flops a product runs on one thread: waking workers costs more than it saves.
     static let parallelFlops = 3_000_000
+    /// Below this many flops, threads work on independent blocks of C (one hand-off in all, each
+    /// packing its own panels); above it they share each packed panel of B (two hand-offs per block of
+    /// the shared dimension, no packing twice).
+    static let sharedPanelFlops = 200_000_000
 
     static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if beta == 1 { return }
@@ -149,7 +156,8 @@ enum GEMMDriver {
 
     static func run(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
-                    c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, panels: UnsafeMutablePointer<Float>) {
+                    c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, panels: UnsafeMutablePointer<Float>,
+                    sharedPanelFlops: Int = sharedPanelFlops) {
         let mr = GEMMMicroKernel.rows, nr = GEMMMicroKernel.columns
         let mStrips = (m + mr - 1) / mr
         let kcMax = min(kc, k)
@@ -162,6 +170,11 @@ enum GEMMDriver {
 
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let workers = flops < Double(parallelFlops) ? 1 : max(1, threads)
+        if workers > 1 && flops < Double(sharedPanelFlops) {
+            runIndependentBlocks(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, workers: workers)
+            return
+        }
         let mBlocks = (mStrips + mcStrips - 1) / mcStrips
 
         var jc = 0
@@ -214,6 +227,44 @@ enum GEMMDriver {
                 pc += kcCurrent
             }
             jc += ncCurrent
+        }
+    }
+
+    /// Splits C into one block per worker, whole micro-tiles each, and runs the one-thread loop nest
+    /// on each block. Blocks start on tile boundaries, so every element meets the same tiles, the same
+    /// blocks of the shared dimension and the same kernel as on one thread: results are identical.
+    /// The larger of m and n is split, so the smaller operand is the one packed twice.
+    static func runIndependentBlocks(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, workers: Int) {
+        let mr = GEMMMicroKernel.rows, nr = GEMMMicroKernel.columns
+        let mStrips = (m + mr - 1) / mr, nStrips = (n + nr - 1) / nr
+        let splitRows = m >= n ? mStrips >= workers : nStrips < workers
+        let rowGroups = splitRows ? min(mStrips, workers)
+                                  : min(mStrips, (workers + min(nStrips, workers) - 1) / min(nStrips, workers))
+        let columnGroups = splitRows ? min(nStrips, (workers + rowGroups - 1) / rowGroups) : min(nStrips, workers)
+        let tasks = rowGroups * columnGroups
+        let largestRows = (mStrips + rowGroups - 1) / rowGroups * mr
+        let largestColumns = (nStrips + columnGroups - 1) / columnGroups * nr
+        let perTask = (sgemmScratchCount(m: largestRows, n: largestColumns, k: k) + 15) / 16 * 16
+        withAlignedScratch(count: tasks * perTask) { scratch in
+            let panels = SendablePointer(scratch)
+            let aSource = SendableConstPointer(a), bSource = SendableConstPointer(b), cTarget = SendablePointer(c)
+            parallelFor(tasks, threads: workers) { task in
+                let rowGroup = task / columnGroups, columnGroup = task % columnGroups
+                let row0 = mStrips * rowGroup / rowGroups * mr
+                let row1 = min(m, mStrips * (rowGroup + 1) / rowGroups * mr)
+                let column0 = nStrips * columnGroup / columnGroups * nr
+                let column1 = min(n, nStrips * (columnGroup + 1) / columnGroups * nr)
+                if row0 >= row1 || column0 >= column1 { return }
+                // op(A) rows start at row0: a row offset of A, or a column offset of Aᵀ; likewise B.
+                let aBlock = aSource.base + (transposeA ? row0 : row0 * lda)
+                let bBlock = bSource.base + (transposeB ? column0 * ldb : column0)
+                run(transposeA: transposeA, transposeB: transposeB, m: row1 - row0, n: column1 - column0, k: k,
+                    alpha: alpha, a: aBlock, lda: lda, b: bBlock, ldb: ldb, beta: beta,
+                    c: cTarget.base + row0 * ldc + column0, ldc: ldc, threads: 1,
+                    panels: panels.base + task * perTask)
+            }
         }
     }
 }

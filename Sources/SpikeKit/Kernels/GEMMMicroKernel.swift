@@ -25,11 +25,27 @@ enum GEMMMicroKernel {
     /// Computes the 12 × 32 tile and merges its first `validRows` × `validColumns` into C.
     ///
     /// `c` points at C[row0, col0] with row stride `ldc`. Elements outside the valid region are
-    /// neither read nor written.
+    /// neither read nor written. A strip with at most 4 or 8 valid rows runs a loop that computes only
+    /// those rows (the packed panel keeps its 12-row layout).
     @inline(__always)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
                     c: UnsafeMutablePointer<Float>, ldc: Int,
                     validRows: Int, validColumns: Int, update: Update) {
+        if validRows > 8 {
+            tile(rows: 12, kc: kc, a: a, b: b, c: c, ldc: ldc, validRows: validRows, validColumns: validColumns, update: update)
+        } else if validRows > 4 {
+            tile(rows: 8, kc: kc, a: a, b: b, c: c, ldc: ldc, validRows: validRows, validColumns: validColumns, update: update)
+        } else {
+            tile(rows: 4, kc: kc, a: a, b: b, c: c, ldc: ldc, validRows: validRows, validColumns: validColumns, update: update)
+        }
+    }
+
+    /// The kernel for a strip of `rows` (4, 8 or 12, a constant at each call site, so the unused
+    /// accumulators and their multiply-adds are compiled away).
+    @inline(__always)
+    private static func tile(rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
+                             c: UnsafeMutablePointer<Float>, ldc: Int,
+                             validRows: Int, validColumns: Int, update: Update) {
         var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
         var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
         var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -51,51 +67,54 @@ enum GEMMMicroKernel {
             x = SIMD16<Float>(repeating: ap[1]); c10.addProduct(x, b0); c11.addProduct(x, b1)
             x = SIMD16<Float>(repeating: ap[2]); c20.addProduct(x, b0); c21.addProduct(x, b1)
             x = SIMD16<Float>(repeating: ap[3]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[4]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[5]); c50.addProduct(x, b0); c51.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[6]); c60.addProduct(x, b0); c61.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[7]); c70.addProduct(x, b0); c71.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[8]); c80.addProduct(x, b0); c81.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[9]); c90.addProduct(x, b0); c91.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[10]); ca0.addProduct(x, b0); ca1.addProduct(x, b1)
-            x = SIMD16<Float>(repeating: ap[11]); cb0.addProduct(x, b0); cb1.addProduct(x, b1)
+            if rows > 4 {
+                x = SIMD16<Float>(repeating: ap[4]); c40.addProduct(x, b0); c41.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[5]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[6]); c60.addProduct(x, b0); c61.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[7]); c70.addProduct(x, b0); c71.addProduct(x, b1)
+            }
+            if rows > 8 {
+                x = SIMD16<Float>(repeating: ap[8]); c80.addProduct(x, b0); c81.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[9]); c90.addProduct(x, b0); c91.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[10]); ca0.addProduct(x, b0); ca1.addProduct(x, b1)
+                x = SIMD16<Float>(repeating: ap[11]); cb0.addProduct(x, b0); cb1.addProduct(x, b1)
+            }
             ap += 12
             bp += 128
         }
-        if validRows == rows && validColumns == columns {
-            let raw = UnsafeMutableRawPointer(c)
-            let stride = ldc * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer(c)
+        let stride = ldc * MemoryLayout<Float>.stride
+        if validRows == 12 && validColumns == columns {
             merge(raw, c00, c01, update); merge(raw + stride, c10, c11, update)
             merge(raw + 2 * stride, c20, c21, update); merge(raw + 3 * stride, c30, c31, update)
             merge(raw + 4 * stride, c40, c41, update); merge(raw + 5 * stride, c50, c51, update)
             merge(raw + 6 * stride, c60, c61, update); merge(raw + 7 * stride, c70, c71, update)
             merge(raw + 8 * stride, c80, c81, update); merge(raw + 9 * stride, c90, c91, update)
             merge(raw + 10 * stride, ca0, ca1, update); merge(raw + 11 * stride, cb0, cb1, update)
-        } else {
-            // Edge tile: stage the valid part of C in a full-size local tile, merge with exactly the
-            // same vector arithmetic as a full tile (so an element's value never depends on which
-            // kind of tile it fell in), then copy the valid part back.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * columns) { tile in
-                let t = tile.baseAddress!
-                t.initialize(repeating: 0, count: rows * columns)
-                if update.loadC {
-                    for r in 0..<validRows {
-                        (t + r * columns).update(from: c + r * ldc, count: validColumns)
-                    }
-                }
-                let raw = UnsafeMutableRawPointer(t)
-                let stride = columns * MemoryLayout<Float>.stride
-                merge(raw, c00, c01, update); merge(raw + stride, c10, c11, update)
-                merge(raw + 2 * stride, c20, c21, update); merge(raw + 3 * stride, c30, c31, update)
-                merge(raw + 4 * stride, c40, c41, update); merge(raw + 5 * stride, c50, c51, update)
-                merge(raw + 6 * stride, c60, c61, update); merge(raw + 7 * stride, c70, c71, update)
-                merge(raw + 8 * stride, c80, c81, update); merge(raw + 9 * stride, c90, c91, update)
-                merge(raw + 10 * stride, ca0, ca1, update); merge(raw + 11 * stride, cb0, cb1, update)
-                for r in 0..<validRows {
-                    (c + r * ldc).update(from: t + r * columns, count: validColumns)
-                }
+            return
+        }
+        // Edge tile: only the valid rows, each merged in place when it is full width, or else staged
+        // through a 32-float row with exactly the same vector arithmetic (so an element's value never
+        // depends on which kind of tile it fell in).
+        func edgeRow(_ r: Int, _ t0: SIMD16<Float>, _ t1: SIMD16<Float>) {
+            guard r < validRows else { return }
+            let target = raw + r * stride
+            if validColumns == columns {
+                merge(target, t0, t1, update)
+                return
+            }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { staging in
+                let row = staging.baseAddress!
+                let destination = target.assumingMemoryBound(to: Float.self)
+                row.initialize(repeating: 0, count: columns)
+                if update.loadC { row.update(from: destination, count: validColumns) }
+                merge(UnsafeMutableRawPointer(row), t0, t1, update)
+                destination.update(from: row, count: validColumns)
             }
         }
+        edgeRow(0, c00, c01); edgeRow(1, c10, c11); edgeRow(2, c20, c21); edgeRow(3, c30, c31)
+        edgeRow(4, c40, c41); edgeRow(5, c50, c51); edgeRow(6, c60, c61); edgeRow(7, c70, c71)
+        edgeRow(8, c80, c81); edgeRow(9, c90, c91); edgeRow(10, ca0, ca1); edgeRow(11, cb0, cb1)
     }
 
     /// C[row, 0..<32] = alpha·T (+ beta·C when `loadC`), or C += alpha·T when beta is 1.

@@ -9,7 +9,8 @@
 /// threads with results identical for any thread count.
 public enum Pooling {
     /// Average pooling: [N, C, H, W] → [N, C, Ho, Wo].
-    public static func averageForward(input: Tensor, kernel: Int, stride: Int) -> Tensor {
+    public static func averageForward(input: Tensor, kernel: Int, stride: Int,
+                                      threads: Int = Parallel.threadCount) -> Tensor {
         let shape = PoolingShape(input.shape, kernel: kernel, stride: stride, caller: "averageForward")
         var output = [Float](repeating: 0, count: shape.planes * shape.outputPlane)
         let scale = 1 / Float(kernel * kernel)
@@ -17,8 +18,19 @@ public enum Pooling {
             output.withUnsafeMutableBufferPointer { yBuffer in
                 guard let xBase = xBuffer.baseAddress, let yBase = yBuffer.baseAddress else { return }
                 let x = SendableConstPointer(xBase), y = SendablePointer(yBase)
-                shape.forEachPlane { plane in
+                shape.forEachPlane(threads: threads) { plane in
                     let source = x.base + plane * shape.inputPlane, target = y.base + plane * shape.outputPlane
+                    if kernel == 2 && stride == 2 {
+                        // The common 2×2 window, with the same summation order as the general loop.
+                        for oy in 0..<shape.outputHeight {
+                            let top = source + 2 * oy * shape.width, bottom = top + shape.width
+                            let row = target + oy * shape.outputWidth
+                            for ox in 0..<shape.outputWidth {
+                                row[ox] = (((top[2 * ox] + top[2 * ox + 1]) + bottom[2 * ox]) + bottom[2 * ox + 1]) * scale
+                            }
+                        }
+                        return
+                    }
                     for oy in 0..<shape.outputHeight {
                         for ox in 0..<shape.outputWidth {
                             var sum: Float = 0
@@ -36,7 +48,8 @@ public enum Pooling {
     }
 
     /// Gradient of average pooling: spreads each output gradient evenly over its window.
-    public static func averageBackward(gradientOutput: Tensor, inputShape: [Int], kernel: Int, stride: Int) -> Tensor {
+    public static func averageBackward(gradientOutput: Tensor, inputShape: [Int], kernel: Int, stride: Int,
+                                       threads: Int = Parallel.threadCount) -> Tensor {
         let shape = PoolingShape(inputShape, kernel: kernel, stride: stride, caller: "averageBackward")
         precondition(gradientOutput.shape == shape.outputShape,
                      "Pooling.averageBackward: gradientOutput shape \(gradientOutput.shape) does not match \(shape.outputShape) for input \(inputShape)")
@@ -46,8 +59,21 @@ public enum Pooling {
             gradient.withUnsafeMutableBufferPointer { dxBuffer in
                 guard let dyBase = dyBuffer.baseAddress, let dxBase = dxBuffer.baseAddress else { return }
                 let dy = SendableConstPointer(dyBase), dx = SendablePointer(dxBase)
-                shape.forEachPlane { plane in
+                shape.forEachPlane(threads: threads) { plane in
                     let source = dy.base + plane * shape.outputPlane, target = dx.base + plane * shape.inputPlane
+                    if kernel == 2 && stride == 2 {
+                        // Non-overlapping 2×2 windows: every input gets exactly one share.
+                        for oy in 0..<shape.outputHeight {
+                            let top = target + 2 * oy * shape.width, bottom = top + shape.width
+                            let row = source + oy * shape.outputWidth
+                            for ox in 0..<shape.outputWidth {
+                                let share = row[ox] * scale
+                                top[2 * ox] = share; top[2 * ox + 1] = share
+                                bottom[2 * ox] = share; bottom[2 * ox + 1] = share
+                            }
+                        }
+                        return
+                    }
                     for oy in 0..<shape.outputHeight {
                         for ox in 0..<shape.outputWidth {
                             let share = source[oy * shape.outputWidth + ox] * scale
@@ -64,7 +90,8 @@ public enum Pooling {
     }
 
     /// Max pooling: [N, C, H, W] → ([N, C, Ho, Wo], the in-plane position `iy·W + ix` of each maximum).
-    public static func maxForward(input: Tensor, kernel: Int, stride: Int) -> (output: Tensor, argmax: [Int32]) {
+    public static func maxForward(input: Tensor, kernel: Int, stride: Int,
+                                  threads: Int = Parallel.threadCount) -> (output: Tensor, argmax: [Int32]) {
         let shape = PoolingShape(input.shape, kernel: kernel, stride: stride, caller: "maxForward")
         precondition(shape.inputPlane <= Int(Int32.max), "Pooling.maxForward: plane \(input.shape) too large")
         let count = shape.planes * shape.outputPlane
@@ -76,9 +103,32 @@ public enum Pooling {
                     guard let xBase = xBuffer.baseAddress, let yBase = yBuffer.baseAddress,
                           let indexBase = indexBuffer.baseAddress else { return }
                     let x = SendableConstPointer(xBase), y = SendablePointer(yBase), index = SendablePointer(indexBase)
-                    shape.forEachPlane { plane in
+                    shape.forEachPlane(threads: threads) { plane in
                         let source = x.base + plane * shape.inputPlane
                         let target = y.base + plane * shape.outputPlane, positions = index.base + plane * shape.outputPlane
+                        if kernel == 2 && stride == 2 {
+                            // The common 2×2 window, visited in the same order as the general loop.
+                            for oy in 0..<shape.outputHeight {
+                                for ox in 0..<shape.outputWidth {
+                                    let first = 2 * oy * shape.width + 2 * ox
+                                    var bestPosition = first
+                                    var best = source[first]
+                                    func consider(_ position: Int) {
+                                        let value = source[position]
+                                        if value > best || (value.isNaN && !best.isNaN) {
+                                            best = value
+                                            bestPosition = position
+                                        }
+                                    }
+                                    consider(first + 1)
+                                    consider(first + shape.width)
+                                    consider(first + shape.width + 1)
+                                    target[oy * shape.outputWidth + ox] = best
+                                    positions[oy * shape.outputWidth + ox] = Int32(bestPosition)
+                                }
+                            }
+                            return
+                        }
                         for oy in 0..<shape.outputHeight {
                             for ox in 0..<shape.outputWidth {
                                 var bestPosition = oy * stride * shape.width + ox * stride
@@ -106,7 +156,8 @@ public enum Pooling {
 
     /// Gradient of max pooling: each output gradient goes to the input that was the maximum
     /// (summed, in output order, where overlapping windows chose the same input).
-    public static func maxBackward(gradientOutput: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
+    public static func maxBackward(gradientOutput: Tensor, argmax: [Int32], inputShape: [Int],
+                                   threads: Int = Parallel.threadCount) -> Tensor {
         precondition(inputShape.count == 4 && gradientOutput.rank == 4
                         && Array(gradientOutput.shape.prefix(2)) == Array(inputShape.prefix(2)),
                      "Pooling.maxBackward: gradientOutput shape \(gradientOutput.shape) does not fit input \(inputShape)")
@@ -123,7 +174,7 @@ public enum Pooling {
                           let dxBase = dxBuffer.baseAddress else { return }
                     let dy = SendableConstPointer(dyBase), index = SendableConstPointer(indexBase)
                     let dx = SendablePointer(dxBase)
-                    parallelForChunks(planes, minimumChunk: max(1, 16_384 / max(1, inputPlane))) { range in
+                    parallelForChunks(planes, minimumChunk: max(1, 16_384 / max(1, inputPlane)), threads: threads) { range in
                         for plane in range {
                             let target = dx.base + plane * inputPlane
                             for o in (plane * outputPlane)..<((plane + 1) * outputPlane) {
@@ -165,8 +216,8 @@ struct PoolingShape: Sendable {
     var outputShape: [Int] { [batch, channels, outputHeight, outputWidth] }
 
     /// Runs `body(plane)` for every (sample, channel) plane, in chunks big enough to be worth a thread.
-    func forEachPlane(_ body: @Sendable (Int) -> Void) {
-        parallelForChunks(planes, minimumChunk: max(1, 16_384 / max(1, inputPlane))) { range in
+    func forEachPlane(threads: Int, _ body: @Sendable (Int) -> Void) {
+        parallelForChunks(planes, minimumChunk: max(1, 16_384 / max(1, inputPlane)), threads: threads) { range in
             for plane in range { body(plane) }
         }
     }

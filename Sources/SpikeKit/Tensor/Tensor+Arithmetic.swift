@@ -6,22 +6,22 @@
 extension Tensor {
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         checkSameShape(lhs, rhs, "+")
-        return Tensor(shape: lhs.shape, scalars: Elementwise.zip(lhs.scalars, rhs.scalars, +))
+        return Tensor(shape: lhs.shape, scalars: Elementwise.apply(.add, lhs.scalars, rhs.scalars))
     }
 
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         checkSameShape(lhs, rhs, "-")
-        return Tensor(shape: lhs.shape, scalars: Elementwise.zip(lhs.scalars, rhs.scalars, -))
+        return Tensor(shape: lhs.shape, scalars: Elementwise.apply(.subtract, lhs.scalars, rhs.scalars))
     }
 
     /// The elementwise (Hadamard) product.
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         checkSameShape(lhs, rhs, "*")
-        return Tensor(shape: lhs.shape, scalars: Elementwise.zip(lhs.scalars, rhs.scalars, *))
+        return Tensor(shape: lhs.shape, scalars: Elementwise.apply(.multiply, lhs.scalars, rhs.scalars))
     }
 
     public static func * (lhs: Tensor, rhs: Float) -> Tensor {
-        Tensor(shape: lhs.shape, scalars: Elementwise.map(lhs.scalars) { $0 * rhs })
+        Tensor(shape: lhs.shape, scalars: Elementwise.apply(.scale(rhs), lhs.scalars))
     }
 
     public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs * lhs }
@@ -44,13 +44,13 @@ extension Tensor {
     /// max(x, 0) elementwise.
     public func relu() -> Tensor {
         // NaN stays NaN (as in PyTorch), so a numerical failure stays visible downstream.
-        mapValues { $0 < 0 ? 0 : $0 }
+        Tensor(shape: shape, scalars: Elementwise.apply(.relu, scalars))
     }
 
     /// The gradient of `relu`: `gradient` where `input > 0`, else 0.
     public static func reluBackward(input: Tensor, gradient: Tensor) -> Tensor {
         checkSameShape(input, gradient, "reluBackward")
-        return Tensor(shape: input.shape, scalars: Elementwise.zip(input.scalars, gradient.scalars) { $0 > 0 ? $1 : 0 })
+        return Tensor(shape: input.shape, scalars: Elementwise.apply(.passWherePositive, input.scalars, gradient.scalars))
     }
 
     /// The sum of all values.
