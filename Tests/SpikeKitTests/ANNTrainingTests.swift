@@ -270,4 +270,19 @@ import Testing
         let correct = zip(predicted, Self.toySplit.test.labels).filter { $0 == Int($1) }.count
         #expect(accuracy == Double(correct) / 30)
     }
+
+    @Test func throughputMeasurementRuns() throws {
+        let measurement = try TrainingThroughput.measure(architecture: Self.toySpec, dataset: Self.toySplit.train, batchSize: 16,
+                                                         warmupBatches: 1, timedBatches: 3, runs: 3)
+        #expect(measurement.runs.count == 3 && measurement.runs.allSatisfy { $0 > 0 })
+        #expect(measurement.imagesPerSecond == measurement.runs.sorted()[1])
+    }
+
+    @Test func allocatorTuningAppliesOnLinux() {
+        #if os(Linux)
+        #expect(AllocatorTuning.retainFreedBlocks())
+        #else
+        #expect(!AllocatorTuning.retainFreedBlocks())
+        #endif
+    }
 }
