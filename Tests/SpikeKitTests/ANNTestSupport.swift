@@ -113,8 +113,13 @@ enum ANNTestSupport {
         }
     }
 
-    /// Runs `body` with `Parallel.threadCount` set to `threads`, restoring it afterwards.
+    private static let threadLock = NSLock()
+
+    /// Runs `body` with `Parallel.threadCount` set to `threads`, restoring it afterwards. Callers are
+    /// serialised, so concurrent tests cannot restore each other's setting out of order.
     static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        threadLock.lock()
+        defer { threadLock.unlock() }
         let saved = Parallel.threadCount
         Parallel.threadCount = threads
         defer { Parallel.threadCount = saved }

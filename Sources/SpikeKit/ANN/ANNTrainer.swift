@@ -12,6 +12,9 @@ import Foundation
 /// bit for bit. The learning rate follows `settings.schedule`; test accuracy is measured after every
 /// epoch. A loss that is not finite stops training with `SpikeKitError.numerical`.
 ///
+/// Training keeps freed activation buffers for reuse (`AllocatorTuning`), which avoids a page fault
+/// per 4 KiB of every activation on every step.
+///
 /// Progress goes to `progress` (if set): a line at most every `progressInterval` seconds while an
 /// epoch runs, and one at its end.
 public final class ANNTrainer {
@@ -44,6 +47,7 @@ public final class ANNTrainer {
     public func fit(_ network: Network, data: DatasetSplit, startEpoch: Int = 0,
                     onEpochEnd: (EpochResult) throws -> Void = { _ in }) throws -> [EpochResult] {
         try settings.validate()
+        AllocatorTuning.retainFreedBlocks()
         guard startEpoch >= 0 else { throw SpikeKitError.usage("the start epoch must be non-negative, got \(startEpoch)") }
         guard data.train.sampleShape == network.inputShape else {
             throw SpikeKitError.model(layer: nil, reason: "the network takes \(network.inputShape) inputs, the dataset has \(data.train.sampleShape) images")

@@ -31,6 +31,9 @@ public final class MaxPool2D: Layer {
 
     public func backward(_ gradientOutput: Tensor) -> Tensor {
         guard let shape = cachedInputShape else { preconditionFailure("MaxPool2D \(name): backward without a training-mode forward") }
-        return Pooling.maxBackward(gradientOutput: gradientOutput, argmax: cachedArgmax, inputShape: shape)
+        let argmax = cachedArgmax
+        cachedArgmax = []
+        cachedInputShape = nil
+        return Pooling.maxBackward(gradientOutput: gradientOutput, argmax: argmax, inputShape: shape)
     }
 }
