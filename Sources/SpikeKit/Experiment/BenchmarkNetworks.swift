@@ -56,36 +56,12 @@ extension BenchmarkRegistry {
     static let train = Benchmark(
         name: "train", abstract: "Time ANN training (batch 64, all cores) on the bundled Fashion-MNIST subset.",
         options: [.value("model", "name", default: "cnn-s", help: "Architecture (mlp, cnn-s, ...)."),
-                  .value("batches", "n", kind: .integer(minimum: 1), default: "90", help: "Training steps per repetition.")]
+                  .value("batches", "n", kind: .integer(minimum: 1), default: "60", help: "Timed training steps per run.")]
     ) { command in
-        let model = command.string("model") ?? "cnn-s"
         let data = try DatasetLoader.load(name: "fashion-mnist")
-        return try BenchmarkOutput(report: TrainingBenchmark.run(model: model, data: data, batches: command.integer("batches") ?? 90))
-    }
-}
-
-/// Times training steps of an architecture (batch 64, median of three repetitions).
-public enum TrainingBenchmark {
-    public struct Report: Codable, Sendable {
-        public var model: String
-        public var batchSize: Int
-        public var threads: Int
-        public var imagesPerSecond: Double
-        public var repetitions: [Double]
-    }
-
-    public static func run(model: String, data: DatasetSplit, batches: Int, batchSize: Int = 64) throws -> Report {
-        let spec = try Architectures.spec(named: model, inputShape: data.train.sampleShape, classes: data.train.classCount)
-        let network = try Network(spec: spec, inputShape: data.train.sampleShape, seed: 1)
-        let images = min(data.train.count, batches * batchSize)
-        let subset = DatasetSplit(train: data.train.subset(Array(0..<images)), test: data.test.subset(Array(0..<1)))
-        var rates: [Double] = []
-        for _ in 0..<3 {
-            let trainer = ANNTrainer(settings: TrainingSettings(epochs: 1, batchSize: batchSize), seed: 1)
-            let result = try trainer.fit(network, data: subset)
-            rates.append(result.last?.imagesPerSecond ?? 0)
-        }
-        let median = rates.sorted()[1]
-        return Report(model: model, batchSize: batchSize, threads: Parallel.threadCount, imagesPerSecond: median, repetitions: rates)
+        let spec = try Architectures.spec(named: command.string("model") ?? "cnn-s", inputShape: data.train.sampleShape,
+                                          classes: data.train.classCount)
+        return try BenchmarkOutput(report: TrainingThroughput.measure(architecture: spec, dataset: data.train,
+                                                                      timedBatches: command.integer("batches") ?? 60))
     }
 }
