@@ -36,6 +36,8 @@ enum SpikeKitTool {
         case "validate": try ValidateCommand.run(command)
         case "config": try ConfigCommand.run(command)
         case "bench": try BenchCommand.run(command, benchmarks: BenchmarkRegistry.all)
+        case "import": try ImportCommand.run(command)
+        case "report": try ReportCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

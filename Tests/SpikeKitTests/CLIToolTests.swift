@@ -125,6 +125,49 @@ struct CLIToolTests {
         #expect(result.status == 1 && result.stdout.isEmpty)
         #expect(result.stderr == "error: \(blocker.path)/run: cannot create the run folder (Not a directory)\n")
     }
+
+    @Test func importTurnsNumPyWeightsIntoACheckpointAndRefusesWrongShapes() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The MLP on 1×2×2 images: weights [512, 4], [512, 512], [10, 512] in PyTorch layout.
+        let shapes = [[512, 4], [512, 512], [10, 512]]
+        for (k, shape) in shapes.enumerated() {
+            let count = shape.reduce(1, *)
+            let values = (0..<count).map { Float(($0 * 7 + k) % 13) / 13 - 0.5 }
+            try NumPy.write(Tensor(shape: shape, scalars: values), to: folder.appendingPathComponent("\(k)_w.npy"))
+        }
+        let out = folder.appendingPathComponent("mlp.safetensors")
+        let result = try spikekit(["import", "--model", "mlp", "--npy-dir", folder.path, "--out", out.path, "--input", "1x2x2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let (network, _) = try NetworkCheckpoint.load(from: out)
+        let linear = try #require(network.layers.compactMap { $0 as? Linear }.first)
+        #expect(linear.weight.value.shape == [512, 4])
+        #expect(linear.weight.value.scalars[5] == Float((5 * 7 + 0) % 13) / 13 - 0.5)
+        // A wrong shape is refused with the layer and both shapes.
+        try NumPy.write(Tensor(shape: [10, 511]), to: folder.appendingPathComponent("2_w.npy"))
+        let wrong = try spikekit(["import", "--model", "mlp", "--npy-dir", folder.path, "--out", out.path, "--input", "1x2x2"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("[10, 512]") && wrong.stderr.contains("[10, 511]"), "\(wrong.stderr)")
+        let missing = try spikekit(["import", "--model", "mlp", "--out", out.path])
+        #expect(missing.status == 64 && missing.stderr.contains("--npy-dir"))
+    }
+
+    @Test func reportReRendersAFinishedRun() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("tiny.json")
+        try Data(ConfigTestSupport.tinyRunJSON.utf8).write(to: file)
+        let output = folder.appendingPathComponent("out")
+        #expect(try spikekit(["run", file.path, "--output", output.path, "--quiet"]).status == 0)
+        let plot = output.appendingPathComponent(RunOutputs.accuracyPlot)
+        try FileManager.default.removeItem(at: plot)
+        let result = try spikekit(["report", output.path])
+        #expect(result.status == 0 && result.stdout.contains("conversion"))
+        #expect(FileManager.default.fileExists(atPath: plot.path))
+        for name in [RunOutputs.summaryCSV, RunOutputs.layersCSV, RunOutputs.spikeRatePlot, RunOutputs.energyPlot] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
+        }
+    }
 }
 
 /// Where the `spikekit` executable under test is.

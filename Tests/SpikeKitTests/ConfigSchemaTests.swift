@@ -21,7 +21,13 @@ import Testing
     @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: configsFolder.path).filter { $0.hasSuffix(".json") }.sorted())
     func shippedConfigIsValid(file: String) throws {
         let url = Self.configsFolder.appendingPathComponent(file)
-        let config = try ExperimentConfig.load(from: url, environment: ProcessInfo.processInfo.environment)
+        // Configs for data a user downloads name its folder through an environment variable; where
+        // one is unset, an existing folder stands in so the rest of the config is still checked.
+        var environment = ProcessInfo.processInfo.environment
+        for variable in ["FASHION_MNIST_DIR", "MNIST_DIR", "CIFAR10_DIR", "CIFAR100_DIR"] where environment[variable] == nil {
+            environment[variable] = FileManager.default.temporaryDirectory.path
+        }
+        let config = try ExperimentConfig.load(from: url, environment: environment)
         #expect(config.name == url.deletingPathExtension().lastPathComponent)
         try config.validate()
     }
@@ -36,7 +42,6 @@ import Testing
         #expect(config.training?.epochs == 2)
         #expect(config.conversion?.recipe == .thresholdBalancing)
         #expect(config.simulation?.timeSteps == [8, 16, 32] && config.simulation?.testLimit == 1000)
-        #expect(config.stdb?.timeSteps == 8 && config.stdb?.epochs == 1)
         #expect(config.energy?.preset == .cmos45nmFP32)
     }
 

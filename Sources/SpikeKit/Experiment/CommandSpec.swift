@@ -83,7 +83,7 @@ extension CommandSpec {
         let commandName = path.joined(separator: " ")
         var out = "OVERVIEW: " + CommandSpec.wrap(abstract, width: CommandSpec.width, indent: 10).dropFirst(10) + "\n\n"
         if let discussion { out += CommandSpec.wrap(discussion, width: CommandSpec.width, indent: 0) + "\n\n" }
-        out += "USAGE: \(usage(path: path))\n"
+        out += "USAGE: \(wrappedUsage(path: path, width: CommandSpec.width))\n"
 
         let column = 26
         func row(_ left: String, _ right: String) -> String {
@@ -138,10 +138,30 @@ extension CommandSpec {
 
     /// "spikekit run CONFIG [--output <dir>] [--threads <n>] [--resume] [--quiet]".
     public func usage(path: [String]) -> String {
+        usageParts(path: path).joined(separator: " ")
+    }
+
+    func usageParts(path: [String]) -> [String] {
         var parts = [path.joined(separator: " ")]
         if isGroup { parts.append("<subcommand>") }
         parts += arguments.map(\.name)
         parts += options.map { "[\($0.synopsis)]" }
-        return parts.joined(separator: " ")
+        return parts
+    }
+
+    /// The usage line wrapped at `width` between its parts, continuation lines indented under the
+    /// command name (after "USAGE: ").
+    func wrappedUsage(path: [String], width: Int) -> String {
+        var lines: [String] = []
+        var line = ""
+        for part in usageParts(path: path) {
+            if !line.isEmpty && 7 + line.count + 1 + part.count > width {
+                lines.append(line)
+                line = "      "
+            }
+            line += (line.isEmpty || line.allSatisfy { $0 == " " } ? "" : " ") + part
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n ")
     }
 }

@@ -30,6 +30,28 @@ public enum SpikeKitCommands {
         abstract: "Describe the experiment config format.",
         options: [.flag("schema", help: "Print every config key (type, allowed values, default, unit, meaning) as Markdown tables.")])
 
+    public static let importWeights = CommandSpec(
+        name: "import",
+        abstract: "Bring a network trained elsewhere into SpikeKit: NumPy .npy weights (PyTorch layout) to a checkpoint.",
+        discussion: """
+            One .npy file per weight layer (conv [out, in, kh, kw], linear [out, in]), matched to the \
+            architecture's weight layers in file-name order, or by a JSON mapping {"layerName": "file.npy"}. \
+            A shape mismatch is refused with the layer and both shapes. Use the checkpoint as model.checkpoint.
+            """,
+        options: [
+            .value("model", "arch", help: "Architecture: mlp, cnn-s, vgg5, vgg9, vgg11, vgg16, resnet12, resnet20, resnet34."),
+            .value("npy-dir", "dir", help: "Folder with the .npy files."),
+            .value("out", "file", help: "Checkpoint to write (.safetensors)."),
+            .value("input", "shape", default: "1x28x28", help: "Input shape CxHxW, e.g. 3x32x32 for CIFAR."),
+            .value("classes", "n", kind: .integer(minimum: 1), default: "10", help: "Number of output classes."),
+            .value("mapping", "json", help: "JSON file mapping layer names to .npy file names."),
+        ])
+
+    public static let report = CommandSpec(
+        name: "report",
+        abstract: "Re-render the summary table, CSV tables and plots of a finished run.",
+        arguments: [ArgumentSpec(name: "RESULTS_DIR", help: "A run folder (holding report.json).")])
+
     /// `bench` with one subcommand per registered benchmark.
     public static func bench(_ benchmarks: [Benchmark]) -> CommandSpec {
         CommandSpec(
@@ -45,6 +67,6 @@ public enum SpikeKitCommands {
             name: "spikekit",
             abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
             options: [.flag("version", help: "Show the version.")],
-            subcommands: [run, validate, config, bench(benchmarks)])
+            subcommands: [run, validate, config, importWeights, report, bench(benchmarks)])
     }
 }
