@@ -1,0 +1,459 @@
+import Foundation
+
+/// The hot loops of STDB training (`STDBTrainer`): the recording forward step of a population, and the
+/// backward pass's time recursion, synapse transposes, event-driven weight gradients and pooling
+/// gradients.
+///
+/// Arrays indexed `[t][n]` are dense `T × count` buffers, row t at offset `t · count`. Event lists
+/// are read from the trace's flat arenas as `(indices, values, start, count, valueStart)`, with
+/// `valueStart < 0` meaning binary events (value 1).
+enum STDBKernels {
+    // MARK: Forward
+
+    /// What `step` records besides the spikes.
+    struct StepRecording {
+        /// Append, for each spike, the neuron's previous spike step (−1 = none) to `previous`.
+        var previousSpikes: Bool
+        /// Append (neuron, γ·max(0, 1 − |u/θ − 1|)/θ) for every neuron where it is non-zero, u the
+        /// membrane compared with θ; nil = do not record.
+        var linearGamma: Float?
+    }
+
+    /// One step of a population, every neuron visited, with exactly the arithmetic of
+    /// `EventKernels.step` (v = λ·u + I, or u + I when λ = 1; the delayed ordering compares u^{t−1},
+    /// the immediate one v; reset by subtraction or to zero), so the spikes and membranes are those of
+    /// `EventScheduler`. Clears `current`, appends the spikes (ascending) to `spikes` and updates
+    /// `lastSpike`.
+    static func step(membrane: inout [Float], current: inout [Float], lastSpike: inout [Int32],
+                     neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents,
+                     recording: StepRecording, previous: inout [Int32],
+                     surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
+        let count = membrane.count
+        let theta = p.threshold, leak = p.leak
+        let subtract = p.reset == .subtract
+        let delayed = ordering == .delayed
+        let t32 = Int32(t)
+        let gamma = recording.linearGamma ?? 0
+        let recordLinear = recording.linearGamma != nil
+        membrane.withUnsafeMutableBufferPointer { u in
+        current.withUnsafeMutableBufferPointer { cur in
+        lastSpike.withUnsafeMutableBufferPointer { last in
+            guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
+            @inline(__always) func linear(_ compared: Float) -> Float {
+                gamma * max(0, 1 - abs(compared / theta - 1)) / theta
+            }
+            var n = 0
+            let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
+            let zero = SIMD16<Float>(), one = SIMD16<Float>(repeating: 1), gammaVector = SIMD16<Float>(repeating: gamma)
+            while n + 16 <= count {
+                let um = UnsafeMutableRawPointer(ub + n), cm = UnsafeMutableRawPointer(cb + n)
+                let previousU = um.loadUnaligned(as: SIMD16<Float>.self)
+                let input = cm.loadUnaligned(as: SIMD16<Float>.self)
+                var v = leak == 1 ? previousU + input : leakVector * previousU + input
+                let compared = delayed ? previousU : v
+                if recordLinear {
+                    // The same operations as `linear(_:)`, lane by lane.
+                    let x = compared / thetaVector - one
+                    var inner = one - x.replacing(with: -x, where: x .< zero)
+                    inner = inner.replacing(with: zero, where: inner .< zero)
+                    let d = gammaVector * inner / thetaVector
+                    if any(d .!= zero) {
+                        for lane in 0..<16 where d[lane] != 0 {
+                            surrogateIndices.append(Int32(n + lane))
+                            surrogateValues.append(d[lane])
+                        }
+                    }
+                }
+                let fires = compared .> thetaVector
+                if any(fires) {
+                    v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                    for lane in 0..<16 where fires[lane] {
+                        spikes.append(Int32(n + lane))
+                        if recording.previousSpikes { previous.append(last[n + lane]) }
+                        last[n + lane] = t32
+                    }
+                }
+                um.storeBytes(of: v, as: SIMD16<Float>.self)
+                cm.storeBytes(of: zero, as: SIMD16<Float>.self)
+                n += 16
+            }
+            while n < count {
+                let previousU = u[n], input = cur[n]
+                var v = leak == 1 ? previousU + input : leak * previousU + input
+                let compared = delayed ? previousU : v
+                if recordLinear {
+                    let d = linear(compared)
+                    if d != 0 { surrogateIndices.append(Int32(n)); surrogateValues.append(d) }
+                }
+                if compared > theta {
+                    v = subtract ? v - theta : 0
+                    spikes.append(Int32(n))
+                    if recording.previousSpikes { previous.append(last[n]) }
+                    last[n] = t32
+                }
+                u[n] = v
+                cur[n] = 0
+                n += 1
+            }
+        } } }
+    }
+
+    /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron
+    /// emits the value s = σ(k·(w − θ)) (w the compared membrane) into `emitted`, and
+    /// (neuron, k·s·(1 − s)) is appended to the surrogate lists. `spikes` receives the hard decisions
+    /// [w > θ] that drive the reset.
+    static func smoothStep(membrane: inout [Float], current: inout [Float], neurons p: NeuronParameters,
+                           ordering: SpikeOrdering, steepness k: Float, spikes: inout SpikeEvents,
+                           emitted: inout SpikeEvents, surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
+        let theta = p.threshold, leak = p.leak
+        for n in 0..<membrane.count {
+            let previousU = membrane[n]
+            var v = leak == 1 ? previousU + current[n] : leak * previousU + current[n]
+            let compared = ordering == .delayed ? previousU : v
+            let s = 1 / (1 + exp(-k * (compared - theta)))
+            emitted.append(Int32(n), value: s)
+            surrogateIndices.append(Int32(n))
+            surrogateValues.append(k * s * (1 - s))
+            if compared > theta {
+                v = p.reset == .subtract ? v - theta : 0
+                spikes.append(Int32(n))
+            }
+            membrane[n] = v
+            current[n] = 0
+        }
+    }
+
+    // MARK: Time recursion
+
+    /// σ'^t for every neuron from its latest spike before step t (`previous`, −1 = none):
+    /// `table[min(Δt, table.count − 1)]` with Δt = (t − 1) − previous (delayed) or t − previous
+    /// (immediate), and 0 for a neuron that never spiked.
+    static func stdbDerivatives(previous: [Int32], table: [Float], t: Int, delayed: Bool, into sigma: inout [Float]) {
+        let reference = Int32(delayed ? t - 1 : t)
+        let last = Int32(table.count - 1)
+        previous.withUnsafeBufferPointer { prev in
+        table.withUnsafeBufferPointer { tab in
+        sigma.withUnsafeMutableBufferPointer { sig in
+            for n in 0..<prev.count {
+                let p = prev[n]
+                sig[n] = p < 0 ? 0 : tab[Int(min(reference - p, last))]
+            }
+        } } }
+    }
+
+    /// One step of the backward time recursion of a population, in place on row t of `rows`
+    /// (∂L/∂s^t on entry, δI^t = ∂L/∂v^t on exit), with `carry` the running ∂L/∂u (see
+    /// `STDBWorkspace.populationBackward` for the equations). `keep` (if non-empty) is 0 where the
+    /// zero reset fired at step t, else 1.
+    static func recursionStep(rows: inout [Float], offset: Int, carry: inout [Float], sigma: [Float], keep: [Float],
+                              leak: Float, delayed: Bool) {
+        let count = carry.count
+        rows.withUnsafeMutableBufferPointer { r in
+        carry.withUnsafeMutableBufferPointer { c in
+        sigma.withUnsafeBufferPointer { s in
+        keep.withUnsafeBufferPointer { k in
+            guard let rb = r.baseAddress, let cb = c.baseAddress, let sb = s.baseAddress else { return }
+            let row = rb + offset
+            let hasKeep = !k.isEmpty
+            var n = 0
+            let leakVector = SIMD16<Float>(repeating: leak)
+            while n + 16 <= count {
+                let g = UnsafeRawPointer(row + n).loadUnaligned(as: SIMD16<Float>.self)
+                var du = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
+                let sg = UnsafeRawPointer(sb + n).loadUnaligned(as: SIMD16<Float>.self)
+                if hasKeep { du = du * UnsafeRawPointer(k.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                let dv: SIMD16<Float>, next: SIMD16<Float>
+                if delayed {
+                    dv = du
+                    next = leakVector * dv + sg * g
+                } else {
+                    dv = du + sg * g
+                    next = leakVector * dv
+                }
+                UnsafeMutableRawPointer(row + n).storeBytes(of: dv, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(cb + n).storeBytes(of: next, as: SIMD16<Float>.self)
+                n += 16
+            }
+            while n < count {
+                let g = row[n]
+                var du = cb[n]
+                if hasKeep { du = du * k[n] }
+                let dv: Float
+                if delayed {
+                    dv = du
+                    cb[n] = leak * dv + sb[n] * g
+                } else {
+                    dv = du + sb[n] * g
+                    cb[n] = leak * dv
+                }
+                row[n] = dv
+                n += 1
+            }
+        } } } }
+    }
+
+    // MARK: Synapses
+
+    /// Whether row t (`count` values at `offset`) has any non-zero element.
+    static func rowIsZero(_ rows: [Float], offset: Int, count: Int) -> Bool {
+        rows.withUnsafeBufferPointer { r in
+            for i in offset..<(offset + count) where r[i] != 0 { return false }
+            return true
+        }
+    }
+
+    /// Event-driven weight gradient of one step: for each input event (j, v), the gradient row(s) the
+    /// event's fan-out used in the forward pass receive v · δ (δ = row `deltaOffset` of `delta`, over
+    /// the synapse's outputs). Linear: row j += v·δ. Convolution: for each kernel offset (ky, kx)
+    /// that maps j to an output position o, row (c_in, ky, kx) += v·δ[o].
+    static func weightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
+                               connectivity: Synapse.Connectivity, inputShape: FeatureShape, outputs: Int,
+                               delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            let deltaRow = db + deltaOffset
+            switch connectivity {
+            case .identity:
+                return
+            case .linear:
+                for e in 0..<count {
+                    let j = Int(idx[start + e])
+                    if valueStart < 0 {
+                        EventKernels.addRow(gb + j * outputs, deltaRow, count: outputs)
+                    } else {
+                        EventKernels.addScaledRow(gb + j * outputs, deltaRow, value: val[valueStart + e], count: outputs)
+                    }
+                }
+            case .convolution(let g):
+                let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+                let (win, ho, wo, stride, pad) = (g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
+                for e in 0..<count {
+                    let i = Int(idx[start + e])
+                    let position = i / cin, c = i - position * cin
+                    let y = position / win, x = position - y * win
+                    let value: Float = valueStart < 0 ? 1 : val[valueStart + e]
+                    for ky in 0..<kh {
+                        let sy = y + pad - ky
+                        if sy < 0 || sy % stride != 0 { continue }
+                        let oy = sy / stride
+                        if oy >= ho { continue }
+                        for kx in 0..<kw {
+                            let sx = x + pad - kx
+                            if sx < 0 || sx % stride != 0 { continue }
+                            let ox = sx / stride
+                            if ox >= wo { continue }
+                            let source = deltaRow + (oy * wo + ox) * cout
+                            let row = gb + ((c * kh + ky) * kw + kx) * cout
+                            if valueStart < 0 {
+                                EventKernels.addRow(row, source, count: cout)
+                            } else {
+                                EventKernels.addScaledRow(row, source, value: value, count: cout)
+                            }
+                        }
+                    }
+                }
+            }
+        } } } }
+    }
+
+    /// Σ_j x_j·w_j·… in reverse: `gradient[t][j] += Σ_o w_jo · δ[t][o]` for every step t whose δ row
+    /// is not all zero (`active[t]`), for a linear synapse (weights `[inputs][outputs]`). Each input's
+    /// dot product runs over outputs in ascending order in 16 lanes, the lanes summed in a fixed order.
+    static func linearInputGradient(weights: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
+                                    gradient: inout [Float]) {
+        let steps = active.count
+        weights.withUnsafeBufferPointer { w in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for t in 0..<steps where active[t] {
+                let deltaRow = db + t * outputs, out = gb + t * inputs
+                for j in 0..<inputs {
+                    out[j] += dot(wb + j * outputs, deltaRow, count: outputs)
+                }
+            }
+        } } }
+    }
+
+    /// Σ_i a[i]·b[i] over 16 lanes, then the lanes and the tail in ascending order.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+        var i = 0
+        var acc = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= n {
+            acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
+                                    rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            i += 16
+        }
+        var sum = acc.sum()
+        while i < n { sum = sum.addingProduct(a[i], b[i]); i += 1 }
+        return sum
+    }
+
+    /// The transposed convolution of one step's deltas: for every output position o whose δ[t][o]
+    /// is not all zero, and every kernel offset (ky, kx) that reads input position y, x:
+    /// `gradient[t][(y, x)][c_in] += Σ_{c_out} δ[t][o][c_out] · W[c_in][ky][kx][c_out]`, computed as
+    /// scaled rows of `transposed` = W in `[ky][kx][c_out][c_in]` layout.
+    static func convolutionInputGradient(transposed: [Float], geometry g: ConvolutionGeometry, delta: [Float],
+                                         active: [Bool], gradient: inout [Float]) {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let (hin, win, ho, wo, stride, pad) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
+        let outCount = ho * wo * cout, inCount = hin * win * cin
+        transposed.withUnsafeBufferPointer { w in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for t in 0..<active.count where active[t] {
+                let deltaStep = db + t * outCount, out = gb + t * inCount
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        let deltaRow = deltaStep + (oy * wo + ox) * cout
+                        var nonzero = false
+                        for co in 0..<cout where deltaRow[co] != 0 { nonzero = true; break }
+                        if !nonzero { continue }
+                        for ky in 0..<kh {
+                            let y = oy * stride - pad + ky
+                            if y < 0 || y >= hin { continue }
+                            for kx in 0..<kw {
+                                let x = ox * stride - pad + kx
+                                if x < 0 || x >= win { continue }
+                                let target = out + (y * win + x) * cin
+                                let block = wb + (ky * kw + kx) * cout * cin
+                                for co in 0..<cout {
+                                    let value = deltaRow[co]
+                                    if value != 0 { EventKernels.addScaledRow(target, block + co * cin, value: value, count: cin) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } } }
+    }
+
+    /// W `[c_in][ky][kx][c_out]` → `[ky][kx][c_out][c_in]`.
+    static func transposeConvolution(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        var result = [Float](repeating: 0, count: weights.count)
+        for c in 0..<cin { for ky in 0..<kh { for kx in 0..<kw { for o in 0..<cout {
+            result[((ky * kw + kx) * cout + o) * cin + c] = weights[((c * kh + ky) * kw + kx) * cout + o]
+        } } } }
+        return result
+    }
+
+    /// rows[0..<count] = 0.
+    static func zero(_ rows: inout [Float], count: Int) {
+        precondition(count <= rows.count, "STDBKernels.zero: \(count) elements of a buffer of \(rows.count)")
+        rows.withUnsafeMutableBufferPointer { r in
+            guard let base = r.baseAddress else { return }
+            base.update(repeating: 0, count: count)
+        }
+    }
+
+    /// rows[t] = row for every step t < steps.
+    static func broadcastRows(_ row: [Float], steps: Int, into rows: inout [Float]) {
+        let n = row.count
+        precondition(steps * n <= rows.count, "STDBKernels.broadcastRows: \(steps)×\(n) into a buffer of \(rows.count)")
+        rows.withUnsafeMutableBufferPointer { r in
+        row.withUnsafeBufferPointer { source in
+            guard let base = r.baseAddress, let sb = source.baseAddress else { return }
+            for t in 0..<steps { (base + t * n).update(from: sb, count: n) }
+        } }
+    }
+
+    /// dst[t][i] += src[t][i] for all t, i (`count` elements).
+    static func add(_ src: [Float], into dst: inout [Float], count: Int) {
+        src.withUnsafeBufferPointer { s in
+        dst.withUnsafeMutableBufferPointer { d in
+            guard let sb = s.baseAddress, let dbase = d.baseAddress else { return }
+            EventKernels.addRow(dbase, sb, count: count)
+        } }
+    }
+
+    /// rows[t][i] *= factors[i] for every step t (the dropout mask and its 1/(1 − p) scale).
+    static func scaleRows(_ rows: inout [Float], steps: Int, factors: [Float]) {
+        let n = factors.count
+        rows.withUnsafeMutableBufferPointer { r in
+        factors.withUnsafeBufferPointer { f in
+            for t in 0..<steps {
+                let base = t * n
+                for i in 0..<n { r[base + i] *= f[i] }
+            }
+        } }
+    }
+
+    /// sum[i] = Σ_t rows[t][i], t ascending.
+    static func sumRows(_ rows: [Float], steps: Int, count n: Int, into sum: inout [Float]) {
+        rows.withUnsafeBufferPointer { r in
+        sum.withUnsafeMutableBufferPointer { s in
+            guard let rb = r.baseAddress, let sb = s.baseAddress else { return }
+            sb.update(repeating: 0, count: n)
+            for t in 0..<steps { EventKernels.addRow(sb, rb + t * n, count: n) }
+        } }
+    }
+
+    /// gradient[c] += Σ_t Σ_positions rows[t][position·channels + c].
+    static func channelSums(_ rows: [Float], steps: Int, count n: Int, channels: Int, into gradient: inout [Float]) {
+        rows.withUnsafeBufferPointer { r in
+        gradient.withUnsafeMutableBufferPointer { g in
+            guard let rb = r.baseAddress, let gb = g.baseAddress else { return }
+            for t in 0..<steps {
+                var p = 0
+                while p < n { EventKernels.addRow(gb, rb + t * n + p, count: channels); p += channels }
+            }
+        } }
+    }
+
+    // MARK: Pooling
+
+    /// Average-pooling gradient of every step: each input of an output's window receives δ_out·(1/k²).
+    static func averagePoolGradient(output: [Float], shape: FeatureShape, kernel k: Int, stride s: Int, steps: Int,
+                                    into input: inout [Float]) {
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let inCount = shape.count, outCount = ho * wo * c
+        let scale = 1 / Float(k * k)
+        output.withUnsafeBufferPointer { o in
+        input.withUnsafeMutableBufferPointer { i in
+            guard let ob = o.baseAddress, let ib = i.baseAddress else { return }
+            for t in 0..<steps {
+                for oy in 0..<ho { for ox in 0..<wo {
+                    let source = ob + t * outCount + (oy * wo + ox) * c
+                    for wy in 0..<k { for wx in 0..<k {
+                        let target = ib + t * inCount + ((oy * s + wy) * shape.width + (ox * s + wx)) * c
+                        EventKernels.addScaledRow(target, source, value: scale, count: c)
+                    } }
+                } }
+            }
+        } }
+    }
+
+    /// Max-pooling gradient of one step: each output's δ goes to the first input (window row-major) that
+    /// attains the window's maximum, inputs without an event counting as 0 (PyTorch's convention for
+    /// ties). `dense` holds step t's input values (zeros elsewhere).
+    static func maxPoolGradient(output: [Float], dense: [Float], shape: FeatureShape, kernel k: Int, stride s: Int,
+                                t: Int, into input: inout [Float]) {
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let inCount = shape.count, outCount = ho * wo * c
+        output.withUnsafeBufferPointer { o in
+        dense.withUnsafeBufferPointer { x in
+        input.withUnsafeMutableBufferPointer { i in
+            for oy in 0..<ho { for ox in 0..<wo { for ch in 0..<c {
+                let g = o[t * outCount + (oy * wo + ox) * c + ch]
+                if g == 0 { continue }
+                var best = -Float.infinity, bestIndex = 0
+                for wy in 0..<k { for wx in 0..<k {
+                    let n = ((oy * s + wy) * shape.width + (ox * s + wx)) * c + ch
+                    if x[n] > best { best = x[n]; bestIndex = n }
+                } }
+                i[t * inCount + bestIndex] += g
+            } } }
+        } } }
+    }
+}
