@@ -123,6 +123,75 @@ enum STDBKernels {
         }
     }
 
+    /// current[n] += bias[n mod channels] (the constant current a converted bias adds every step).
+    static func addBias(_ bias: [Float], channels: Int, into current: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        bias.withUnsafeBufferPointer { b in
+            guard let cb = cur.baseAddress, let bb = b.baseAddress else { return }
+            var n = 0
+            while n < cur.count { EventKernels.addRow(cb + n, bb, count: channels); n += channels }
+        } }
+    }
+
+    /// potential += current; current = 0 (the output layer's accumulation, every neuron).
+    static func accumulate(current: inout [Float], into potential: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        potential.withUnsafeMutableBufferPointer { v in
+            for n in 0..<cur.count {
+                v[n] += cur[n]
+                cur[n] = 0
+            }
+        } }
+    }
+
+    /// The events whose input has a non-zero dropout factor, each value multiplied by it.
+    static func mask(_ events: SpikeEvents, factors: [Float], into output: inout SpikeEvents) {
+        output.removeAll(binary: false)
+        factors.withUnsafeBufferPointer { f in
+            for k in 0..<events.count {
+                let j = events.indices[k]
+                let factor = f[Int(j)]
+                if factor != 0 { output.append(j, value: events.value(at: k) * factor) }
+            }
+        }
+    }
+
+    /// factors[i] = 0 with probability p, else 1/(1 − p): one Bernoulli draw per input, in order.
+    static func drawDropoutMask(_ factors: inout [Float], probability p: Float, generator: inout SeededGenerator) {
+        let scale = 1 / (1 - p)
+        for i in 0..<factors.count { factors[i] = generator.nextBernoulli(p) ? 0 : scale }
+    }
+
+    /// target = source (same count).
+    static func copy<Element>(_ source: [Element], into target: inout [Element]) {
+        precondition(source.count == target.count, "STDBKernels.copy: \(source.count) elements into \(target.count)")
+        source.withUnsafeBufferPointer { s in
+        target.withUnsafeMutableBufferPointer { t in
+            guard let sb = s.baseAddress, let tb = t.baseAddress else { return }
+            tb.update(from: sb, count: s.count)
+        } }
+    }
+
+    /// target[indices[start + e]] = values[valueStart + e] for e < count (values 1 when valueStart < 0).
+    static func scatter<Element: ExpressibleByIntegerLiteral>(_ indices: [Int32], start: Int, count: Int, values: [Element],
+                                                              valueStart: Int, into target: inout [Element]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        target.withUnsafeMutableBufferPointer { t in
+            for e in 0..<count { t[Int(idx[start + e])] = valueStart < 0 ? 1 : val[valueStart + e] }
+        } } }
+    }
+
+    /// target[indices[start + e]] = value for e < count.
+    static func fill<Element>(_ indices: [Int32], start: Int, count: Int, with value: Element, into target: inout [Element]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        target.withUnsafeMutableBufferPointer { t in
+            for e in 0..<count { t[Int(idx[start + e])] = value }
+        } }
+    }
+
     // MARK: Time recursion
 
     /// σ'^t for every neuron from its latest spike before step t (`previous`, −1 = none):

@@ -52,10 +52,11 @@ extension STDBWorkspace {
                 let channel = model.layout.maxPoolInputChannel[layer]
                 for t in 0..<steps {
                     let segment = trace.segment(channel: channel, step: t)
-                    scatter(segment, into: &dense)
+                    STDBKernels.scatter(trace.indices, start: segment.start, count: segment.count, values: trace.values,
+                                        valueStart: segment.valueStart, into: &dense)
                     STDBKernels.maxPoolGradient(output: buffers[current], dense: dense, shape: shape, kernel: k,
                                                 stride: stride, t: t, into: &buffers[next])
-                    for e in 0..<segment.count { dense[Int(trace.indices[segment.start + e])] = 0 }
+                    STDBKernels.fill(trace.indices, start: segment.start, count: segment.count, with: 0, into: &dense)
                 }
                 current = next
             case .flatten:
@@ -78,13 +79,6 @@ extension STDBWorkspace {
         }
     }
 
-    /// Writes a recorded segment's values (1 for binary events) into `target` at its indices.
-    private func scatter(_ segment: STDBTrace.Segment, into target: inout [Float]) {
-        for e in 0..<segment.count {
-            target[Int(trace.indices[segment.start + e])] = segment.valueStart < 0 ? 1 : trace.values[segment.valueStart + e]
-        }
-    }
-
     /// The time recursion of population `p`, in place on `buffers[buffer]`: row t holds ∂L/∂s^t on
     /// entry and δI^t on exit (equations in the extension's comment).
     func populationBackward(_ p: Int, model: STDBModel, buffer: Int) {
@@ -97,7 +91,7 @@ extension STDBWorkspace {
         let usesSpikeTimes = surrogateChannel < 0
         STDBKernels.zero(&carry[p], count: count)
         if usesSpikeTimes {
-            for n in 0..<count { previousSpike[p][n] = population.lastSpike[n] }
+            STDBKernels.copy(population.lastSpike, into: &previousSpike[p])
         } else {
             STDBKernels.zero(&sigma[p], count: count)
         }
@@ -107,17 +101,16 @@ extension STDBWorkspace {
                 surrogateFromSpikeTimes(p, spikes: spikes, model: model, t: t)
             } else {
                 let recorded = trace.segment(channel: surrogateChannel, step: t)
-                for e in 0..<recorded.count {
-                    sigma[p][Int(trace.indices[recorded.start + e])] = trace.values[recorded.valueStart + e]
-                }
+                STDBKernels.scatter(trace.indices, start: recorded.start, count: recorded.count, values: trace.values,
+                                    valueStart: recorded.valueStart, into: &sigma[p])
             }
-            if zeroReset { for e in 0..<spikes.count { keep[p][Int(trace.indices[spikes.start + e])] = 0 } }
+            if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 0, into: &keep[p]) }
             STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], sigma: sigma[p],
                                       keep: zeroReset ? keep[p] : [], leak: neurons.leak, delayed: delayed)
-            if zeroReset { for e in 0..<spikes.count { keep[p][Int(trace.indices[spikes.start + e])] = 1 } }
+            if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 1, into: &keep[p]) }
             if !usesSpikeTimes {
                 let recorded = trace.segment(channel: surrogateChannel, step: t)
-                for e in 0..<recorded.count { sigma[p][Int(trace.indices[recorded.start + e])] = 0 }
+                STDBKernels.fill(trace.indices, start: recorded.start, count: recorded.count, with: 0, into: &sigma[p])
             }
         }
     }
@@ -128,9 +121,8 @@ extension STDBWorkspace {
     /// last-spike step the forward pass saw when it made the decision of step t.
     func surrogateFromSpikeTimes(_ p: Int, spikes: STDBTrace.Segment, model: STDBModel, t: Int) {
         if spikes.auxiliaryStart >= 0 {
-            for e in 0..<spikes.count {
-                previousSpike[p][Int(trace.indices[spikes.start + e])] = trace.auxiliary[spikes.auxiliaryStart + e]
-            }
+            STDBKernels.scatter(trace.indices, start: spikes.start, count: spikes.count, values: trace.auxiliary,
+                                valueStart: spikes.auxiliaryStart, into: &previousSpike[p])
         }
         STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t,
                                     delayed: model.ordering == .delayed, into: &sigma[p])

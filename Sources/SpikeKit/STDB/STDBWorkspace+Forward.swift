@@ -39,15 +39,12 @@ extension STDBWorkspace {
                 case .synaptic(let s, let p, let direct):
                     let population = populations[p]
                     if direct {
-                        for k in directCurrent.indices { population.current[k] = directCurrent[k] }
+                        STDBKernels.copy(directCurrent, into: &population.current)
                     } else {
                         deliver(incoming, synapse: s, into: population, model: model, t: t)
                     }
                     if population.neurons == nil {
-                        for k in population.membrane.indices {
-                            population.membrane[k] += population.current[k]
-                            population.current[k] = 0
-                        }
+                        STDBKernels.accumulate(current: &population.current, into: &population.membrane)
                     } else {
                         fire(p, model: model, t: t)
                         incoming = emittedEvents(p)
@@ -86,8 +83,7 @@ extension STDBWorkspace {
             guard let dropout, p > 0 else { maskActive[s] = false; continue }
             maskActive[s] = true
             var generator = SeededGenerator(seed: dropout.seed, stream: Self.dropoutStream, dropout.epoch, sampleIndex, s)
-            let scale = 1 / (1 - p)
-            for i in masks[s].indices { masks[s][i] = generator.nextBernoulli(p) ? 0 : scale }
+            STDBKernels.drawDropoutMask(&masks[s], probability: p, generator: &generator)
         }
     }
 
@@ -113,19 +109,12 @@ extension STDBWorkspace {
         let synapse = model.plan.synapses[s]
         var delivered = events
         if maskActive[s] {
-            masked.removeAll(binary: false)
-            let mask = masks[s]
-            for k in 0..<events.count {
-                let j = events.indices[k]
-                let m = mask[Int(j)]
-                if m != 0 { masked.append(j, value: events.value(at: k) * m) }
-            }
+            STDBKernels.mask(events, factors: masks[s], into: &masked)
             delivered = masked
         }
         trace.record(delivered, channel: model.layout.synapseInputChannel[s], step: t)
         if let bias = synapse.bias {
-            let c = population.shape.channels
-            for n in population.current.indices { population.current[n] += bias[n % c] }
+            STDBKernels.addBias(bias, channels: population.shape.channels, into: &population.current)
         }
         _ = EventKernels.deliver(delivered, through: synapse, current: &population.current, touched: &population.flags)
     }

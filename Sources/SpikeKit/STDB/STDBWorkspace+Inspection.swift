@@ -16,7 +16,7 @@ extension STDBWorkspace {
     func stdbDerivativeRows(_ p: Int, model: STDBModel) -> [[Float]] {
         let population = populations[p]
         guard population.neurons != nil, model.layout.surrogateChannel[p] < 0 else { return [] }
-        for n in 0..<population.shape.count { previousSpike[p][n] = population.lastSpike[n] }
+        STDBKernels.copy(population.lastSpike, into: &previousSpike[p])
         var rows = [[Float]](repeating: [], count: timeSteps)
         for t in stride(from: timeSteps - 1, through: 0, by: -1) {
             let spikes = trace.segment(channel: model.layout.spikeChannel[p], step: t)

@@ -156,3 +156,21 @@ import Testing
         }
     }
 }
+
+@Suite struct STDBBenchmarkTests {
+    @Test func reportsThroughputAndPeakMemory() throws {
+        let data = STDBTrainerTests.halves(count: 20, seed: 1)
+        let batch = data.makeBatch(indices: 0..<20)
+        let report = try STDBBenchmark.run(network: STDBTrainerTests.smallNetwork(seed: 1, dropout: 0.2), images: batch.images,
+                                           labels: batch.labels, timeSteps: 4, batchSize: 8, threads: 2)
+        #expect(report.imagesPerSecond > 0 && report.imagesPerSecond.isFinite)
+        #expect(report.peakMemoryBytes > 1 << 20, "peak RSS \(report.peakMemoryBytes) bytes is implausibly small")
+        #expect(report.images == 12 && report.meanLoss.isFinite && report.meanLoss > 0)
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(json.contains("\"imagesPerSecond\"") && json.contains("\"peakMemoryBytes\""))
+        #expect(throws: SpikeKitError.self) {
+            _ = try STDBBenchmark.run(network: STDBTrainerTests.smallNetwork(seed: 1, dropout: 0), images: batch.images,
+                                      labels: batch.labels, timeSteps: 4, batchSize: 64)
+        }
+    }
+}
