@@ -329,9 +329,10 @@ enum STDBKernels {
         } } } }
     }
 
-    /// Σ_j x_j·w_j·… in reverse: `gradient[t][j] += Σ_o w_jo · δ[t][o]` for every step t whose δ row
-    /// is not all zero (`active[t]`), for a linear synapse (weights `[inputs][outputs]`). Each input's
-    /// dot product runs over outputs in ascending order in 16 lanes, the lanes summed in a fixed order.
+    /// The input gradient of a linear synapse (weights `[inputs][outputs]`):
+    /// `gradient[t][j] += Σ_o w_jo · δ[t][o]` for every step t whose δ row is not all zero (`active[t]`).
+    /// Inputs outer, steps inner, so each weight row is read once per sample and the T delta rows stay
+    /// in cache; each dot product runs over outputs in 16 lanes, the lanes summed in a fixed order.
     static func linearInputGradient(weights: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
                                     gradient: inout [Float]) {
         let steps = active.count
@@ -339,13 +340,98 @@ enum STDBKernels {
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
-            for t in 0..<steps where active[t] {
-                let deltaRow = db + t * outputs, out = gb + t * inputs
-                for j in 0..<inputs {
-                    out[j] += dot(wb + j * outputs, deltaRow, count: outputs)
+            for j in 0..<inputs {
+                let row = wb + j * outputs
+                for t in 0..<steps where active[t] {
+                    gb[t * inputs + j] += dot(row, db + t * outputs, count: outputs)
                 }
             }
         } } }
+    }
+
+    /// The weight gradient of a linear synapse over all steps at once: `gradient[j] += Σ_t x_j^t · δ[t]`,
+    /// where `columns[j·steps + t]` holds x_j^t (the input events scattered by input, zero elsewhere;
+    /// `rows` lists the inputs with any event). Each gradient row is read and written once per sample,
+    /// its outputs accumulated 64 at a time in registers over the steps (ascending).
+    static func linearWeightGradient(columns: [Float], rows: [Int32], steps: Int, outputs: Int, delta: [Float],
+                                     gradient: inout [Float]) {
+        columns.withUnsafeBufferPointer { x in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let xb = x.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for r in rows {
+                let j = Int(r)
+                let column = xb + j * steps, target = gb + j * outputs
+                var o = 0
+                while o + 64 <= outputs {
+                    let out = UnsafeMutableRawPointer(target + o)
+                    var a0 = out.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+                    var a1 = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                    var a2 = out.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+                    var a3 = out.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+                    for t in 0..<steps {
+                        let value = column[t]
+                        if value == 0 { continue }
+                        let v = SIMD16<Float>(repeating: value)
+                        let source = UnsafeRawPointer(db + t * outputs + o)
+                        a0 = a0.addingProduct(v, source.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
+                        a1 = a1.addingProduct(v, source.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+                        a2 = a2.addingProduct(v, source.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
+                        a3 = a3.addingProduct(v, source.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
+                    }
+                    out.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
+                    o += 64
+                }
+                if o < outputs {
+                    for t in 0..<steps {
+                        let value = column[t]
+                        if value != 0 { addScaledRowTail(target + o, db + t * outputs + o, value: value, count: outputs - o) }
+                    }
+                }
+            }
+        } } }
+    }
+
+    @inline(__always)
+    private static func addScaledRowTail(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, value: Float, count: Int) {
+        EventKernels.addScaledRow(dst, src, value: value, count: count)
+    }
+
+    /// Scatters the input events of every step into `columns[j·steps + t]` (value, or 1 for binary
+    /// events) and lists each input with an event once in `rows` (in order of first appearance; the rows
+    /// are independent, so their order does not matter). `columns` and `seen` must be zero
+    /// on entry; `clearColumns` zeroes it again.
+    static func gatherColumns(indices: [Int32], values: [Float], segments: [(start: Int, count: Int, valueStart: Int)],
+                              steps: Int, columns: inout [Float], rows: inout [Int32], seen: inout [Bool]) {
+        rows.removeAll(keepingCapacity: true)
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        columns.withUnsafeMutableBufferPointer { x in
+        seen.withUnsafeMutableBufferPointer { flag in
+            for t in 0..<segments.count {
+                let segment = segments[t]
+                for e in 0..<segment.count {
+                    let j = Int(idx[segment.start + e])
+                    x[j * steps + t] = segment.valueStart < 0 ? 1 : val[segment.valueStart + e]
+                    if !flag[j] { flag[j] = true; rows.append(Int32(j)) }
+                }
+            }
+        } } } }
+    }
+
+    /// Zeroes what `gatherColumns` wrote.
+    static func clearColumns(_ columns: inout [Float], rows: [Int32], steps: Int, seen: inout [Bool]) {
+        columns.withUnsafeMutableBufferPointer { x in
+        seen.withUnsafeMutableBufferPointer { flag in
+            for r in rows {
+                let j = Int(r)
+                flag[j] = false
+                for t in 0..<steps { x[j * steps + t] = 0 }
+            }
+        } }
     }
 
     /// Σ_i a[i]·b[i] over 16 lanes, then the lanes and the tail in ascending order.
@@ -393,16 +479,42 @@ enum STDBKernels {
                                 if x < 0 || x >= win { continue }
                                 let target = out + (y * win + x) * cin
                                 let block = wb + (ky * kw + kx) * cout * cin
-                                for co in 0..<cout {
-                                    let value = deltaRow[co]
-                                    if value != 0 { EventKernels.addScaledRow(target, block + co * cin, value: value, count: cin) }
-                                }
+                                transposedRow(target, block, deltaRow, inChannels: cin, outChannels: cout)
                             }
                         }
                     }
                 }
             }
         } } }
+    }
+
+    /// target[0..<cin] += Σ_co δ[co] · block[co·cin ..< (co + 1)·cin], keeping 16 input channels in
+    /// a register across the output channels (co ascending, zero deltas skipped).
+    @inline(__always)
+    private static func transposedRow(_ target: UnsafeMutablePointer<Float>, _ block: UnsafePointer<Float>,
+                                      _ delta: UnsafePointer<Float>, inChannels cin: Int, outChannels cout: Int) {
+        var c = 0
+        while c + 16 <= cin {
+            let t = UnsafeMutableRawPointer(target + c)
+            var acc = t.loadUnaligned(as: SIMD16<Float>.self)
+            for co in 0..<cout {
+                let value = delta[co]
+                if value == 0 { continue }
+                let w = UnsafeRawPointer(block + co * cin + c).loadUnaligned(as: SIMD16<Float>.self)
+                acc = acc.addingProduct(SIMD16<Float>(repeating: value), w)
+            }
+            t.storeBytes(of: acc, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < cin {
+            var acc = target[c]
+            for co in 0..<cout {
+                let value = delta[co]
+                if value != 0 { acc = acc.addingProduct(value, block[co * cin + c]) }
+            }
+            target[c] = acc
+            c += 1
+        }
     }
 
     /// W `[c_in][ky][kx][c_out]` → `[ky][kx][c_out][c_in]`.

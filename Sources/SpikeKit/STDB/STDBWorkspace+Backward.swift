@@ -155,6 +155,18 @@ extension STDBWorkspace {
                                        count: segment.count, valueStart: segment.valueStart,
                                        connectivity: synapse.connectivity, inputShape: synapse.inputShape,
                                        outputs: outputs, delta: deltaSum, deltaOffset: 0, gradient: &gradients.weights[s])
+        } else if synapse.connectivity == .linear {
+            // All steps at once, by input row: each gradient row is touched once per sample.
+            segmentList.removeAll(keepingCapacity: true)
+            for t in 0..<steps {
+                let segment = trace.segment(channel: channel, step: t)
+                segmentList.append(active[t] ? (segment.start, segment.count, segment.valueStart) : (0, 0, -1))
+            }
+            STDBKernels.gatherColumns(indices: trace.indices, values: trace.values, segments: segmentList, steps: steps,
+                                      columns: &columns, rows: &columnRows, seen: &columnSeen)
+            STDBKernels.linearWeightGradient(columns: columns, rows: columnRows, steps: steps, outputs: outputs,
+                                             delta: deltas, gradient: &gradients.weights[s])
+            STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
         } else {
             for t in 0..<steps where active[t] {
                 let segment = trace.segment(channel: channel, step: t)

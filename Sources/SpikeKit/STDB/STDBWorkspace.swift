@@ -35,6 +35,12 @@ final class STDBWorkspace {
     var active: [Bool]
     var deltaSum: [Float]
     var dense: [Float]
+    /// A linear synapse's input events of all steps, by input (`columns[j·T + t]`), the inputs that
+    /// have any (`columnRows`), and which are listed.
+    var columns: [Float]
+    var columnRows: [Int32] = []
+    var columnSeen: [Bool]
+    var segmentList: [(start: Int, count: Int, valueStart: Int)] = []
 
     init(model: STDBModel) {
         let plan = model.plan
@@ -64,6 +70,8 @@ final class STDBWorkspace {
         active = Array(repeating: false, count: model.timeSteps)
         deltaSum = [Float](repeating: 0, count: largest)
         dense = [Float](repeating: 0, count: largest)
+        columns = [Float](repeating: 0, count: largest * model.timeSteps)
+        columnSeen = [Bool](repeating: false, count: largest)
     }
 
     /// The output layer's accumulated potential V = Σ_t I_out^t after the last forward pass.
