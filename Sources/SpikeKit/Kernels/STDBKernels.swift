@@ -57,20 +57,24 @@ enum STDBKernels {
                     var inner = one - x.replacing(with: -x, where: x .< zero)
                     inner = inner.replacing(with: zero, where: inner .< zero)
                     let d = gammaVector * inner / thetaVector
-                    if any(d .!= zero) {
-                        for lane in 0..<16 where d[lane] != 0 {
-                            surrogateIndices.append(Int32(n + lane))
-                            surrogateValues.append(d[lane])
-                        }
+                    var bits = laneBits(d .!= zero)
+                    while bits != 0 {
+                        let lane = bits.trailingZeroBitCount
+                        surrogateIndices.append(Int32(n + lane))
+                        surrogateValues.append(d[lane])
+                        bits &= bits - 1
                     }
                 }
                 let fires = compared .> thetaVector
-                if any(fires) {
+                var bits = laneBits(fires)
+                if bits != 0 {
                     v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
-                    for lane in 0..<16 where fires[lane] {
+                    while bits != 0 {
+                        let lane = bits.trailingZeroBitCount
                         spikes.append(Int32(n + lane))
                         if recording.previousSpikes { previous.append(last[n + lane]) }
                         last[n + lane] = t32
+                        bits &= bits - 1
                     }
                 }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
@@ -96,6 +100,13 @@ enum STDBKernels {
                 n += 1
             }
         } } }
+    }
+
+    /// The mask as 16 bits, lane i in bit i.
+    @inline(__always)
+    static func laneBits(_ mask: SIMDMask<SIMD16<Int32>>) -> UInt32 {
+        let weights = SIMD16<Int32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+        return UInt32(bitPattern: SIMD16<Int32>(repeating: 0).replacing(with: weights, where: mask).wrappedSum())
     }
 
     /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron
@@ -160,6 +171,14 @@ enum STDBKernels {
     static func drawDropoutMask(_ factors: inout [Float], probability p: Float, generator: inout SeededGenerator) {
         let scale = 1 / (1 - p)
         for i in 0..<factors.count { factors[i] = generator.nextBernoulli(p) ? 0 : scale }
+    }
+
+    /// values[i] = value for every i.
+    static func fill<Element>(_ values: inout [Element], with value: Element) {
+        values.withUnsafeMutableBufferPointer { v in
+            guard let base = v.baseAddress else { return }
+            base.update(repeating: value, count: v.count)
+        }
     }
 
     /// target = source (same count).
@@ -271,13 +290,10 @@ enum STDBKernels {
         }
     }
 
-    /// Event-driven weight gradient of one step: for each input event (j, v), the gradient row(s) the
-    /// event's fan-out used in the forward pass receive v · δ (δ = row `deltaOffset` of `delta`, over
-    /// the synapse's outputs). Linear: row j += v·δ. Convolution: for each kernel offset (ky, kx)
-    /// that maps j to an output position o, row (c_in, ky, kx) += v·δ[o].
-    static func weightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
-                               connectivity: Synapse.Connectivity, inputShape: FeatureShape, outputs: Int,
-                               delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
+    /// The event-driven weight gradient of a linear synapse for one step: for each input event (j, v),
+    /// gradient row j += v · δ (δ = row `deltaOffset` of `delta`, over the outputs).
+    static func linearEventWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
+                                          outputs: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
         if count == 0 { return }
         indices.withUnsafeBufferPointer { idx in
         values.withUnsafeBufferPointer { val in
@@ -285,45 +301,12 @@ enum STDBKernels {
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
             let deltaRow = db + deltaOffset
-            switch connectivity {
-            case .identity:
-                return
-            case .linear:
-                for e in 0..<count {
-                    let j = Int(idx[start + e])
-                    if valueStart < 0 {
-                        EventKernels.addRow(gb + j * outputs, deltaRow, count: outputs)
-                    } else {
-                        EventKernels.addScaledRow(gb + j * outputs, deltaRow, value: val[valueStart + e], count: outputs)
-                    }
-                }
-            case .convolution(let g):
-                let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
-                let (win, ho, wo, stride, pad) = (g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
-                for e in 0..<count {
-                    let i = Int(idx[start + e])
-                    let position = i / cin, c = i - position * cin
-                    let y = position / win, x = position - y * win
-                    let value: Float = valueStart < 0 ? 1 : val[valueStart + e]
-                    for ky in 0..<kh {
-                        let sy = y + pad - ky
-                        if sy < 0 || sy % stride != 0 { continue }
-                        let oy = sy / stride
-                        if oy >= ho { continue }
-                        for kx in 0..<kw {
-                            let sx = x + pad - kx
-                            if sx < 0 || sx % stride != 0 { continue }
-                            let ox = sx / stride
-                            if ox >= wo { continue }
-                            let source = deltaRow + (oy * wo + ox) * cout
-                            let row = gb + ((c * kh + ky) * kw + kx) * cout
-                            if valueStart < 0 {
-                                EventKernels.addRow(row, source, count: cout)
-                            } else {
-                                EventKernels.addScaledRow(row, source, value: value, count: cout)
-                            }
-                        }
-                    }
+            for e in 0..<count {
+                let j = Int(idx[start + e])
+                if valueStart < 0 {
+                    EventKernels.addRow(gb + j * outputs, deltaRow, count: outputs)
+                } else {
+                    EventKernels.addScaledRow(gb + j * outputs, deltaRow, value: val[valueStart + e], count: outputs)
                 }
             }
         } } } }
@@ -488,31 +471,38 @@ enum STDBKernels {
         } } }
     }
 
-    /// target[0..<cin] += Σ_co δ[co] · block[co·cin ..< (co + 1)·cin], keeping 16 input channels in
-    /// a register across the output channels (co ascending, zero deltas skipped).
+    /// target[0..<cin] += Σ_co δ[co] · block[co·cin ..< (co + 1)·cin], 16 input channels at a time in
+    /// four independent accumulators (output channels co ≡ 0, 1, 2, 3 mod 4), summed as
+    /// (a0 + a1) + (a2 + a3) and added to the target once.
     @inline(__always)
     private static func transposedRow(_ target: UnsafeMutablePointer<Float>, _ block: UnsafePointer<Float>,
                                       _ delta: UnsafePointer<Float>, inChannels cin: Int, outChannels cout: Int) {
         var c = 0
         while c + 16 <= cin {
-            let t = UnsafeMutableRawPointer(target + c)
-            var acc = t.loadUnaligned(as: SIMD16<Float>.self)
-            for co in 0..<cout {
-                let value = delta[co]
-                if value == 0 { continue }
-                let w = UnsafeRawPointer(block + co * cin + c).loadUnaligned(as: SIMD16<Float>.self)
-                acc = acc.addingProduct(SIMD16<Float>(repeating: value), w)
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            var co = 0
+            @inline(__always) func row(_ o: Int) -> SIMD16<Float> {
+                UnsafeRawPointer(block + o * cin + c).loadUnaligned(as: SIMD16<Float>.self)
             }
-            t.storeBytes(of: acc, as: SIMD16<Float>.self)
+            while co + 4 <= cout {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
+                a1 = a1.addingProduct(SIMD16<Float>(repeating: delta[co + 1]), row(co + 1))
+                a2 = a2.addingProduct(SIMD16<Float>(repeating: delta[co + 2]), row(co + 2))
+                a3 = a3.addingProduct(SIMD16<Float>(repeating: delta[co + 3]), row(co + 3))
+                co += 4
+            }
+            while co < cout {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
+                co += 1
+            }
+            let t = UnsafeMutableRawPointer(target + c)
+            t.storeBytes(of: t.loadUnaligned(as: SIMD16<Float>.self) + ((a0 + a1) + (a2 + a3)), as: SIMD16<Float>.self)
             c += 16
         }
         while c < cin {
-            var acc = target[c]
-            for co in 0..<cout {
-                let value = delta[co]
-                if value != 0 { acc = acc.addingProduct(value, block[co * cin + c]) }
-            }
-            target[c] = acc
+            var acc: Float = 0
+            for co in 0..<cout { acc = acc.addingProduct(delta[co], block[co * cin + c]) }
+            target[c] += acc
             c += 1
         }
     }

@@ -24,6 +24,10 @@ struct STDBModel: Sendable {
     /// Per synapse: a convolution's weights in `[ky][kx][c_out][c_in]` order for its input gradient
     /// (empty where not needed).
     private(set) var transposed: [[Float]]
+    /// Per synapse: a convolution's fan-out table (nil for other connectivities).
+    let convolutionTables: [STDBFanOutTable?]
+    /// Per network layer: an average-pooling stage's fan-out table (nil for other layers).
+    let poolingTables: [STDBFanOutTable?]
 
     init(network: SpikingNetwork, settings: STDBSettings) throws {
         let plan = try SimulationPlan(network: network, encoding: settings.encoding)
@@ -68,6 +72,16 @@ struct STDBModel: Sendable {
             }
         }
         needsInputGradient = needs
+        convolutionTables = plan.synapses.map { synapse in
+            if case .convolution(let g) = synapse.connectivity { return STDBFanOutTable(convolution: g) }
+            return nil
+        }
+        poolingTables = network.layers.map { layer in
+            if case .averagePool(_, let shape, let k, let stride) = layer {
+                return STDBFanOutTable(pooling: shape, kernel: k, stride: stride)
+            }
+            return nil
+        }
         transposed = Array(repeating: [], count: plan.synapses.count)
         for s in plan.synapses.indices { refreshTransposed(s) }
     }

@@ -128,6 +128,29 @@ extension STDBWorkspace {
                                     delayed: model.ordering == .delayed, into: &sigma[p])
     }
 
+    /// Adds, for each event (j, v) of `segment`, v · δ (row `offset` of `delta`) into the gradient rows
+    /// the event's fan-out used.
+    private func eventWeightGradient(_ s: Int, model: STDBModel, segment: STDBTrace.Segment, delta: [Float], offset: Int,
+                                     gradients: STDBGradients) {
+        let synapse = model.plan.synapses[s]
+        switch synapse.connectivity {
+        case .convolution(let g):
+            guard let table = model.convolutionTables[s] else { return }
+            STDBKernels.convolutionWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
+                                                  count: segment.count, valueStart: segment.valueStart, table: table,
+                                                  inChannels: g.inChannels, outChannels: g.outChannels,
+                                                  kernelArea: g.kernelHeight * g.kernelWidth, delta: delta,
+                                                  deltaOffset: offset, gradient: &gradients.weights[s])
+        case .linear:
+            STDBKernels.linearEventWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
+                                                  count: segment.count, valueStart: segment.valueStart,
+                                                  outputs: synapse.outputShape.count, delta: delta, deltaOffset: offset,
+                                                  gradient: &gradients.weights[s])
+        case .identity:
+            break
+        }
+    }
+
     /// The gradients of synapse `s` from the deltas δI^t in `buffers[delta]`: bias, weights (event-driven
     /// from the recorded input events), and, when `input` is given, ∂L/∂x^t added into `buffers[input]`
     /// (times the dropout mask, which also scaled the forward events).
@@ -150,11 +173,8 @@ extension STDBWorkspace {
         if direct {
             // The input is the same image every step: Σ_t x·δ^t = x·Σ_t δ^t.
             STDBKernels.sumRows(deltas, steps: steps, count: outputs, into: &deltaSum)
-            let segment = trace.segment(channel: channel, step: 0)
-            STDBKernels.weightGradient(indices: trace.indices, values: trace.values, start: segment.start,
-                                       count: segment.count, valueStart: segment.valueStart,
-                                       connectivity: synapse.connectivity, inputShape: synapse.inputShape,
-                                       outputs: outputs, delta: deltaSum, deltaOffset: 0, gradient: &gradients.weights[s])
+            eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: 0), delta: deltaSum,
+                                offset: 0, gradients: gradients)
         } else if synapse.connectivity == .linear {
             // All steps at once, by input row: each gradient row is touched once per sample.
             segmentList.removeAll(keepingCapacity: true)
@@ -169,12 +189,8 @@ extension STDBWorkspace {
             STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
         } else {
             for t in 0..<steps where active[t] {
-                let segment = trace.segment(channel: channel, step: t)
-                STDBKernels.weightGradient(indices: trace.indices, values: trace.values, start: segment.start,
-                                           count: segment.count, valueStart: segment.valueStart,
-                                           connectivity: synapse.connectivity, inputShape: synapse.inputShape,
-                                           outputs: outputs, delta: deltas, deltaOffset: t * outputs,
-                                           gradient: &gradients.weights[s])
+                eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: t), delta: deltas,
+                                    offset: t * outputs, gradients: gradients)
             }
         }
         guard let input else { return }

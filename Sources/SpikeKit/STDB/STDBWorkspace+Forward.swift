@@ -18,7 +18,7 @@ extension STDBWorkspace {
     /// the output potential is then `outputPotential`.
     func forward(_ model: STDBModel, image: [Float], streams: SampleStreams) {
         let plan = model.plan
-        for population in populations { population.reset() }
+        for population in populations { resetState(of: population) }
         trace.clear()
         drawMasks(model, sampleIndex: streams.sampleIndex, dropout: streams.dropout)
 
@@ -50,9 +50,10 @@ extension STDBWorkspace {
                         incoming = emittedEvents(p)
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
-                    guard let pool = pooling[layer] else { continue }
-                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride,
-                                         sums: &pool.values, touched: &pool.touched, output: &pool.output)
+                    guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
+                    STDBKernels.averagePool(incoming, table: table, channels: shape.channels,
+                                            outputPositions: ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1),
+                                            kernel: k, sums: &pool.values, touched: &pool.touched, output: &pool.output)
                     incoming = pool.output
                 case .maxPool(let layer, let shape, let k, let stride):
                     guard let pool = pooling[layer] else { continue }
@@ -116,7 +117,21 @@ extension STDBWorkspace {
         if let bias = synapse.bias {
             STDBKernels.addBias(bias, channels: population.shape.channels, into: &population.current)
         }
-        _ = EventKernels.deliver(delivered, through: synapse, current: &population.current, touched: &population.flags)
+        if case .convolution(let g) = synapse.connectivity, let table = model.convolutionTables[s] {
+            STDBKernels.deliverConvolution(delivered, table: table, weights: synapse.weights, inChannels: g.inChannels,
+                                           outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
+                                           current: &population.current)
+        } else {
+            _ = EventKernels.deliver(delivered, through: synapse, current: &population.current, touched: &population.flags)
+        }
+    }
+
+    /// u = 0, I = 0, no spikes yet: the state before a sample's first step.
+    private func resetState(of population: PopulationState) {
+        STDBKernels.zero(&population.membrane, count: population.membrane.count)
+        STDBKernels.zero(&population.current, count: population.current.count)
+        STDBKernels.fill(&population.lastSpike, with: -1)
+        population.spikes.removeAll(binary: true)
     }
 
     /// The threshold / integrate / reset phases of population `p` at step `t`, recording its spikes
