@@ -144,6 +144,15 @@ enum STDBKernels {
         } }
     }
 
+    /// current[n] = bias[n mod channels] + current[n] (the bias added after the sum, as
+    /// `InputEncoder.directCurrent` does).
+    static func addBiasFirst(_ bias: [Float], channels: Int, into current: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        bias.withUnsafeBufferPointer { b in
+            for n in 0..<cur.count { cur[n] = b[n % channels] + cur[n] }
+        } }
+    }
+
     /// potential += current; current = 0 (the output layer's accumulation, every neuron).
     static func accumulate(current: inout [Float], into potential: inout [Float]) {
         current.withUnsafeMutableBufferPointer { cur in
@@ -222,9 +231,12 @@ enum STDBKernels {
         previous.withUnsafeBufferPointer { prev in
         table.withUnsafeBufferPointer { tab in
         sigma.withUnsafeMutableBufferPointer { sig in
+            // Select the index, then load unconditionally (the last entry is 0), so the loop has no
+            // data-dependent branch.
             for n in 0..<prev.count {
                 let p = prev[n]
-                sig[n] = p < 0 ? 0 : tab[Int(min(reference - p, last))]
+                let index = p < 0 ? last : min(reference &- p, last)
+                sig[n] = tab[Int(index)]
             }
         } } }
     }
@@ -285,7 +297,14 @@ enum STDBKernels {
     /// Whether row t (`count` values at `offset`) has any non-zero element.
     static func rowIsZero(_ rows: [Float], offset: Int, count: Int) -> Bool {
         rows.withUnsafeBufferPointer { r in
-            for i in offset..<(offset + count) where r[i] != 0 { return false }
+            guard let base = r.baseAddress else { return true }
+            var i = offset
+            let end = offset + count, zero = SIMD16<Float>()
+            while i + 16 <= end {
+                if any(UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self) .!= zero) { return false }
+                i += 16
+            }
+            while i < end { if base[i] != 0 { return false }; i += 1 }
             return true
         }
     }
@@ -312,24 +331,54 @@ enum STDBKernels {
         } } } }
     }
 
-    /// The input gradient of a linear synapse (weights `[inputs][outputs]`):
-    /// `gradient[t][j] += Σ_o w_jo · δ[t][o]` for every step t whose δ row is not all zero (`active[t]`).
-    /// Inputs outer, steps inner, so each weight row is read once per sample and the T delta rows stay
-    /// in cache; each dot product runs over outputs in 16 lanes, the lanes summed in a fixed order.
-    static func linearInputGradient(weights: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
+    /// The input gradient of a linear synapse from its weights transposed to `[outputs][inputs]`:
+    /// `gradient[t][j] += Σ_o δ[t][o] · w_jo` for every step t whose δ row is not all zero
+    /// (`active[t]`). 64 inputs at a time in four accumulators that run over the outputs in ascending
+    /// order (zero deltas skipped), then added to the gradient once; remaining inputs one by one.
+    static func linearInputGradient(transposed: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
                                     gradient: inout [Float]) {
         let steps = active.count
-        weights.withUnsafeBufferPointer { w in
+        transposed.withUnsafeBufferPointer { w in
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
-            for j in 0..<inputs {
-                let row = wb + j * outputs
-                for t in 0..<steps where active[t] {
-                    gb[t * inputs + j] += dot(row, db + t * outputs, count: outputs)
+            for t in 0..<steps where active[t] {
+                let deltaRow = db + t * outputs, out = gb + t * inputs
+                var j = 0
+                while j + 64 <= inputs {
+                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                    for o in 0..<outputs {
+                        let value = deltaRow[o]
+                        if value == 0 { continue }
+                        let v = SIMD16<Float>(repeating: value)
+                        let row = UnsafeRawPointer(wb + o * inputs + j)
+                        a0 = a0.addingProduct(v, row.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
+                        a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+                        a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
+                        a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
+                    }
+                    let target = UnsafeMutableRawPointer(out + j)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self) + a0, toByteOffset: 0, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) + a1, toByteOffset: 64, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self) + a2, toByteOffset: 128, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self) + a3, toByteOffset: 192, as: SIMD16<Float>.self)
+                    j += 64
+                }
+                while j < inputs {
+                    var acc: Float = 0
+                    for o in 0..<outputs { acc = acc.addingProduct(deltaRow[o], wb[o * inputs + j]) }
+                    out[j] += acc
+                    j += 1
                 }
             }
         } } }
+    }
+
+    /// W `[inputs][outputs]` → `[outputs][inputs]`.
+    static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int) -> [Float] {
+        var result = [Float](repeating: 0, count: weights.count)
+        for j in 0..<inputs { for o in 0..<outputs { result[o * inputs + j] = weights[j * outputs + o] } }
+        return result
     }
 
     /// The weight gradient of a linear synapse over all steps at once: `gradient[j] += Σ_t x_j^t · δ[t]`,

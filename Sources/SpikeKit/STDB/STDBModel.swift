@@ -21,8 +21,8 @@ struct STDBModel: Sendable {
     let surrogateTables: [[Float]]
     /// Per synapse: whether a population lies upstream, so the gradient must flow on to its input.
     let needsInputGradient: [Bool]
-    /// Per synapse: a convolution's weights in `[ky][kx][c_out][c_in]` order for its input gradient
-    /// (empty where not needed).
+    /// Per synapse: the weights in the order its input gradient reads them (a convolution's as
+    /// `[ky][kx][c_out][c_in]`, a linear synapse's as `[outputs][inputs]`; empty where not needed).
     private(set) var transposed: [[Float]]
     /// Per synapse: a convolution's fan-out table (nil for other connectivities).
     let convolutionTables: [STDBFanOutTable?]
@@ -108,8 +108,16 @@ struct STDBModel: Sendable {
     }
 
     private mutating func refreshTransposed(_ s: Int) {
-        if needsInputGradient[s], case .convolution(let g) = plan.synapses[s].connectivity {
-            transposed[s] = STDBKernels.transposeConvolution(plan.synapses[s].weights, geometry: g)
+        guard needsInputGradient[s] else { return }
+        let synapse = plan.synapses[s]
+        switch synapse.connectivity {
+        case .convolution(let g):
+            transposed[s] = STDBKernels.transposeConvolution(synapse.weights, geometry: g)
+        case .linear:
+            transposed[s] = STDBKernels.transposeLinear(synapse.weights, inputs: synapse.inputShape.count,
+                                                        outputs: synapse.outputShape.count)
+        case .identity:
+            break
         }
     }
 

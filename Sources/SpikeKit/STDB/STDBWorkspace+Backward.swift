@@ -196,7 +196,7 @@ extension STDBWorkspace {
         guard let input else { return }
         switch synapse.connectivity {
         case .linear:
-            STDBKernels.linearInputGradient(weights: synapse.weights, inputs: inputs, outputs: outputs, delta: deltas,
+            STDBKernels.linearInputGradient(transposed: model.transposed[s], inputs: inputs, outputs: outputs, delta: deltas,
                                             active: active, gradient: &buffers[input])
         case .convolution(let g):
             STDBKernels.convolutionInputGradient(transposed: model.transposed[s], geometry: g, delta: deltas,

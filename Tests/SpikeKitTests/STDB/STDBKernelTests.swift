@@ -70,12 +70,13 @@ import Testing
 
     @Test func linearGradientsMatchNaiveSums() {
         var g = SeededGenerator(seed: 3)
-        let (inputs, outputs, steps) = (23, 70, 5)
+        let (inputs, outputs, steps) = (83, 70, 5)
         let weights = Self.random(inputs * outputs, &g)
         let delta = Self.random(steps * outputs, &g)
         let active = [true, true, false, true, true]
         var gradient = [Float](repeating: 0, count: steps * inputs)
-        STDBKernels.linearInputGradient(weights: weights, inputs: inputs, outputs: outputs, delta: delta, active: active, gradient: &gradient)
+        STDBKernels.linearInputGradient(transposed: STDBKernels.transposeLinear(weights, inputs: inputs, outputs: outputs),
+                                        inputs: inputs, outputs: outputs, delta: delta, active: active, gradient: &gradient)
         var expected = [Float](repeating: 0, count: steps * inputs)
         for t in 0..<steps where active[t] { for j in 0..<inputs { for o in 0..<outputs {
             expected[t * inputs + j] += weights[j * outputs + o] * delta[t * outputs + o]
