@@ -57,7 +57,8 @@ enum STDBKernels {
                     var inner = one - x.replacing(with: -x, where: x .< zero)
                     inner = inner.replacing(with: zero, where: inner .< zero)
                     let d = gammaVector * inner / thetaVector
-                    var bits = laneBits(d .!= zero)
+                    let nonZero = d .!= zero
+                    var bits = any(nonZero) ? laneBits(nonZero) : 0
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
                         surrogateIndices.append(Int32(n + lane))
@@ -66,8 +67,8 @@ enum STDBKernels {
                     }
                 }
                 let fires = compared .> thetaVector
-                var bits = laneBits(fires)
-                if bits != 0 {
+                if any(fires) {
+                    var bits = laneBits(fires)
                     v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
