@@ -21,7 +21,8 @@ final class STDBSession {
         self.settings = settings
         self.seed = seed
         optimizer = STDBOptimizer(synapses: synapses, amsgrad: settings.amsgrad, weightDecay: settings.weightDecay)
-        chunks = (0..<settings.gradientChunks).map { _ in STDBGradients(synapses: synapses) }
+        let parameters = synapses.reduce(0) { $0 + $1.weights.count + ($1.bias?.count ?? 0) }
+        chunks = (0..<settings.chunkCount(parameters: parameters)).map { _ in STDBGradients(synapses: synapses) }
         total = STDBGradients(synapses: synapses)
         pool = STDBWorkspacePool(model: model)
     }
@@ -33,7 +34,7 @@ final class STDBSession {
     }
 
     /// The summed gradients of a batch, each sample's loss scaled by `scale` (1/batch for the mean):
-    /// the samples are split into `settings.gradientChunks` fixed groups of consecutive samples, each
+    /// the samples are split into `settings.chunkCount(parameters:)` fixed groups of consecutive samples, each
     /// group summed in sample order by one worker, the groups added in group order.
     /// `indices` are the samples' dataset indices (they key the dropout masks and Poisson streams).
     func gradients(images: Tensor, labels: [Int32], indices: [Int], epoch: Int, training: Bool,

@@ -23,8 +23,10 @@ public struct STDBSettings: Sendable, Equatable {
     public var ordering: SpikeOrdering
     /// How many fixed groups of consecutive samples each batch's gradient is summed in (each group
     /// holds one gradient buffer; the groups' sums are added in group order). Depends only on this
-    /// setting and the batch size, never on the thread count, so the trained weights do not either.
-    public var gradientChunks: Int
+    /// setting, the batch size and the network, never on the thread count, so the trained weights do
+    /// not either. nil = automatic: 8, fewer when 8 buffers of the network's parameters would exceed
+    /// 256 MiB (at least 1). More groups let more threads work on one batch.
+    public var gradientChunks: Int?
     /// Worker threads.
     public var threads: Int
     /// Evaluate on the test set after each epoch (with `EventScheduler` at `timeSteps`).
@@ -37,7 +39,7 @@ public struct STDBSettings: Sendable, Equatable {
     public init(timeSteps: Int = 16, epochs: Int = 5, batchSize: Int = 64, learningRate: Double = 1e-4,
                 weightDecay: Double = 5e-4, amsgrad: Bool = true, milestones: [Double] = [0.6, 0.8, 0.9],
                 lrFactor: Double = 5, surrogate: SurrogateGradient = .stdb(), lossOverTime: STDBConfig.LossOverTime = .sum,
-                encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed, gradientChunks: Int = 8,
+                encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed, gradientChunks: Int? = nil,
                 threads: Int = Parallel.threadCount, evaluateEachEpoch: Bool = true, testLimit: Int? = nil) {
         self.timeSteps = timeSteps
         self.epochs = epochs
@@ -82,6 +84,13 @@ public struct STDBSettings: Sendable, Equatable {
         return rate
     }
 
+    /// The number of gradient groups for a network with `parameters` weights and biases.
+    func chunkCount(parameters: Int) -> Int {
+        if let gradientChunks { return gradientChunks }
+        let budget = 256 << 20
+        return max(1, min(8, budget / max(1, parameters * MemoryLayout<Float>.size)))
+    }
+
     /// Problems that make the settings unusable, as `SpikeKitError.runtime` (the config validator
     /// catches these earlier for configs; this guards direct callers).
     func validate() throws {
@@ -92,7 +101,7 @@ public struct STDBSettings: Sendable, Equatable {
         if !(learningRate > 0 && learningRate.isFinite) { problems.append("learningRate must be positive, got \(learningRate)") }
         if !(weightDecay >= 0 && weightDecay.isFinite) { problems.append("weightDecay must not be negative, got \(weightDecay)") }
         if !(lrFactor >= 1 && lrFactor.isFinite) { problems.append("lrFactor must be at least 1, got \(lrFactor)") }
-        if gradientChunks < 1 { problems.append("gradientChunks must be at least 1, got \(gradientChunks)") }
+        if let gradientChunks, gradientChunks < 1 { problems.append("gradientChunks must be at least 1, got \(gradientChunks)") }
         switch surrogate {
         case .stdb(let alpha, let beta, let maxDeltaT):
             if !(alpha > 0 && alpha.isFinite) { problems.append("surrogate alpha must be positive, got \(alpha)") }

@@ -94,6 +94,14 @@ import Testing
         #expect(abs(rates[9] - 8e-7) < 1e-18)
     }
 
+    @Test func gradientGroupsDependOnTheNetworkNotTheThreads() {
+        let automatic = STDBSettings(threads: 64)
+        #expect(automatic.chunkCount(parameters: 200_000) == 8)
+        #expect(automatic.chunkCount(parameters: 16 << 20) == 4, "8 buffers of 64 MiB exceed the 256 MiB budget")
+        #expect(automatic.chunkCount(parameters: 200 << 20) == 1)
+        #expect(STDBSettings(gradientChunks: 3, threads: 1).chunkCount(parameters: 200 << 20) == 3)
+    }
+
     @Test func settingsFromTheConfigSection() {
         var config = STDBConfig()
         config.surrogate = .linear
