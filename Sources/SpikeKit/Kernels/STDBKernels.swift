@@ -421,16 +421,11 @@ enum STDBKernels {
                 if o < outputs {
                     for t in 0..<steps {
                         let value = column[t]
-                        if value != 0 { addScaledRowTail(target + o, db + t * outputs + o, value: value, count: outputs - o) }
+                        if value != 0 { EventKernels.addScaledRow(target + o, db + t * outputs + o, value: value, count: outputs - o) }
                     }
                 }
             }
         } } }
-    }
-
-    @inline(__always)
-    private static func addScaledRowTail(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, value: Float, count: Int) {
-        EventKernels.addScaledRow(dst, src, value: value, count: count)
     }
 
     /// Scatters the input events of every step into `columns[j·steps + t]` (value, or 1 for binary
@@ -465,22 +460,6 @@ enum STDBKernels {
                 for t in 0..<steps { x[j * steps + t] = 0 }
             }
         } }
-    }
-
-    /// Σ_i a[i]·b[i] over 16 lanes, then the lanes and the tail in ascending order.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-        var i = 0
-        var acc = SIMD16<Float>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while i + 16 <= n {
-            acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                                    rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-            i += 16
-        }
-        var sum = acc.sum()
-        while i < n { sum = sum.addingProduct(a[i], b[i]); i += 1 }
-        return sum
     }
 
     /// The transposed convolution of one step's deltas: for every output position o whose δ[t][o]

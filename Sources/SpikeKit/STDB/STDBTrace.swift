@@ -88,9 +88,6 @@ final class STDBTrace {
         values.append(contentsOf: newValues)
         recordedStep[channel] = t
     }
-
-    /// Events stored in all arenas (for memory accounting in tests and benchmarks).
-    var storedEvents: Int { indices.count }
 }
 
 /// Which trace channel each consumer reads, decided once per network: streams that are the same

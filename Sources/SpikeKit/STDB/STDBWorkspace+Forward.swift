@@ -1,6 +1,9 @@
-/// The forward pass of STDB training: `EventScheduler`'s equations for one sample (the same event
-/// delivery kernels, the same membrane arithmetic, so with dropout off the output potentials are
-/// bit-identical to the scheduler's), recording into the trace what the backward pass needs.
+/// The forward pass of STDB training: `EventScheduler`'s equations for one sample, recording into the
+/// trace what the backward pass needs. Every floating-point operation is the scheduler's, in the
+/// scheduler's order (event delivery through fan-out tables that visit targets as `EventKernels`
+/// does, average pooling summing as `EventPooling` does, the membrane update of `EventKernels.step`
+/// applied to every neuron), so with dropout off the spikes and output potentials are bit-identical
+/// to the scheduler's.
 extension STDBWorkspace {
     /// Where a training sample's randomness comes from: the Poisson encoder's seed, and (for
     /// training) the dropout masks' seed and epoch.
