@@ -1,0 +1,659 @@
+import Foundation
+
+/// The hot loops of STDB training (`STDBTrainer`): the recording forward step of a population, and the
+/// backward pass's time recursion, synapse transposes, event-driven weight gradients and pooling
+/// gradients.
+///
+/// Arrays indexed `[t][n]` are dense `T × count` buffers, row t at offset `t · count`. Event lists
+/// are read from the trace's flat arenas as `(indices, values, start, count, valueStart)`, with
+/// `valueStart < 0` meaning binary events (value 1).
+enum STDBKernels {
+    // MARK: Forward
+
+    /// What `step` records besides the spikes.
+    struct StepRecording {
+        /// Append, for each spike, the neuron's previous spike step (−1 = none) to `previous`.
+        var previousSpikes: Bool
+        /// Append (neuron, γ·max(0, 1 − |u/θ − 1|)/θ) for every neuron where it is non-zero, u the
+        /// membrane compared with θ; nil = do not record.
+        var linearGamma: Float?
+    }
+
+    /// One step of a population, every neuron visited, with exactly the arithmetic of
+    /// `EventKernels.step` (v = λ·u + I, or u + I when λ = 1; the delayed ordering compares u^{t−1},
+    /// the immediate one v; reset by subtraction or to zero), so the spikes and membranes are those of
+    /// `EventScheduler`. Clears `current`, appends the spikes (ascending) to `spikes` and updates
+    /// `lastSpike`.
+    static func step(membrane: inout [Float], current: inout [Float], lastSpike: inout [Int32],
+                     neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents,
+                     recording: StepRecording, previous: inout [Int32],
+                     surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
+        let count = membrane.count
+        let theta = p.threshold, leak = p.leak
+        let subtract = p.reset == .subtract
+        let delayed = ordering == .delayed
+        let t32 = Int32(t)
+        let gamma = recording.linearGamma ?? 0
+        let recordLinear = recording.linearGamma != nil
+        membrane.withUnsafeMutableBufferPointer { u in
+        current.withUnsafeMutableBufferPointer { cur in
+        lastSpike.withUnsafeMutableBufferPointer { last in
+            guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
+            @inline(__always) func linear(_ compared: Float) -> Float {
+                gamma * max(0, 1 - abs(compared / theta - 1)) / theta
+            }
+            var n = 0
+            let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
+            let zero = SIMD16<Float>(), one = SIMD16<Float>(repeating: 1), gammaVector = SIMD16<Float>(repeating: gamma)
+            while n + 16 <= count {
+                let um = UnsafeMutableRawPointer(ub + n), cm = UnsafeMutableRawPointer(cb + n)
+                let previousU = um.loadUnaligned(as: SIMD16<Float>.self)
+                let input = cm.loadUnaligned(as: SIMD16<Float>.self)
+                var v = leak == 1 ? previousU + input : leakVector * previousU + input
+                let compared = delayed ? previousU : v
+                if recordLinear {
+                    // The same operations as `linear(_:)`, lane by lane.
+                    let x = compared / thetaVector - one
+                    var inner = one - x.replacing(with: -x, where: x .< zero)
+                    inner = inner.replacing(with: zero, where: inner .< zero)
+                    let d = gammaVector * inner / thetaVector
+                    let nonZero = d .!= zero
+                    var bits = any(nonZero) ? laneBits(nonZero) : 0
+                    while bits != 0 {
+                        let lane = bits.trailingZeroBitCount
+                        surrogateIndices.append(Int32(n + lane))
+                        surrogateValues.append(d[lane])
+                        bits &= bits - 1
+                    }
+                }
+                let fires = compared .> thetaVector
+                if any(fires) {
+                    var bits = laneBits(fires)
+                    v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                    while bits != 0 {
+                        let lane = bits.trailingZeroBitCount
+                        spikes.append(Int32(n + lane))
+                        if recording.previousSpikes { previous.append(last[n + lane]) }
+                        last[n + lane] = t32
+                        bits &= bits - 1
+                    }
+                }
+                um.storeBytes(of: v, as: SIMD16<Float>.self)
+                cm.storeBytes(of: zero, as: SIMD16<Float>.self)
+                n += 16
+            }
+            while n < count {
+                let previousU = u[n], input = cur[n]
+                var v = leak == 1 ? previousU + input : leak * previousU + input
+                let compared = delayed ? previousU : v
+                if recordLinear {
+                    let d = linear(compared)
+                    if d != 0 { surrogateIndices.append(Int32(n)); surrogateValues.append(d) }
+                }
+                if compared > theta {
+                    v = subtract ? v - theta : 0
+                    spikes.append(Int32(n))
+                    if recording.previousSpikes { previous.append(last[n]) }
+                    last[n] = t32
+                }
+                u[n] = v
+                cur[n] = 0
+                n += 1
+            }
+        } } }
+    }
+
+    /// The mask as 16 bits, lane i in bit i.
+    @inline(__always)
+    static func laneBits(_ mask: SIMDMask<SIMD16<Int32>>) -> UInt32 {
+        let weights = SIMD16<Int32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+        return UInt32(bitPattern: SIMD16<Int32>(repeating: 0).replacing(with: weights, where: mask).wrappedSum())
+    }
+
+    /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron
+    /// emits the value s = σ(k·(w − θ)) (w the compared membrane) into `emitted`, and
+    /// (neuron, k·s·(1 − s)) is appended to the surrogate lists. `spikes` receives the hard decisions
+    /// [w > θ] that drive the reset.
+    static func smoothStep(membrane: inout [Float], current: inout [Float], neurons p: NeuronParameters,
+                           ordering: SpikeOrdering, steepness k: Float, spikes: inout SpikeEvents,
+                           emitted: inout SpikeEvents, surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
+        let theta = p.threshold, leak = p.leak
+        for n in 0..<membrane.count {
+            let previousU = membrane[n]
+            var v = leak == 1 ? previousU + current[n] : leak * previousU + current[n]
+            let compared = ordering == .delayed ? previousU : v
+            let s = 1 / (1 + exp(-k * (compared - theta)))
+            emitted.append(Int32(n), value: s)
+            surrogateIndices.append(Int32(n))
+            surrogateValues.append(k * s * (1 - s))
+            if compared > theta {
+                v = p.reset == .subtract ? v - theta : 0
+                spikes.append(Int32(n))
+            }
+            membrane[n] = v
+            current[n] = 0
+        }
+    }
+
+    /// current[n] += bias[n mod channels] (the constant current a converted bias adds every step).
+    static func addBias(_ bias: [Float], channels: Int, into current: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        bias.withUnsafeBufferPointer { b in
+            guard let cb = cur.baseAddress, let bb = b.baseAddress else { return }
+            var n = 0
+            while n < cur.count { EventKernels.addRow(cb + n, bb, count: channels); n += channels }
+        } }
+    }
+
+    /// current[n] = bias[n mod channels] + current[n] (the bias added after the sum, as
+    /// `InputEncoder.directCurrent` does).
+    static func addBiasFirst(_ bias: [Float], channels: Int, into current: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        bias.withUnsafeBufferPointer { b in
+            for n in 0..<cur.count { cur[n] = b[n % channels] + cur[n] }
+        } }
+    }
+
+    /// potential += current; current = 0 (the output layer's accumulation, every neuron).
+    static func accumulate(current: inout [Float], into potential: inout [Float]) {
+        current.withUnsafeMutableBufferPointer { cur in
+        potential.withUnsafeMutableBufferPointer { v in
+            for n in 0..<cur.count {
+                v[n] += cur[n]
+                cur[n] = 0
+            }
+        } }
+    }
+
+    /// The events whose input has a non-zero dropout factor, each value multiplied by it.
+    static func mask(_ events: SpikeEvents, factors: [Float], into output: inout SpikeEvents) {
+        output.removeAll(binary: false)
+        factors.withUnsafeBufferPointer { f in
+            for k in 0..<events.count {
+                let j = events.indices[k]
+                let factor = f[Int(j)]
+                if factor != 0 { output.append(j, value: events.value(at: k) * factor) }
+            }
+        }
+    }
+
+    /// factors[i] = 0 with probability p, else 1/(1 − p): one Bernoulli draw per input, in order.
+    static func drawDropoutMask(_ factors: inout [Float], probability p: Float, generator: inout SeededGenerator) {
+        let scale = 1 / (1 - p)
+        for i in 0..<factors.count { factors[i] = generator.nextBernoulli(p) ? 0 : scale }
+    }
+
+    /// values[i] = value for every i.
+    static func fill<Element>(_ values: inout [Element], with value: Element) {
+        values.withUnsafeMutableBufferPointer { v in
+            guard let base = v.baseAddress else { return }
+            base.update(repeating: value, count: v.count)
+        }
+    }
+
+    /// target = source (same count).
+    static func copy<Element>(_ source: [Element], into target: inout [Element]) {
+        precondition(source.count == target.count, "STDBKernels.copy: \(source.count) elements into \(target.count)")
+        source.withUnsafeBufferPointer { s in
+        target.withUnsafeMutableBufferPointer { t in
+            guard let sb = s.baseAddress, let tb = t.baseAddress else { return }
+            tb.update(from: sb, count: s.count)
+        } }
+    }
+
+    /// target[indices[start + e]] = values[valueStart + e] for e < count (values 1 when valueStart < 0).
+    static func scatter<Element: ExpressibleByIntegerLiteral>(_ indices: [Int32], start: Int, count: Int, values: [Element],
+                                                              valueStart: Int, into target: inout [Element]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        target.withUnsafeMutableBufferPointer { t in
+            for e in 0..<count { t[Int(idx[start + e])] = valueStart < 0 ? 1 : val[valueStart + e] }
+        } } }
+    }
+
+    /// target[indices[start + e]] = value for e < count.
+    static func fill<Element>(_ indices: [Int32], start: Int, count: Int, with value: Element, into target: inout [Element]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        target.withUnsafeMutableBufferPointer { t in
+            for e in 0..<count { t[Int(idx[start + e])] = value }
+        } }
+    }
+
+    // MARK: Time recursion
+
+    /// σ'^t for every neuron from its latest spike before step t (`previous`, −1 = none):
+    /// `table[min(Δt, table.count − 1)]` with Δt = (t − 1) − previous (delayed) or t − previous
+    /// (immediate), and 0 for a neuron that never spiked.
+    static func stdbDerivatives(previous: [Int32], table: [Float], t: Int, delayed: Bool, into sigma: inout [Float]) {
+        let reference = Int32(delayed ? t - 1 : t)
+        let last = Int32(table.count - 1)
+        previous.withUnsafeBufferPointer { prev in
+        table.withUnsafeBufferPointer { tab in
+        sigma.withUnsafeMutableBufferPointer { sig in
+            // Select the index, then load unconditionally (the last entry is 0), so the loop has no
+            // data-dependent branch.
+            for n in 0..<prev.count {
+                let p = prev[n]
+                let index = p < 0 ? last : min(reference &- p, last)
+                sig[n] = tab[Int(index)]
+            }
+        } } }
+    }
+
+    /// One step of the backward time recursion of a population, in place on row t of `rows`
+    /// (∂L/∂s^t on entry, δI^t = ∂L/∂v^t on exit), with `carry` the running ∂L/∂u (see
+    /// `STDBWorkspace.populationBackward` for the equations). `keep` (if non-empty) is 0 where the
+    /// zero reset fired at step t, else 1.
+    static func recursionStep(rows: inout [Float], offset: Int, carry: inout [Float], sigma: [Float], keep: [Float],
+                              leak: Float, delayed: Bool) {
+        let count = carry.count
+        rows.withUnsafeMutableBufferPointer { r in
+        carry.withUnsafeMutableBufferPointer { c in
+        sigma.withUnsafeBufferPointer { s in
+        keep.withUnsafeBufferPointer { k in
+            guard let rb = r.baseAddress, let cb = c.baseAddress, let sb = s.baseAddress else { return }
+            let row = rb + offset
+            let hasKeep = !k.isEmpty
+            var n = 0
+            let leakVector = SIMD16<Float>(repeating: leak)
+            while n + 16 <= count {
+                let g = UnsafeRawPointer(row + n).loadUnaligned(as: SIMD16<Float>.self)
+                var du = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
+                let sg = UnsafeRawPointer(sb + n).loadUnaligned(as: SIMD16<Float>.self)
+                if hasKeep { du = du * UnsafeRawPointer(k.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                let dv: SIMD16<Float>, next: SIMD16<Float>
+                if delayed {
+                    dv = du
+                    next = leakVector * dv + sg * g
+                } else {
+                    dv = du + sg * g
+                    next = leakVector * dv
+                }
+                UnsafeMutableRawPointer(row + n).storeBytes(of: dv, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(cb + n).storeBytes(of: next, as: SIMD16<Float>.self)
+                n += 16
+            }
+            while n < count {
+                let g = row[n]
+                var du = cb[n]
+                if hasKeep { du = du * k[n] }
+                let dv: Float
+                if delayed {
+                    dv = du
+                    cb[n] = leak * dv + sb[n] * g
+                } else {
+                    dv = du + sb[n] * g
+                    cb[n] = leak * dv
+                }
+                row[n] = dv
+                n += 1
+            }
+        } } } }
+    }
+
+    // MARK: Synapses
+
+    /// Whether row t (`count` values at `offset`) has any non-zero element.
+    static func rowIsZero(_ rows: [Float], offset: Int, count: Int) -> Bool {
+        rows.withUnsafeBufferPointer { r in
+            guard let base = r.baseAddress else { return true }
+            var i = offset
+            let end = offset + count, zero = SIMD16<Float>()
+            while i + 16 <= end {
+                if any(UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self) .!= zero) { return false }
+                i += 16
+            }
+            while i < end { if base[i] != 0 { return false }; i += 1 }
+            return true
+        }
+    }
+
+    /// The event-driven weight gradient of a linear synapse for one step: for each input event (j, v),
+    /// gradient row j += v · δ (δ = row `deltaOffset` of `delta`, over the outputs).
+    static func linearEventWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
+                                          outputs: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
+        if count == 0 { return }
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            let deltaRow = db + deltaOffset
+            for e in 0..<count {
+                let j = Int(idx[start + e])
+                if valueStart < 0 {
+                    EventKernels.addRow(gb + j * outputs, deltaRow, count: outputs)
+                } else {
+                    EventKernels.addScaledRow(gb + j * outputs, deltaRow, value: val[valueStart + e], count: outputs)
+                }
+            }
+        } } } }
+    }
+
+    /// The input gradient of a linear synapse from its weights transposed to `[outputs][inputs]`:
+    /// `gradient[t][j] += Σ_o δ[t][o] · w_jo` for every step t whose δ row is not all zero
+    /// (`active[t]`). 64 inputs at a time in four accumulators that run over the outputs in ascending
+    /// order (zero deltas skipped), then added to the gradient once; remaining inputs one by one.
+    static func linearInputGradient(transposed: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
+                                    gradient: inout [Float]) {
+        let steps = active.count
+        transposed.withUnsafeBufferPointer { w in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for t in 0..<steps where active[t] {
+                let deltaRow = db + t * outputs, out = gb + t * inputs
+                var j = 0
+                while j + 64 <= inputs {
+                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                    for o in 0..<outputs {
+                        let value = deltaRow[o]
+                        if value == 0 { continue }
+                        let v = SIMD16<Float>(repeating: value)
+                        let row = UnsafeRawPointer(wb + o * inputs + j)
+                        a0 = a0.addingProduct(v, row.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
+                        a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+                        a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
+                        a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
+                    }
+                    let target = UnsafeMutableRawPointer(out + j)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self) + a0, toByteOffset: 0, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) + a1, toByteOffset: 64, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self) + a2, toByteOffset: 128, as: SIMD16<Float>.self)
+                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self) + a3, toByteOffset: 192, as: SIMD16<Float>.self)
+                    j += 64
+                }
+                while j < inputs {
+                    var acc: Float = 0
+                    for o in 0..<outputs { acc = acc.addingProduct(deltaRow[o], wb[o * inputs + j]) }
+                    out[j] += acc
+                    j += 1
+                }
+            }
+        } } }
+    }
+
+    /// W `[inputs][outputs]` → `[outputs][inputs]`.
+    static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int) -> [Float] {
+        var result = [Float](repeating: 0, count: weights.count)
+        for j in 0..<inputs { for o in 0..<outputs { result[o * inputs + j] = weights[j * outputs + o] } }
+        return result
+    }
+
+    /// The weight gradient of a linear synapse over all steps at once: `gradient[j] += Σ_t x_j^t · δ[t]`,
+    /// where `columns[j·steps + t]` holds x_j^t (the input events scattered by input, zero elsewhere;
+    /// `rows` lists the inputs with any event). Each gradient row is read and written once per sample,
+    /// its outputs accumulated 64 at a time in registers over the steps (ascending).
+    static func linearWeightGradient(columns: [Float], rows: [Int32], steps: Int, outputs: Int, delta: [Float],
+                                     gradient: inout [Float]) {
+        columns.withUnsafeBufferPointer { x in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let xb = x.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for r in rows {
+                let j = Int(r)
+                let column = xb + j * steps, target = gb + j * outputs
+                var o = 0
+                while o + 64 <= outputs {
+                    let out = UnsafeMutableRawPointer(target + o)
+                    var a0 = out.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+                    var a1 = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                    var a2 = out.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+                    var a3 = out.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+                    for t in 0..<steps {
+                        let value = column[t]
+                        if value == 0 { continue }
+                        let v = SIMD16<Float>(repeating: value)
+                        let source = UnsafeRawPointer(db + t * outputs + o)
+                        a0 = a0.addingProduct(v, source.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
+                        a1 = a1.addingProduct(v, source.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+                        a2 = a2.addingProduct(v, source.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
+                        a3 = a3.addingProduct(v, source.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
+                    }
+                    out.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
+                    out.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
+                    o += 64
+                }
+                if o < outputs {
+                    for t in 0..<steps {
+                        let value = column[t]
+                        if value != 0 { EventKernels.addScaledRow(target + o, db + t * outputs + o, value: value, count: outputs - o) }
+                    }
+                }
+            }
+        } } }
+    }
+
+    /// Scatters the input events of every step into `columns[j·steps + t]` (value, or 1 for binary
+    /// events) and lists each input with an event once in `rows` (in order of first appearance; the rows
+    /// are independent, so their order does not matter). `columns` and `seen` must be zero
+    /// on entry; `clearColumns` zeroes it again.
+    static func gatherColumns(indices: [Int32], values: [Float], segments: [(start: Int, count: Int, valueStart: Int)],
+                              steps: Int, columns: inout [Float], rows: inout [Int32], seen: inout [Bool]) {
+        rows.removeAll(keepingCapacity: true)
+        indices.withUnsafeBufferPointer { idx in
+        values.withUnsafeBufferPointer { val in
+        columns.withUnsafeMutableBufferPointer { x in
+        seen.withUnsafeMutableBufferPointer { flag in
+            for t in 0..<segments.count {
+                let segment = segments[t]
+                for e in 0..<segment.count {
+                    let j = Int(idx[segment.start + e])
+                    x[j * steps + t] = segment.valueStart < 0 ? 1 : val[segment.valueStart + e]
+                    if !flag[j] { flag[j] = true; rows.append(Int32(j)) }
+                }
+            }
+        } } } }
+    }
+
+    /// Zeroes what `gatherColumns` wrote.
+    static func clearColumns(_ columns: inout [Float], rows: [Int32], steps: Int, seen: inout [Bool]) {
+        columns.withUnsafeMutableBufferPointer { x in
+        seen.withUnsafeMutableBufferPointer { flag in
+            for r in rows {
+                let j = Int(r)
+                flag[j] = false
+                for t in 0..<steps { x[j * steps + t] = 0 }
+            }
+        } }
+    }
+
+    /// The transposed convolution of one step's deltas: for every output position o whose δ[t][o]
+    /// is not all zero, and every kernel offset (ky, kx) that reads input position y, x:
+    /// `gradient[t][(y, x)][c_in] += Σ_{c_out} δ[t][o][c_out] · W[c_in][ky][kx][c_out]`, computed as
+    /// scaled rows of `transposed` = W in `[ky][kx][c_out][c_in]` layout.
+    static func convolutionInputGradient(transposed: [Float], geometry g: ConvolutionGeometry, delta: [Float],
+                                         active: [Bool], gradient: inout [Float]) {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let (hin, win, ho, wo, stride, pad) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
+        let outCount = ho * wo * cout, inCount = hin * win * cin
+        transposed.withUnsafeBufferPointer { w in
+        delta.withUnsafeBufferPointer { d in
+        gradient.withUnsafeMutableBufferPointer { gr in
+            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            for t in 0..<active.count where active[t] {
+                let deltaStep = db + t * outCount, out = gb + t * inCount
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        let deltaRow = deltaStep + (oy * wo + ox) * cout
+                        var nonzero = false
+                        for co in 0..<cout where deltaRow[co] != 0 { nonzero = true; break }
+                        if !nonzero { continue }
+                        for ky in 0..<kh {
+                            let y = oy * stride - pad + ky
+                            if y < 0 || y >= hin { continue }
+                            for kx in 0..<kw {
+                                let x = ox * stride - pad + kx
+                                if x < 0 || x >= win { continue }
+                                let target = out + (y * win + x) * cin
+                                let block = wb + (ky * kw + kx) * cout * cin
+                                transposedRow(target, block, deltaRow, inChannels: cin, outChannels: cout)
+                            }
+                        }
+                    }
+                }
+            }
+        } } }
+    }
+
+    /// target[0..<cin] += Σ_co δ[co] · block[co·cin ..< (co + 1)·cin], 16 input channels at a time in
+    /// four independent accumulators (output channels co ≡ 0, 1, 2, 3 mod 4), summed as
+    /// (a0 + a1) + (a2 + a3) and added to the target once.
+    @inline(__always)
+    private static func transposedRow(_ target: UnsafeMutablePointer<Float>, _ block: UnsafePointer<Float>,
+                                      _ delta: UnsafePointer<Float>, inChannels cin: Int, outChannels cout: Int) {
+        var c = 0
+        while c + 16 <= cin {
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+            var co = 0
+            @inline(__always) func row(_ o: Int) -> SIMD16<Float> {
+                UnsafeRawPointer(block + o * cin + c).loadUnaligned(as: SIMD16<Float>.self)
+            }
+            while co + 4 <= cout {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
+                a1 = a1.addingProduct(SIMD16<Float>(repeating: delta[co + 1]), row(co + 1))
+                a2 = a2.addingProduct(SIMD16<Float>(repeating: delta[co + 2]), row(co + 2))
+                a3 = a3.addingProduct(SIMD16<Float>(repeating: delta[co + 3]), row(co + 3))
+                co += 4
+            }
+            while co < cout {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
+                co += 1
+            }
+            let t = UnsafeMutableRawPointer(target + c)
+            t.storeBytes(of: t.loadUnaligned(as: SIMD16<Float>.self) + ((a0 + a1) + (a2 + a3)), as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < cin {
+            var acc: Float = 0
+            for co in 0..<cout { acc = acc.addingProduct(delta[co], block[co * cin + c]) }
+            target[c] += acc
+            c += 1
+        }
+    }
+
+    /// W `[c_in][ky][kx][c_out]` → `[ky][kx][c_out][c_in]`.
+    static func transposeConvolution(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        var result = [Float](repeating: 0, count: weights.count)
+        for c in 0..<cin { for ky in 0..<kh { for kx in 0..<kw { for o in 0..<cout {
+            result[((ky * kw + kx) * cout + o) * cin + c] = weights[((c * kh + ky) * kw + kx) * cout + o]
+        } } } }
+        return result
+    }
+
+    /// rows[0..<count] = 0.
+    static func zero(_ rows: inout [Float], count: Int) {
+        precondition(count <= rows.count, "STDBKernels.zero: \(count) elements of a buffer of \(rows.count)")
+        rows.withUnsafeMutableBufferPointer { r in
+            guard let base = r.baseAddress else { return }
+            base.update(repeating: 0, count: count)
+        }
+    }
+
+    /// rows[t] = row for every step t < steps.
+    static func broadcastRows(_ row: [Float], steps: Int, into rows: inout [Float]) {
+        let n = row.count
+        precondition(steps * n <= rows.count, "STDBKernels.broadcastRows: \(steps)×\(n) into a buffer of \(rows.count)")
+        rows.withUnsafeMutableBufferPointer { r in
+        row.withUnsafeBufferPointer { source in
+            guard let base = r.baseAddress, let sb = source.baseAddress else { return }
+            for t in 0..<steps { (base + t * n).update(from: sb, count: n) }
+        } }
+    }
+
+    /// dst[t][i] += src[t][i] for all t, i (`count` elements).
+    static func add(_ src: [Float], into dst: inout [Float], count: Int) {
+        src.withUnsafeBufferPointer { s in
+        dst.withUnsafeMutableBufferPointer { d in
+            guard let sb = s.baseAddress, let dbase = d.baseAddress else { return }
+            EventKernels.addRow(dbase, sb, count: count)
+        } }
+    }
+
+    /// rows[t][i] *= factors[i] for every step t (the dropout mask and its 1/(1 − p) scale).
+    static func scaleRows(_ rows: inout [Float], steps: Int, factors: [Float]) {
+        let n = factors.count
+        rows.withUnsafeMutableBufferPointer { r in
+        factors.withUnsafeBufferPointer { f in
+            for t in 0..<steps {
+                let base = t * n
+                for i in 0..<n { r[base + i] *= f[i] }
+            }
+        } }
+    }
+
+    /// sum[i] = Σ_t rows[t][i], t ascending.
+    static func sumRows(_ rows: [Float], steps: Int, count n: Int, into sum: inout [Float]) {
+        rows.withUnsafeBufferPointer { r in
+        sum.withUnsafeMutableBufferPointer { s in
+            guard let rb = r.baseAddress, let sb = s.baseAddress else { return }
+            sb.update(repeating: 0, count: n)
+            for t in 0..<steps { EventKernels.addRow(sb, rb + t * n, count: n) }
+        } }
+    }
+
+    /// gradient[c] += Σ_t Σ_positions rows[t][position·channels + c].
+    static func channelSums(_ rows: [Float], steps: Int, count n: Int, channels: Int, into gradient: inout [Float]) {
+        rows.withUnsafeBufferPointer { r in
+        gradient.withUnsafeMutableBufferPointer { g in
+            guard let rb = r.baseAddress, let gb = g.baseAddress else { return }
+            for t in 0..<steps {
+                var p = 0
+                while p < n { EventKernels.addRow(gb, rb + t * n + p, count: channels); p += channels }
+            }
+        } }
+    }
+
+    // MARK: Pooling
+
+    /// Average-pooling gradient of every step: each input of an output's window receives δ_out·(1/k²).
+    static func averagePoolGradient(output: [Float], shape: FeatureShape, kernel k: Int, stride s: Int, steps: Int,
+                                    into input: inout [Float]) {
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let inCount = shape.count, outCount = ho * wo * c
+        let scale = 1 / Float(k * k)
+        output.withUnsafeBufferPointer { o in
+        input.withUnsafeMutableBufferPointer { i in
+            guard let ob = o.baseAddress, let ib = i.baseAddress else { return }
+            for t in 0..<steps {
+                for oy in 0..<ho { for ox in 0..<wo {
+                    let source = ob + t * outCount + (oy * wo + ox) * c
+                    for wy in 0..<k { for wx in 0..<k {
+                        let target = ib + t * inCount + ((oy * s + wy) * shape.width + (ox * s + wx)) * c
+                        EventKernels.addScaledRow(target, source, value: scale, count: c)
+                    } }
+                } }
+            }
+        } }
+    }
+
+    /// Max-pooling gradient of one step: each output's δ goes to the first input (window row-major) that
+    /// attains the window's maximum, inputs without an event counting as 0 (PyTorch's convention for
+    /// ties). `dense` holds step t's input values (zeros elsewhere).
+    static func maxPoolGradient(output: [Float], dense: [Float], shape: FeatureShape, kernel k: Int, stride s: Int,
+                                t: Int, into input: inout [Float]) {
+        let c = shape.channels
+        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let inCount = shape.count, outCount = ho * wo * c
+        output.withUnsafeBufferPointer { o in
+        dense.withUnsafeBufferPointer { x in
+        input.withUnsafeMutableBufferPointer { i in
+            for oy in 0..<ho { for ox in 0..<wo { for ch in 0..<c {
+                let g = o[t * outCount + (oy * wo + ox) * c + ch]
+                if g == 0 { continue }
+                var best = -Float.infinity, bestIndex = 0
+                for wy in 0..<k { for wx in 0..<k {
+                    let n = ((oy * s + wy) * shape.width + (ox * s + wx)) * c + ch
+                    if x[n] > best { best = x[n]; bestIndex = n }
+                } }
+                i[t * inCount + bestIndex] += g
+            } } }
+        } } }
+    }
+}

@@ -1,0 +1,209 @@
+/// The backward pass of STDB training: backpropagation through time over the recorded forward pass of
+/// one sample, stage by stage from the output back to the input, each stage handling all T steps.
+///
+/// A population with membrane u, pre-reset membrane v^t = λ·u^{t−1} + I^t and post-reset u^t
+/// (soft reset u^t = v^t − θ·s^t, zero reset u^t = v^t·(1 − s^t)) is differentiated with no
+/// gradient through the reset (the spike in the reset term is a constant), so with r^t = 1 (soft)
+/// or 1 − s^t (zero) and σ'^t the surrogate ∂s^t/∂(compared membrane), and g^t = ∂L/∂s^t from the
+/// downstream synapse:
+///
+/// - delayed ordering (s^t = H(u^{t−1} − θ), so s^{t+1} depends on u^t):
+///   ∂L/∂u^t = λ·δv^{t+1} + σ'^{t+1}·g^{t+1},  δv^t = r^t·∂L/∂u^t;
+/// - immediate ordering (s^t = H(v^t − θ)):
+///   ∂L/∂u^t = λ·δv^{t+1},  δv^t = r^t·∂L/∂u^t + σ'^t·g^t;
+///
+/// and δI^t = δv^t. Through a synapse, ∂L/∂x_j^t = Σ_o w_jo·δI_o^t, and the weight gradient is
+/// event-driven: each input event (j, v) at step t adds v·δI^t into gradient row j (for a
+/// convolution, into the rows of the kernel offsets the event used). Average pooling hands each
+/// window input δ/k²; max pooling routes δ to the window's argmax; flatten is the identity.
+extension STDBWorkspace {
+    /// Backpropagates `outputGradient` (∂L/∂V, V = Σ_t I_out^t as the loss sees it, so a mean over
+    /// T is already folded in) through the last forward pass, adding the weight and bias gradients
+    /// into `gradients`.
+    func backward(_ model: STDBModel, outputGradient: [Float], into gradients: STDBGradients) {
+        let plan = model.plan
+        let steps = timeSteps
+        var current = 0
+        for operation in plan.operations.reversed() {
+            switch operation {
+            case .synaptic(let s, let p, let direct):
+                if plan.populationNeurons[p] == nil {
+                    STDBKernels.broadcastRows(outputGradient, steps: steps, into: &buffers[current])
+                } else {
+                    populationBackward(p, model: model, buffer: current)
+                }
+                guard model.needsInputGradient[s] else {
+                    synapseBackward(s, model: model, delta: current, input: nil, direct: direct, gradients: gradients)
+                    return
+                }
+                let next = (current + 1) % 3
+                STDBKernels.zero(&buffers[next], count: steps * plan.synapses[s].inputShape.count)
+                synapseBackward(s, model: model, delta: current, input: next, direct: direct, gradients: gradients)
+                current = next
+            case .averagePool(_, let shape, let k, let stride):
+                let next = (current + 1) % 3
+                STDBKernels.zero(&buffers[next], count: steps * shape.count)
+                STDBKernels.averagePoolGradient(output: buffers[current], shape: shape, kernel: k, stride: stride,
+                                                steps: steps, into: &buffers[next])
+                current = next
+            case .maxPool(let layer, let shape, let k, let stride):
+                let next = (current + 1) % 3
+                STDBKernels.zero(&buffers[next], count: steps * shape.count)
+                let channel = model.layout.maxPoolInputChannel[layer]
+                for t in 0..<steps {
+                    let segment = trace.segment(channel: channel, step: t)
+                    STDBKernels.scatter(trace.indices, start: segment.start, count: segment.count, values: trace.values,
+                                        valueStart: segment.valueStart, into: &dense)
+                    STDBKernels.maxPoolGradient(output: buffers[current], dense: dense, shape: shape, kernel: k,
+                                                stride: stride, t: t, into: &buffers[next])
+                    STDBKernels.fill(trace.indices, start: segment.start, count: segment.count, with: 0, into: &dense)
+                }
+                current = next
+            case .flatten:
+                break
+            case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
+                populationBackward(p2, model: model, buffer: current)
+                let first = (current + 1) % 3, blockInput = (current + 2) % 3
+                STDBKernels.zero(&buffers[first], count: steps * plan.populationShapes[p1].count)
+                synapseBackward(c2, model: model, delta: current, input: first, direct: false, gradients: gradients)
+                let needs = model.needsInputGradient[c1]
+                if needs { STDBKernels.zero(&buffers[blockInput], count: steps * plan.synapses[c1].inputShape.count) }
+                synapseBackward(shortcut, model: model, delta: current, input: needs ? blockInput : nil, direct: false,
+                                gradients: gradients)
+                populationBackward(p1, model: model, buffer: first)
+                synapseBackward(c1, model: model, delta: first, input: needs ? blockInput : nil, direct: false,
+                                gradients: gradients)
+                guard needs else { return }
+                current = blockInput
+            }
+        }
+    }
+
+    /// The time recursion of population `p`, in place on `buffers[buffer]`: row t holds ∂L/∂s^t on
+    /// entry and δI^t on exit (equations in the extension's comment).
+    func populationBackward(_ p: Int, model: STDBModel, buffer: Int) {
+        let population = populations[p]
+        guard let neurons = population.neurons else { return }
+        let count = population.shape.count
+        let delayed = model.ordering == .delayed
+        let zeroReset = neurons.reset == .zero
+        let spikeChannel = model.layout.spikeChannel[p], surrogateChannel = model.layout.surrogateChannel[p]
+        let usesSpikeTimes = surrogateChannel < 0
+        STDBKernels.zero(&carry[p], count: count)
+        if usesSpikeTimes {
+            STDBKernels.copy(population.lastSpike, into: &previousSpike[p])
+        } else {
+            STDBKernels.zero(&sigma[p], count: count)
+        }
+        for t in stride(from: timeSteps - 1, through: 0, by: -1) {
+            let spikes = trace.segment(channel: spikeChannel, step: t)
+            if usesSpikeTimes {
+                surrogateFromSpikeTimes(p, spikes: spikes, model: model, t: t)
+            } else {
+                let recorded = trace.segment(channel: surrogateChannel, step: t)
+                STDBKernels.scatter(trace.indices, start: recorded.start, count: recorded.count, values: trace.values,
+                                    valueStart: recorded.valueStart, into: &sigma[p])
+            }
+            if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 0, into: &keep[p]) }
+            STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], sigma: sigma[p],
+                                      keep: zeroReset ? keep[p] : [], leak: neurons.leak, delayed: delayed)
+            if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 1, into: &keep[p]) }
+            if !usesSpikeTimes {
+                let recorded = trace.segment(channel: surrogateChannel, step: t)
+                STDBKernels.fill(trace.indices, start: recorded.start, count: recorded.count, with: 0, into: &sigma[p])
+            }
+        }
+    }
+
+    /// σ'^t of population `p` under the `stdb` surrogate. Walking t downwards, `previousSpike[p]`
+    /// holds each neuron's latest spike at or before t on entry; undoing step t's spikes (each
+    /// recorded with the spike before it) leaves the latest spike strictly before t, which is the
+    /// last-spike step the forward pass saw when it made the decision of step t.
+    func surrogateFromSpikeTimes(_ p: Int, spikes: STDBTrace.Segment, model: STDBModel, t: Int) {
+        if spikes.auxiliaryStart >= 0 {
+            STDBKernels.scatter(trace.indices, start: spikes.start, count: spikes.count, values: trace.auxiliary,
+                                valueStart: spikes.auxiliaryStart, into: &previousSpike[p])
+        }
+        STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t,
+                                    delayed: model.ordering == .delayed, into: &sigma[p])
+    }
+
+    /// Adds, for each event (j, v) of `segment`, v · δ (row `offset` of `delta`) into the gradient rows
+    /// the event's fan-out used.
+    private func eventWeightGradient(_ s: Int, model: STDBModel, segment: STDBTrace.Segment, delta: [Float], offset: Int,
+                                     gradients: STDBGradients) {
+        let synapse = model.plan.synapses[s]
+        switch synapse.connectivity {
+        case .convolution(let g):
+            guard let table = model.convolutionTables[s] else { return }
+            STDBKernels.convolutionWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
+                                                  count: segment.count, valueStart: segment.valueStart, table: table,
+                                                  inChannels: g.inChannels, outChannels: g.outChannels,
+                                                  kernelArea: g.kernelHeight * g.kernelWidth, delta: delta,
+                                                  deltaOffset: offset, gradient: &gradients.weights[s])
+        case .linear:
+            STDBKernels.linearEventWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
+                                                  count: segment.count, valueStart: segment.valueStart,
+                                                  outputs: synapse.outputShape.count, delta: delta, deltaOffset: offset,
+                                                  gradient: &gradients.weights[s])
+        case .identity:
+            break
+        }
+    }
+
+    /// The gradients of synapse `s` from the deltas δI^t in `buffers[delta]`: bias, weights (event-driven
+    /// from the recorded input events), and, when `input` is given, ∂L/∂x^t added into `buffers[input]`
+    /// (times the dropout mask, which also scaled the forward events).
+    private func synapseBackward(_ s: Int, model: STDBModel, delta: Int, input: Int?, direct: Bool,
+                                 gradients: STDBGradients) {
+        let synapse = model.plan.synapses[s]
+        let steps = timeSteps
+        let outputs = synapse.outputShape.count, inputs = synapse.inputShape.count
+        let deltas = buffers[delta]
+        for t in 0..<steps { active[t] = !STDBKernels.rowIsZero(deltas, offset: t * outputs, count: outputs) }
+        if synapse.connectivity == .identity {
+            if let input { STDBKernels.add(deltas, into: &buffers[input], count: steps * outputs) }
+            return
+        }
+        if synapse.bias != nil {
+            STDBKernels.channelSums(deltas, steps: steps, count: outputs, channels: synapse.outputShape.channels,
+                                    into: &gradients.bias[s])
+        }
+        let channel = model.layout.synapseInputChannel[s]
+        if direct {
+            // The input is the same image every step: Σ_t x·δ^t = x·Σ_t δ^t.
+            STDBKernels.sumRows(deltas, steps: steps, count: outputs, into: &deltaSum)
+            eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: 0), delta: deltaSum,
+                                offset: 0, gradients: gradients)
+        } else if synapse.connectivity == .linear {
+            // All steps at once, by input row: each gradient row is touched once per sample.
+            segmentList.removeAll(keepingCapacity: true)
+            for t in 0..<steps {
+                let segment = trace.segment(channel: channel, step: t)
+                segmentList.append(active[t] ? (segment.start, segment.count, segment.valueStart) : (0, 0, -1))
+            }
+            STDBKernels.gatherColumns(indices: trace.indices, values: trace.values, segments: segmentList, steps: steps,
+                                      columns: &columns, rows: &columnRows, seen: &columnSeen)
+            STDBKernels.linearWeightGradient(columns: columns, rows: columnRows, steps: steps, outputs: outputs,
+                                             delta: deltas, gradient: &gradients.weights[s])
+            STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
+        } else {
+            for t in 0..<steps where active[t] {
+                eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: t), delta: deltas,
+                                    offset: t * outputs, gradients: gradients)
+            }
+        }
+        guard let input else { return }
+        switch synapse.connectivity {
+        case .linear:
+            STDBKernels.linearInputGradient(transposed: model.transposed[s], inputs: inputs, outputs: outputs, delta: deltas,
+                                            active: active, gradient: &buffers[input])
+        case .convolution(let g):
+            STDBKernels.convolutionInputGradient(transposed: model.transposed[s], geometry: g, delta: deltas,
+                                                 active: active, gradient: &buffers[input])
+        case .identity:
+            break
+        }
+        if maskActive[s] { STDBKernels.scaleRows(&buffers[input], steps: steps, factors: masks[s]) }
+    }
+}

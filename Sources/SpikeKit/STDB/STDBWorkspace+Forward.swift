@@ -1,0 +1,191 @@
+/// The forward pass of STDB training: `EventScheduler`'s equations for one sample, recording into the
+/// trace what the backward pass needs. Every floating-point operation is the scheduler's, in the
+/// scheduler's order (event delivery through fan-out tables that visit targets as `EventKernels`
+/// does, average pooling summing as `EventPooling` does, the membrane update of `EventKernels.step`
+/// applied to every neuron), so with dropout off the spikes and output potentials are bit-identical
+/// to the scheduler's.
+extension STDBWorkspace {
+    /// Where a training sample's randomness comes from: the Poisson encoder's seed, and (for
+    /// training) the dropout masks' seed and epoch.
+    struct SampleStreams {
+        var encoderSeed: UInt64
+        var sampleIndex: Int
+        /// nil = no dropout (evaluation).
+        var dropout: (seed: UInt64, epoch: Int)?
+    }
+
+    /// The stream key of dropout masks ("DROP").
+    static let dropoutStream = 0x4452_4F50
+
+    /// Runs all T steps of one sample (an image in height-width-channel order) and fills the trace;
+    /// the output potential is then `outputPotential`.
+    func forward(_ model: STDBModel, image: [Float], streams: SampleStreams) {
+        let plan = model.plan
+        for population in populations { resetState(of: population) }
+        trace.clear()
+        drawMasks(model, sampleIndex: streams.sampleIndex, dropout: streams.dropout)
+
+        let encoder = InputEncoder(encoding: .poisson, seed: streams.encoderSeed)
+        var generator = encoder.generator(forSample: streams.sampleIndex)
+        for case .synaptic(let s, _, true) in plan.operations {
+            prepareDirectInput(image: image, synapse: s, model: model)
+        }
+        input.removeAll(binary: false)
+
+        for t in 0..<model.timeSteps {
+            if model.encoding == .poisson {
+                encoder.poissonEvents(imageHWC: image, generator: &generator, into: &input)
+            }
+            var incoming: SpikeEvents = input
+            for operation in plan.operations {
+                switch operation {
+                case .synaptic(let s, let p, let direct):
+                    let population = populations[p]
+                    if direct {
+                        STDBKernels.copy(directCurrent, into: &population.current)
+                    } else {
+                        deliver(incoming, synapse: s, into: population, model: model, t: t)
+                    }
+                    if population.neurons == nil {
+                        STDBKernels.accumulate(current: &population.current, into: &population.membrane)
+                    } else {
+                        fire(p, model: model, t: t)
+                        incoming = emittedEvents(p)
+                    }
+                case .averagePool(let layer, let shape, let k, let stride):
+                    guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
+                    STDBKernels.averagePool(incoming, table: table, channels: shape.channels,
+                                            outputPositions: ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1),
+                                            kernel: k, sums: &pool.values, touched: &pool.touched, output: &pool.output)
+                    incoming = pool.output
+                case .maxPool(let layer, let shape, let k, let stride):
+                    guard let pool = pooling[layer] else { continue }
+                    trace.record(incoming, channel: model.layout.maxPoolInputChannel[layer], step: t)
+                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, maxima: &pool.values,
+                                         counts: &pool.counts, touched: &pool.touched, output: &pool.output)
+                    incoming = pool.output
+                case .flatten:
+                    break
+                case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
+                    deliver(incoming, synapse: c1, into: populations[p1], model: model, t: t)
+                    fire(p1, model: model, t: t)
+                    deliver(emittedEvents(p1), synapse: c2, into: populations[p2], model: model, t: t)
+                    deliver(incoming, synapse: shortcut, into: populations[p2], model: model, t: t)
+                    fire(p2, model: model, t: t)
+                    incoming = emittedEvents(p2)
+                }
+            }
+        }
+    }
+
+    /// One Bernoulli mask per synapse with dropout, fixed over the sample's T steps, from the stream
+    /// (seed, "DROP", epoch, sample, synapse): each input is kept with probability 1 − p and then
+    /// carries its value times 1/(1 − p).
+    private func drawMasks(_ model: STDBModel, sampleIndex: Int, dropout: (seed: UInt64, epoch: Int)?) {
+        for s in masks.indices {
+            let p = model.dropout[s]
+            guard let dropout, p > 0 else { maskActive[s] = false; continue }
+            maskActive[s] = true
+            var generator = SeededGenerator(seed: dropout.seed, stream: Self.dropoutStream, dropout.epoch, sampleIndex, s)
+            STDBKernels.drawDropoutMask(&masks[s], probability: p, generator: &generator)
+        }
+    }
+
+    /// Direct encoding: the first synapse's constant current W·x (+ b) from the (masked) image, whose
+    /// non-zero pixels are recorded once, as step 0 of the synapse's input channel. The pixels are
+    /// delivered as valued events into a zero current and the bias added last, which is exactly
+    /// `InputEncoder.directCurrent`'s arithmetic (each output sums its inputs in ascending order with
+    /// fused multiply-adds, then b + Σ).
+    private func prepareDirectInput(image: [Float], synapse s: Int, model: STDBModel) {
+        var x = image
+        if maskActive[s] { for i in x.indices { x[i] *= masks[s][i] } }
+        let synapse = model.plan.synapses[s]
+        imageEvents.removeAll(binary: false)
+        for i in x.indices where x[i] != 0 { imageEvents.append(Int32(i), value: x[i]) }
+        trace.record(imageEvents, channel: model.layout.synapseInputChannel[s], step: 0)
+        if directCurrent.count != synapse.outputShape.count {
+            directCurrent = [Float](repeating: 0, count: synapse.outputShape.count)
+            directTouched = [UInt8](repeating: 0, count: synapse.outputShape.positions)
+        }
+        STDBKernels.zero(&directCurrent, count: directCurrent.count)
+        switch synapse.connectivity {
+        case .convolution(let g):
+            guard let table = model.convolutionTables[s] else { return }
+            STDBKernels.deliverConvolution(imageEvents, table: table, weights: synapse.weights, inChannels: g.inChannels,
+                                           outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
+                                           current: &directCurrent)
+        case .linear, .identity:
+            _ = EventKernels.deliver(imageEvents, through: synapse, current: &directCurrent, touched: &directTouched)
+        }
+        if let bias = synapse.bias {
+            STDBKernels.addBiasFirst(bias, channels: synapse.outputShape.channels, into: &directCurrent)
+        }
+    }
+
+    /// The events a population passes on: its spikes, or its real values in the smooth test mode.
+    private func emittedEvents(_ p: Int) -> SpikeEvents {
+        smooth ? emitted[p] : populations[p].spikes
+    }
+
+    /// Masks the events (dropout), records them, and delivers them (after the bias, as
+    /// `EventScheduler.deliver` does) into the population's current.
+    private func deliver(_ events: SpikeEvents, synapse s: Int, into population: PopulationState, model: STDBModel, t: Int) {
+        let synapse = model.plan.synapses[s]
+        var delivered = events
+        if maskActive[s] {
+            STDBKernels.mask(events, factors: masks[s], into: &masked)
+            delivered = masked
+        }
+        trace.record(delivered, channel: model.layout.synapseInputChannel[s], step: t)
+        if let bias = synapse.bias {
+            STDBKernels.addBias(bias, channels: population.shape.channels, into: &population.current)
+        }
+        if case .convolution(let g) = synapse.connectivity, let table = model.convolutionTables[s] {
+            STDBKernels.deliverConvolution(delivered, table: table, weights: synapse.weights, inChannels: g.inChannels,
+                                           outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
+                                           current: &population.current)
+        } else {
+            _ = EventKernels.deliver(delivered, through: synapse, current: &population.current, touched: &population.flags)
+        }
+    }
+
+    /// u = 0, I = 0, no spikes yet: the state before a sample's first step.
+    private func resetState(of population: PopulationState) {
+        STDBKernels.zero(&population.membrane, count: population.membrane.count)
+        STDBKernels.zero(&population.current, count: population.current.count)
+        STDBKernels.fill(&population.lastSpike, with: -1)
+        population.spikes.removeAll(binary: true)
+    }
+
+    /// The threshold / integrate / reset phases of population `p` at step `t`, recording its spikes
+    /// (and what its surrogate needs).
+    private func fire(_ p: Int, model: STDBModel, t: Int) {
+        let population = populations[p]
+        guard let neurons = population.neurons else { return }
+        population.spikes.removeAll(binary: true)
+        surrogateIndices.removeAll(keepingCapacity: true)
+        surrogateValues.removeAll(keepingCapacity: true)
+        let layout = model.layout
+        switch model.spikeFunction {
+        case .heaviside:
+            previous.removeAll(keepingCapacity: true)
+            let recording = STDBKernels.StepRecording(previousSpikes: model.recordsPreviousSpikes,
+                                                      linearGamma: model.recordedLinearGamma)
+            STDBKernels.step(membrane: &population.membrane, current: &population.current, lastSpike: &population.lastSpike,
+                             neurons: neurons, ordering: model.ordering, t: t, spikes: &population.spikes,
+                             recording: recording, previous: &previous,
+                             surrogateIndices: &surrogateIndices, surrogateValues: &surrogateValues)
+            trace.recordSpikes(population.spikes, previous: previous, channel: layout.spikeChannel[p], step: t)
+        case .sigmoid(let steepness):
+            emitted[p].removeAll(binary: false)
+            STDBKernels.smoothStep(membrane: &population.membrane, current: &population.current, neurons: neurons,
+                                   ordering: model.ordering, steepness: steepness, spikes: &population.spikes,
+                                   emitted: &emitted[p], surrogateIndices: &surrogateIndices,
+                                   surrogateValues: &surrogateValues)
+            trace.recordSpikes(population.spikes, previous: [], channel: layout.spikeChannel[p], step: t)
+        }
+        if layout.surrogateChannel[p] >= 0 {
+            trace.recordPairs(indices: surrogateIndices, values: surrogateValues, channel: layout.surrogateChannel[p], step: t)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Everything one worker needs to run the forward and backward pass of one sample at a time:
+/// population states, pooling scratch, the trace, dropout masks and the backward pass's buffers.
+/// Allocated once per worker and reused for every sample (nothing is allocated per event).
+final class STDBWorkspace {
+    let populations: [PopulationState]
+    let pooling: [PoolingState?]
+    let trace: STDBTrace
+    let timeSteps: Int
+    /// Whether populations emit real values (the smooth test mode) rather than spikes.
+    let smooth: Bool
+
+    // Forward scratch.
+    var input = SpikeEvents(binary: false)
+    var masked = SpikeEvents(binary: false)
+    var imageEvents = SpikeEvents(binary: false)
+    var directCurrent: [Float] = []
+    var directTouched: [UInt8] = [0]
+    /// Per population: the real-valued events of the smooth test mode.
+    var emitted: [SpikeEvents]
+    /// Per synapse: the dropout multipliers of the current sample (0 or 1/(1 − p)); `maskActive` says
+    /// whether they apply.
+    var masks: [[Float]]
+    var maskActive: [Bool]
+    var previous: [Int32] = []
+    var surrogateIndices: [Int32] = []
+    var surrogateValues: [Float] = []
+
+    // Backward scratch: three T × (largest stage) buffers, and per-population vectors.
+    var buffers: [[Float]]
+    var carry: [[Float]]
+    var sigma: [[Float]]
+    var keep: [[Float]]
+    var previousSpike: [[Int32]]
+    var active: [Bool]
+    var deltaSum: [Float]
+    var dense: [Float]
+    /// A linear synapse's input events of all steps, by input (`columns[j·T + t]`), the inputs that
+    /// have any (`columnRows`), and which are listed.
+    var columns: [Float]
+    var columnRows: [Int32] = []
+    var columnSeen: [Bool]
+    var segmentList: [(start: Int, count: Int, valueStart: Int)] = []
+
+    init(model: STDBModel) {
+        let plan = model.plan
+        populations = zip(plan.populationShapes, plan.populationNeurons).map { PopulationState(shape: $0, neurons: $1) }
+        pooling = model.network.layers.map { layer in
+            switch layer {
+            case .averagePool, .maxPool: return PoolingState(output: layer.outputShape)
+            default: return nil
+            }
+        }
+        timeSteps = model.timeSteps
+        smooth = model.spikeFunction != .heaviside
+        trace = STDBTrace(channelCount: model.layout.channelCount, timeSteps: model.timeSteps)
+        emitted = plan.populationShapes.map { _ in SpikeEvents(binary: false) }
+        masks = plan.synapses.indices.map { s in
+            model.dropout[s] > 0 ? [Float](repeating: 1, count: plan.synapses[s].inputShape.count) : []
+        }
+        maskActive = Array(repeating: false, count: plan.synapses.count)
+        var largest = model.network.inputShape.count
+        for layer in model.network.layers { largest = max(largest, layer.inputShape.count, layer.outputShape.count) }
+        for shape in plan.populationShapes { largest = max(largest, shape.count) }
+        buffers = Array(repeating: [Float](repeating: 0, count: largest * model.timeSteps), count: 3)
+        carry = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
+        sigma = carry
+        keep = plan.populationShapes.map { [Float](repeating: 1, count: $0.count) }
+        previousSpike = plan.populationShapes.map { [Int32](repeating: -1, count: $0.count) }
+        active = Array(repeating: false, count: model.timeSteps)
+        deltaSum = [Float](repeating: 0, count: largest)
+        dense = [Float](repeating: 0, count: largest)
+        columns = [Float](repeating: 0, count: largest * model.timeSteps)
+        columnSeen = [Bool](repeating: false, count: largest)
+    }
+
+    /// The output layer's accumulated potential V = Σ_t I_out^t after the last forward pass.
+    var outputPotential: [Float] { populations[populations.count - 1].membrane }
+}
+
+/// Hands workspaces to the parallel loop's iterations: an iteration takes one (creating it if none
+/// is free) and returns it when done, so at most one workspace exists per concurrently running
+/// iteration. Which workspace a sample gets never affects its result (every pass starts by clearing).
+final class STDBWorkspacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [STDBWorkspace] = []
+    private let model: STDBModel
+
+    init(model: STDBModel) {
+        self.model = model
+    }
+
+    func take() -> STDBWorkspace {
+        lock.lock()
+        if let workspace = free.popLast() { lock.unlock(); return workspace }
+        lock.unlock()
+        return STDBWorkspace(model: model)
+    }
+
+    func give(_ workspace: STDBWorkspace) {
+        lock.lock(); free.append(workspace); lock.unlock()
+    }
+}

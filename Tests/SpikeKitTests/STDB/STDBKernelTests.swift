@@ -1,0 +1,187 @@
+import Testing
+@testable import SpikeKit
+
+/// `STDBKernels` against naive loops, at sizes that cross the 16- and 64-lane blocks and their tails.
+@Suite struct STDBKernelTests {
+    static func random(_ count: Int, _ g: inout SeededGenerator, sparsity: Float = 0) -> [Float] {
+        (0..<count).map { _ in g.nextUniform() < sparsity ? 0 : 2 * g.nextUniform() - 1 }
+    }
+
+    static func expectNear(_ a: [Float], _ b: [Float], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, "\(context): \(a.count) vs \(b.count) elements", sourceLocation: sourceLocation)
+        for i in a.indices where abs(a[i] - b[i]) > 1e-4 * max(1, abs(b[i])) {
+            Issue.record("\(context): element \(i) is \(a[i]), expected \(b[i])", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
+    @Test(arguments: [SpikeOrdering.delayed, .immediate])
+    func stepRecordsLikeTheScalarDefinition(ordering: SpikeOrdering) {
+        var g = SeededGenerator(seed: 1)
+        for (leak, reset) in [(Float(1), ResetMode.subtract), (0.9, .zero)] {
+            let count = 37
+            let neurons = NeuronParameters(threshold: 0.6, leak: leak, reset: reset)
+            var u = Self.random(count, &g).map { $0 * 1.5 }, current = Self.random(count, &g)
+            var last = (0..<count).map { _ in Int32(g.nextInt(below: 5)) - 1 }
+            let (u0, i0, last0) = (u, current, last)
+            var spikes = SpikeEvents(), previous: [Int32] = [], si: [Int32] = [], sv: [Float] = []
+            STDBKernels.step(membrane: &u, current: &current, lastSpike: &last, neurons: neurons, ordering: ordering, t: 7,
+                             spikes: &spikes, recording: .init(previousSpikes: true, linearGamma: 0.3), previous: &previous,
+                             surrogateIndices: &si, surrogateValues: &sv)
+            var eu = u0, elast = last0, espikes: [Int32] = [], eprevious: [Int32] = [], esi: [Int32] = [], esv: [Float] = []
+            let surrogate = SurrogateGradient.linear(gamma: 0.3)
+            for n in 0..<count {
+                var v = leak == 1 ? u0[n] + i0[n] : leak * u0[n] + i0[n]
+                let compared = ordering == .delayed ? u0[n] : v
+                let d = surrogate.derivative(membrane: compared, threshold: 0.6)
+                if d != 0 { esi.append(Int32(n)); esv.append(d) }
+                if compared > 0.6 {
+                    v = reset == .subtract ? v - 0.6 : 0
+                    espikes.append(Int32(n)); eprevious.append(last0[n]); elast[n] = 7
+                }
+                eu[n] = v
+            }
+            #expect(u.map(\.bitPattern) == eu.map(\.bitPattern) && last == elast && current.allSatisfy { $0 == 0 })
+            #expect(spikes.indices == espikes && previous == eprevious && si == esi && sv.map(\.bitPattern) == esv.map(\.bitPattern))
+            #expect(!espikes.isEmpty && espikes.count < count && !esi.isEmpty, "the case should have some spikes and surrogates")
+        }
+    }
+
+    @Test func recursionStepMatchesTheEquations() {
+        var g = SeededGenerator(seed: 2)
+        let count = 37
+        for delayed in [true, false] {
+            for useKeep in [true, false] {
+                var rows = Self.random(3 * count, &g), carry = Self.random(count, &g)
+                let sigma = Self.random(count, &g, sparsity: 0.3)
+                let keep: [Float] = useKeep ? (0..<count).map { _ in g.nextUniform() < 0.3 ? 0 : 1 } : []
+                let (rows0, carry0) = (rows, carry)
+                STDBKernels.recursionStep(rows: &rows, offset: count, carry: &carry, sigma: sigma, keep: keep, leak: 0.8, delayed: delayed)
+                for n in 0..<count {
+                    let g0 = rows0[count + n], du = carry0[n] * (useKeep ? keep[n] : 1)
+                    let dv = delayed ? du : du + sigma[n] * g0
+                    let next = delayed ? 0.8 * dv + sigma[n] * g0 : 0.8 * dv
+                    #expect(abs(rows[count + n] - dv) <= 1e-6 && abs(carry[n] - next) <= 1e-6, "neuron \(n), delayed \(delayed)")
+                }
+                #expect(Array(rows[0..<count]) == Array(rows0[0..<count]) && Array(rows[(2 * count)...]) == Array(rows0[(2 * count)...]))
+            }
+        }
+    }
+
+    @Test func linearGradientsMatchNaiveSums() {
+        var g = SeededGenerator(seed: 3)
+        let (inputs, outputs, steps) = (83, 70, 5)
+        let weights = Self.random(inputs * outputs, &g)
+        let delta = Self.random(steps * outputs, &g)
+        let active = [true, true, false, true, true]
+        var gradient = [Float](repeating: 0, count: steps * inputs)
+        STDBKernels.linearInputGradient(transposed: STDBKernels.transposeLinear(weights, inputs: inputs, outputs: outputs),
+                                        inputs: inputs, outputs: outputs, delta: delta, active: active, gradient: &gradient)
+        var expected = [Float](repeating: 0, count: steps * inputs)
+        for t in 0..<steps where active[t] { for j in 0..<inputs { for o in 0..<outputs {
+            expected[t * inputs + j] += weights[j * outputs + o] * delta[t * outputs + o]
+        } } }
+        Self.expectNear(gradient, expected, "linear input gradient")
+
+        // Weight gradient from events of every step (some binary), by input rows.
+        var indices: [Int32] = [], values: [Float] = [], segments: [(start: Int, count: Int, valueStart: Int)] = []
+        var naive = [Float](repeating: 0, count: inputs * outputs)
+        for t in 0..<steps {
+            let binary = t % 2 == 0
+            let chosen = (0..<inputs).filter { _ in g.nextUniform() < 0.4 }
+            segments.append((indices.count, chosen.count, binary ? -1 : values.count))
+            for j in chosen {
+                let v: Float = binary ? 1 : 2 * g.nextUniform() - 1
+                indices.append(Int32(j))
+                if !binary { values.append(v) }
+                for o in 0..<outputs { naive[j * outputs + o] += v * delta[t * outputs + o] }
+            }
+        }
+        var columns = [Float](repeating: 0, count: inputs * steps), rows: [Int32] = [], seen = [Bool](repeating: false, count: inputs)
+        var weightGradient = [Float](repeating: 0, count: inputs * outputs)
+        STDBKernels.gatherColumns(indices: indices, values: values, segments: segments, steps: steps, columns: &columns,
+                                  rows: &rows, seen: &seen)
+        STDBKernels.linearWeightGradient(columns: columns, rows: rows, steps: steps, outputs: outputs, delta: delta,
+                                         gradient: &weightGradient)
+        STDBKernels.clearColumns(&columns, rows: rows, steps: steps, seen: &seen)
+        Self.expectNear(weightGradient, naive, "linear weight gradient")
+        #expect(columns.allSatisfy { $0 == 0 } && seen.allSatisfy { !$0 }, "scratch not cleared")
+    }
+
+    @Test(arguments: [(19, 5, 1, 1), (3, 17, 2, 1), (16, 4, 2, 0)])
+    func convolutionGradientsMatchNaiveSums(cin: Int, cout: Int, stride: Int, padding: Int) {
+        var g = SeededGenerator(seed: UInt64(cin * 100 + cout))
+        let geometry = ConvolutionGeometry(inChannels: cin, outChannels: cout, inputHeight: 6, inputWidth: 5,
+                                           kernelHeight: 3, kernelWidth: 3, stride: stride, padding: padding)
+        let synapse = Synapse.convolution(name: "c", geometry: geometry, pytorchWeights: Self.random(cout * cin * 9, &g))
+        let w = synapse.pytorchWeights()
+        let inShape = synapse.inputShape, outShape = synapse.outputShape
+        let steps = 2
+        let delta = Self.random(steps * outShape.count, &g, sparsity: 0.5)
+        // Input gradient: the transposed convolution, written from the forward definition.
+        var gradient = [Float](repeating: 0, count: steps * inShape.count)
+        STDBKernels.convolutionInputGradient(transposed: STDBKernels.transposeConvolution(synapse.weights, geometry: geometry),
+                                             geometry: geometry, delta: delta, active: [true, true], gradient: &gradient)
+        var expected = [Float](repeating: 0, count: steps * inShape.count)
+        var weightExpected = [Float](repeating: 0, count: w.count)
+        let x = Self.random(inShape.count, &g, sparsity: 0.6)
+        for t in 0..<steps {
+            for oy in 0..<outShape.height { for ox in 0..<outShape.width { for co in 0..<cout {
+                let d = delta[t * outShape.count + outShape.hwcIndex(channel: co, y: oy, x: ox)]
+                for ky in 0..<3 { for kx in 0..<3 {
+                    let y = oy * stride - padding + ky, xx = ox * stride - padding + kx
+                    guard y >= 0 && y < 6 && xx >= 0 && xx < 5 else { continue }
+                    for ci in 0..<cin {
+                        let i = inShape.hwcIndex(channel: ci, y: y, x: xx)
+                        let k = ((co * cin + ci) * 3 + ky) * 3 + kx
+                        expected[t * inShape.count + i] += w[k] * d
+                        weightExpected[k] += x[i] * d
+                    }
+                } }
+            } } }
+        }
+        Self.expectNear(gradient, expected, "convolution input gradient")
+        // Weight gradient from the events of x at both steps.
+        let events = SpikeEvents(indices: x.indices.filter { x[$0] != 0 }.map(Int32.init), values: x.filter { $0 != 0 })
+        var weightGradient = [Float](repeating: 0, count: synapse.weights.count)
+        let table = STDBFanOutTable(convolution: geometry)
+        for t in 0..<steps {
+            STDBKernels.convolutionWeightGradient(indices: events.indices, values: events.values, start: 0, count: events.count,
+                                                  valueStart: 0, table: table, inChannels: cin, outChannels: cout, kernelArea: 9,
+                                                  delta: delta, deltaOffset: t * outShape.count, gradient: &weightGradient)
+        }
+        var asEvents = synapse
+        asEvents.weights = weightGradient
+        Self.expectNear(asEvents.pytorchWeights(), weightExpected, "convolution weight gradient")
+    }
+
+    @Test func poolingGradientsMatchNaiveRouting() {
+        var g = SeededGenerator(seed: 5)
+        let shape = FeatureShape(height: 5, width: 6, channels: 3)
+        for (k, s) in [(2, 2), (3, 1), (2, 1)] {
+            let ho = (5 - k) / s + 1, wo = (6 - k) / s + 1
+            let outShape = FeatureShape(height: ho, width: wo, channels: 3)
+            let upstream = Self.random(outShape.count, &g)
+            var average = [Float](repeating: 0, count: shape.count)
+            STDBKernels.averagePoolGradient(output: upstream, shape: shape, kernel: k, stride: s, steps: 1, into: &average)
+            // Binary-ish input with ties, zeros and a negative value: the first maximum wins.
+            var dense = (0..<shape.count).map { _ in Float(g.nextInt(below: 2)) }
+            dense[4] = -1
+            var maximum = [Float](repeating: 0, count: shape.count)
+            STDBKernels.maxPoolGradient(output: upstream, dense: dense, shape: shape, kernel: k, stride: s, t: 0, into: &maximum)
+            var expectedAverage = [Float](repeating: 0, count: shape.count), expectedMaximum = expectedAverage
+            for oy in 0..<ho { for ox in 0..<wo { for c in 0..<3 {
+                let d = upstream[outShape.hwcIndex(channel: c, y: oy, x: ox)]
+                var best = -Float.infinity, bestIndex = -1
+                for wy in 0..<k { for wx in 0..<k {
+                    let i = shape.hwcIndex(channel: c, y: oy * s + wy, x: ox * s + wx)
+                    expectedAverage[i] += d / Float(k * k)
+                    if dense[i] > best { best = dense[i]; bestIndex = i }
+                } }
+                expectedMaximum[bestIndex] += d
+            } } }
+            Self.expectNear(average, expectedAverage, "average pooling k \(k) s \(s)")
+            Self.expectNear(maximum, expectedMaximum, "max pooling k \(k) s \(s)")
+        }
+    }
+}
