@@ -1,72 +1,15 @@
-/// Precomputed fan-out tables for the STDB trainer's event loops: for each input position, the
-/// output positions an event there reaches (and, for a convolution, through which kernel offset), so
-/// the per-event work has no divisions or bounds tests. The tables list the targets in the order
-/// `EventKernels.deliver` and `EventPooling.average` visit them (kernel rows, then columns), and
-/// every target receives its contributions in ascending input order, so the sums are bit-identical
-/// to the scheduler's.
-struct STDBFanOutTable: Sendable {
-    /// Targets of input position p: `targets[starts[p]..<starts[p + 1]]`.
-    let starts: [Int32]
-    /// Output position (y · width + x) of each target.
-    let targets: [Int32]
-    /// Kernel offset (ky · kw + kx) of each target (0 for pooling).
-    let offsets: [Int32]
-
-    /// The table of a convolution: input (y, x) reaches output (oy, ox) through (ky, kx) when
-    /// y + p − ky = oy·s and x + p − kx = ox·s with the output in range.
-    init(convolution g: ConvolutionGeometry) {
-        var starts: [Int32] = [0], targets: [Int32] = [], offsets: [Int32] = []
-        for y in 0..<g.inputHeight {
-            for x in 0..<g.inputWidth {
-                for ky in 0..<g.kernelHeight {
-                    let sy = y + g.padding - ky
-                    if sy < 0 || sy % g.stride != 0 || sy / g.stride >= g.outputHeight { continue }
-                    for kx in 0..<g.kernelWidth {
-                        let sx = x + g.padding - kx
-                        if sx < 0 || sx % g.stride != 0 || sx / g.stride >= g.outputWidth { continue }
-                        targets.append(Int32((sy / g.stride) * g.outputWidth + sx / g.stride))
-                        offsets.append(Int32(ky * g.kernelWidth + kx))
-                    }
-                }
-                starts.append(Int32(targets.count))
-            }
-        }
-        self.starts = starts
-        self.targets = targets
-        self.offsets = offsets
-    }
-
-    /// The table of a k×k pooling with stride s: input (y, x) belongs to the windows (oy, ox) with
-    /// oy·s ≤ y < oy·s + k (rows ascending, then columns).
-    init(pooling shape: FeatureShape, kernel k: Int, stride s: Int) {
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
-        var starts: [Int32] = [0], targets: [Int32] = []
-        for y in 0..<shape.height {
-            for x in 0..<shape.width {
-                for oy in 0..<ho where y >= oy * s && y < oy * s + k {
-                    for ox in 0..<wo where x >= ox * s && x < ox * s + k { targets.append(Int32(oy * wo + ox)) }
-                }
-                starts.append(Int32(targets.count))
-            }
-        }
-        self.starts = starts
-        self.targets = targets
-        offsets = Array(repeating: 0, count: targets.count)
-    }
-}
-
 extension STDBKernels {
     /// The forward delivery of a convolution through its fan-out table: for each event (i, v), for
     /// each target (o, offset): `current[o] += v · W[c_in][offset]` (`addRow` for binary events, fused
     /// `addScaledRow` otherwise, exactly as `EventKernels.deliver`).
-    static func deliverConvolution(_ events: SpikeEvents, table: STDBFanOutTable, weights: [Float], inChannels cin: Int,
+    static func deliverConvolution(_ events: SpikeEvents, table: FanOutTable, weights: [Float], inChannels cin: Int,
                                    outChannels cout: Int, kernelArea: Int, current: inout [Float]) {
         if events.isEmpty { return }
         events.indices.withUnsafeBufferPointer { idx in
         events.values.withUnsafeBufferPointer { val in
         table.starts.withUnsafeBufferPointer { st in
         table.targets.withUnsafeBufferPointer { tg in
-        table.offsets.withUnsafeBufferPointer { of in
+        table.kernelOffsets.withUnsafeBufferPointer { of in
         weights.withUnsafeBufferPointer { w in
         current.withUnsafeMutableBufferPointer { cur in
             guard let wb = w.baseAddress, let cb = cur.baseAddress else { return }
@@ -92,14 +35,14 @@ extension STDBKernels {
     /// The event-driven weight gradient of a convolution through its fan-out table: for each event
     /// (i, v) at step t, for each target (o, offset): `gradient[c_in][offset] += v · δ[t][o]`.
     static func convolutionWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
-                                          table: STDBFanOutTable, inChannels cin: Int, outChannels cout: Int,
+                                          table: FanOutTable, inChannels cin: Int, outChannels cout: Int,
                                           kernelArea: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
         if count == 0 { return }
         indices.withUnsafeBufferPointer { idx in
         values.withUnsafeBufferPointer { val in
         table.starts.withUnsafeBufferPointer { st in
         table.targets.withUnsafeBufferPointer { tg in
-        table.offsets.withUnsafeBufferPointer { of in
+        table.kernelOffsets.withUnsafeBufferPointer { of in
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
@@ -126,7 +69,7 @@ extension STDBKernels {
     /// Average pooling of events through the pooling table, value for value as `EventPooling.average`:
     /// each output sums its window's events in ascending input order, then carries `sum · (1/k²)`;
     /// zero sums produce no event. `sums` and `touched` are zero on entry and left zero.
-    static func averagePool(_ input: SpikeEvents, table: STDBFanOutTable, channels c: Int, outputPositions: Int,
+    static func averagePool(_ input: SpikeEvents, table: FanOutTable, channels c: Int, outputPositions: Int,
                             kernel k: Int, sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents) {
         output.removeAll(binary: false)
         if input.isEmpty { return }

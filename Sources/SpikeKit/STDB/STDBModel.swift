@@ -25,9 +25,9 @@ struct STDBModel: Sendable {
     /// `[ky][kx][c_out][c_in]`, a linear synapse's as `[outputs][inputs]`; empty where not needed).
     private(set) var transposed: [[Float]]
     /// Per synapse: a convolution's fan-out table (nil for other connectivities).
-    let convolutionTables: [STDBFanOutTable?]
+    let convolutionTables: [FanOutTable?]
     /// Per network layer: an average-pooling stage's fan-out table (nil for other layers).
-    let poolingTables: [STDBFanOutTable?]
+    let poolingTables: [FanOutTable?]
 
     init(network: SpikingNetwork, settings: STDBSettings) throws {
         let plan = try SimulationPlan(network: network, encoding: settings.encoding)
@@ -73,14 +73,16 @@ struct STDBModel: Sendable {
         }
         needsInputGradient = needs
         convolutionTables = plan.synapses.map { synapse in
-            if case .convolution(let g) = synapse.connectivity { return STDBFanOutTable(convolution: g) }
+            if case .convolution(let g) = synapse.connectivity { return FanOutTable(convolution: g) }
             return nil
         }
         poolingTables = network.layers.map { layer in
-            if case .averagePool(_, let shape, let k, let stride) = layer {
-                return STDBFanOutTable(pooling: shape, kernel: k, stride: stride)
+            switch layer {
+            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
+                return FanOutTable(pooling: shape, kernel: k, stride: stride)
+            default:
+                return nil
             }
-            return nil
         }
         transposed = Array(repeating: [], count: plan.synapses.count)
         for s in plan.synapses.indices { refreshTransposed(s) }

@@ -59,9 +59,9 @@ extension STDBWorkspace {
                                             kernel: k, sums: &pool.values, touched: &pool.touched, output: &pool.output)
                     incoming = pool.output
                 case .maxPool(let layer, let shape, let k, let stride):
-                    guard let pool = pooling[layer] else { continue }
+                    guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
                     trace.record(incoming, channel: model.layout.maxPoolInputChannel[layer], step: t)
-                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, maxima: &pool.values,
+                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
                     incoming = pool.output
                 case .flatten:
@@ -115,7 +115,7 @@ extension STDBWorkspace {
                                            outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
                                            current: &directCurrent)
         case .linear, .identity:
-            _ = EventKernels.deliver(imageEvents, through: synapse, current: &directCurrent, touched: &directTouched)
+            _ = EventKernels.deliver(imageEvents, through: synapse, runs: nil, current: &directCurrent, touched: &directTouched)
         }
         if let bias = synapse.bias {
             STDBKernels.addBiasFirst(bias, channels: synapse.outputShape.channels, into: &directCurrent)
@@ -145,7 +145,7 @@ extension STDBWorkspace {
                                            outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
                                            current: &population.current)
         } else {
-            _ = EventKernels.deliver(delivered, through: synapse, current: &population.current, touched: &population.flags)
+            _ = EventKernels.deliver(delivered, through: synapse, runs: nil, current: &population.current, touched: &population.flags)
         }
     }
 

@@ -144,7 +144,7 @@ import Testing
         // Weight gradient from the events of x at both steps.
         let events = SpikeEvents(indices: x.indices.filter { x[$0] != 0 }.map(Int32.init), values: x.filter { $0 != 0 })
         var weightGradient = [Float](repeating: 0, count: synapse.weights.count)
-        let table = STDBFanOutTable(convolution: geometry)
+        let table = FanOutTable(convolution: geometry)
         for t in 0..<steps {
             STDBKernels.convolutionWeightGradient(indices: events.indices, values: events.values, start: 0, count: events.count,
                                                   valueStart: 0, table: table, inChannels: cin, outChannels: cout, kernelArea: 9,
