@@ -42,6 +42,7 @@ import Testing
         #expect(config.training?.epochs == 2)
         #expect(config.conversion?.recipe == .thresholdBalancing)
         #expect(config.simulation?.timeSteps == [8, 16, 32] && config.simulation?.testLimit == 1000)
+        #expect(config.stdb?.timeSteps == 8 && config.stdb?.epochs == 1)
         #expect(config.energy?.preset == .cmos45nmFP32)
     }
 

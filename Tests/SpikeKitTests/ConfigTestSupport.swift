@@ -6,12 +6,13 @@ import Testing
 enum ConfigTestSupport {
     /// A config that runs every implemented stage on a few bundled images in well under a second:
     /// a small MLP, one short training epoch, threshold balancing over a short calibration, a short
-    /// simulation, energy.
+    /// simulation, one STDB epoch, energy.
     static let tinyRunJSON = #"""
         {"data": {"trainLimit": 100, "testLimit": 20}, "model": {"architecture": "mlp"},
          "training": {"epochs": 1, "batchSize": 50},
          "conversion": {"calibrationImages": 10, "balancingSteps": 8},
-         "simulation": {"timeSteps": [2, 4], "testLimit": 20}, "energy": {}}
+         "simulation": {"timeSteps": [2, 4], "testLimit": 20},
+         "stdb": {"timeSteps": 4, "epochs": 1, "batchSize": 50}, "energy": {}}
         """#
 
     /// The package's root folder, found from this file's path.

@@ -65,3 +65,27 @@ extension BenchmarkRegistry {
                                                                       timedBatches: command.integer("batches") ?? 60))
     }
 }
+
+extension BenchmarkRegistry {
+    static let stdb = Benchmark(
+        name: "stdb", abstract: "Time STDB training steps (batch 64) and the process's peak memory.",
+        options: [
+            .value("model", "name", default: "cnn-s", help: "Architecture for 28×28 images (mlp, cnn-s, ...)."),
+            .value("steps", "T", kind: .integer(minimum: 1), default: "16", help: "Time steps."),
+            .value("checkpoint", "file", help: "An ANN checkpoint (.safetensors) to convert instead of a briefly trained one."),
+            .value("encoding", "kind", default: "direct", help: "direct or poisson."),
+        ]
+    ) { command in
+        guard let encoding = InputEncoding(rawValue: command.string("encoding") ?? "direct") else {
+            throw SpikeKitError.usage("--encoding must be direct or poisson")
+        }
+        let data = try DatasetLoader.load(name: "fashion-mnist")
+        let model = command.string("model") ?? "cnn-s"
+        let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
+        let snn = try BenchmarkNetworks.converted(ann, data: data)
+        let batch = data.train.makeBatch(indices: 0..<min(1024, data.train.count))
+        return try BenchmarkOutput(report: STDBBenchmark.run(network: snn, images: batch.images, labels: batch.labels,
+                                                             timeSteps: command.integer("steps") ?? 16, batchSize: 64,
+                                                             encoding: encoding))
+    }
+}

@@ -79,5 +79,5 @@ public struct BenchmarkOutput: Sendable {
 
 /// The benchmarks `spikekit bench` offers, in the order its help lists them.
 public enum BenchmarkRegistry {
-    public static let all: [Benchmark] = [gemm, simulate, train]
+    public static let all: [Benchmark] = [gemm, simulate, train, stdb]
 }

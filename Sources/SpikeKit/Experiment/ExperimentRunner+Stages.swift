@@ -209,3 +209,40 @@ extension RunReport.LayerActivity {
                   annMACsPerImage: counts.annMACsPerImage)
     }
 }
+
+// MARK: STDB
+
+extension ExperimentRunner {
+    /// Fine-tunes the converted network with STDB at `stdb.timeSteps`, then simulates the test set at
+    /// that T and appends a `stdb` simulation entry (counts, accuracy; energy follows in its stage).
+    func runSTDBStage(_ state: inout RunState) throws {
+        guard let data = state.data, let spiking = state.spiking, let s = config.stdb else { return }
+        let ordering: SpikeOrdering = config.simulation?.ordering == .immediate ? .immediate : .delayed
+        var settings = STDBSettings(config: s, ordering: ordering, threads: threadCount,
+                                    testLimit: config.simulation?.testLimit)
+        settings.evaluateEachEpoch = false
+        progress.begin(stage: "STDB fine-tuning (T = \(s.timeSteps), \(settings.encoding.rawValue) input)",
+                       total: s.epochs * ((data.train.count + s.batchSize - 1) / s.batchSize))
+        let (tuned, epochs) = try STDBTrainer.fit(network: spiking, data: data, settings: settings, seed: seed) { [progress] _ in
+            progress.advance()
+        }
+        progress.finish(message: epochs.last.map {
+            String(format: "STDB: %d epochs, last train loss %.4f, train accuracy %.2f %%", epochs.count, $0.trainLoss,
+                   $0.trainAccuracy * 100)
+        })
+        let test = data.test
+        let images = min(config.simulation?.testLimit ?? test.count, test.count)
+        let (record, _) = try simulateTestSet(tuned, data: test, images: images, encoding: settings.encoding, ordering: ordering,
+                                              timeSteps: s.timeSteps, checkpoints: [s.timeSteps],
+                                              batchSize: config.simulation?.batchSize ?? 100, raster: 0, label: "hybrid")
+        let accuracy = Double(record.correct(labels: Array(test.labels.prefix(images)), steps: s.timeSteps)) / Double(max(images, 1))
+        let counts = OperationCounts.from(record: record, network: tuned, timeSteps: s.timeSteps, encoding: settings.encoding)
+        state.counts.append(counts)
+        state.simulations.append(RunReport.Simulation(
+            stage: .stdb, timeSteps: s.timeSteps, encoding: settings.encoding.rawValue, ordering: ordering.rawValue,
+            testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
+        state.stdb = RunReport.STDB(timeSteps: s.timeSteps, epochs: epochs.count, testAccuracy: accuracy)
+        state.spiking = tuned
+        progress.note(String(format: "hybrid (conversion + STDB): T = %d, test accuracy %.2f %%", s.timeSteps, accuracy * 100))
+    }
+}

@@ -89,7 +89,7 @@ public final class ExperimentRunner {
     /// Stage: STDB. Fine-tunes the converted network at `stdb.timeSteps`, records `state.stdb` and
     /// appends its evaluation as a `.stdb` simulation (saving `RunFiles.fineTunedSNN`).
     private func fineTuneSTDB(_ state: inout RunState) throws {
-        // Stage: STDB — placeholder until the STDB trainer is connected; records nothing.
+        try runSTDBStage(&state)
     }
 
     /// Stage: energy. Prices every simulation in `state.simulations` with `energy.preset` and sets
