@@ -125,7 +125,7 @@ extension ExperimentRunner {
         }
         progress.finish(message: "conversion: \(recipe.name), thresholds "
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
-        state.spiking = result.network
+        state.spiking = try fineTuneLowLatency(result.network, data: data)
         state.conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
             RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold), scale: $0.scale.map(Double.init),
                                       alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init))
