@@ -52,6 +52,36 @@ let package = Package(
             path: "Sources/spikekit",
             swiftSettings: speedSettings
         ),
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["SpikeKit"],
+            path: "Examples/QuickStart",
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
+            name: "ConversionSweep",
+            dependencies: ["SpikeKit"],
+            path: "Examples/ConversionSweep",
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
+            name: "HybridTraining",
+            dependencies: ["SpikeKit"],
+            path: "Examples/HybridTraining",
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
+            name: "EnergyReport",
+            dependencies: ["SpikeKit"],
+            path: "Examples/EnergyReport",
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
+            name: "ImportPyTorch",
+            dependencies: ["SpikeKit"],
+            path: "Examples/ImportPyTorch",
+            swiftSettings: speedSettings
+        ),
         .testTarget(
             name: "SpikeKitTests",
             dependencies: ["SpikeKit"],
