@@ -74,11 +74,11 @@ public struct STDBSettings: Sendable, Equatable {
     }
 
     /// The learning rate during epoch `epoch` (0-based): the initial rate divided by `lrFactor` once for
-    /// every milestone with ⌊f·epochs⌋ ≤ epoch (as PyTorch's `MultiStepLR`, repeated milestones counting
-    /// twice).
+    /// every milestone reached, with the rule of `LearningRateSchedule` (the first epoch always runs at
+    /// the initial rate; repeated milestones count twice).
     public func learningRate(epoch: Int) -> Double {
         var rate = learningRate
-        for fraction in milestones where Int((fraction * Double(epochs)).rounded(.down)) <= epoch {
+        for fraction in milestones where max(1, Int((fraction * Double(epochs)).rounded(.down))) <= epoch {
             rate /= lrFactor
         }
         return rate
