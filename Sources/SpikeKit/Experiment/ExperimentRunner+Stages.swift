@@ -282,11 +282,12 @@ extension ExperimentRunner {
 extension ExperimentRunner {
     /// What a saved SNN records about how it was made and simulated, so `spikekit energy` and a
     /// resumed run can use it as the run did: the stage, the dataset and its pixel normalisation, the
-    /// input encoding, the ordering and the (largest) number of time steps.
+    /// input encoding, the ordering, the seed (of the Poisson encoder) and the (largest) number of
+    /// time steps.
     func snnMetadata(stage: String, data: DatasetSplit, encoding: InputEncoding, ordering: SpikeOrdering,
                      timeSteps: Int?) -> [String: String] {
         var metadata = ["stage": stage, "run": config.name, "dataset": config.data.dataset.rawValue,
-                        "encoding": encoding.rawValue, "ordering": ordering.rawValue]
+                        "encoding": encoding.rawValue, "ordering": ordering.rawValue, "seed": String(config.seed)]
         if let normalization = try? JSONEncoder().encode(data.test.normalization) {
             metadata["normalization"] = String(decoding: normalization, as: UTF8.self)
         }
