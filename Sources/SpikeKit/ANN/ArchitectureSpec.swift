@@ -97,13 +97,13 @@ extension LayerSpec: Codable {
         let container = try decoder.container(keyedBy: Key.self)
         let type = try container.decode(String.self, forKey: Key("type"))
         guard LayerSpec.typeNames.contains(type) else {
-            let hint = SpellingSuggestion.closest(to: type, in: LayerSpec.typeNames).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = NameSuggestion.closest(to: type, in: LayerSpec.typeNames).map { "; did you mean '\($0)'?" } ?? ""
             throw DecodingError.dataCorruptedError(forKey: Key("type"), in: container,
                                                    debugDescription: "unknown layer type '\(type)'\(hint) (known: \(LayerSpec.typeNames.joined(separator: ", ")))")
         }
         let allowed = LayerSpec.allowedKeys(type)
         for key in container.allKeys where key.stringValue != "type" && !allowed.contains(key.stringValue) {
-            let hint = SpellingSuggestion.closest(to: key.stringValue, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = NameSuggestion.closest(to: key.stringValue, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
             throw DecodingError.dataCorruptedError(forKey: key, in: container,
                                                    debugDescription: "unknown field '\(key.stringValue)' for a '\(type)' layer\(hint)")
         }

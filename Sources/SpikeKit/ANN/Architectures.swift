@@ -77,7 +77,7 @@ public enum Architectures {
             throw SpikeKitError.config([ConfigProblem(
                 keyPath: "model.architecture",
                 message: "unknown architecture '\(name)' (known: \(names.joined(separator: ", ")))",
-                suggestion: SpellingSuggestion.closest(to: name, in: names))])
+                suggestion: NameSuggestion.closest(to: name, in: names))])
         }
         guard classes >= 2 else {
             throw SpikeKitError.config([ConfigProblem(keyPath: "model.architecture",

@@ -81,7 +81,7 @@ public enum WeightImporter {
         for (key, file) in table {
             let tensor = layerNames.contains(key) ? "\(key).weight" : key
             guard tensorNames.contains(tensor) else {
-                let hint = SpellingSuggestion.closest(to: key, in: Array(layerNames) + tensorNames).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = NameSuggestion.closest(to: key, in: Array(layerNames) + tensorNames).map { "; did you mean '\($0)'?" } ?? ""
                 throw SpikeKitError.checkpoint(path: mapping.path, reason: "'\(key)' is not a weight layer or tensor of the network\(hint) (weight tensors: \(tensorNames.joined(separator: ", ")))")
             }
             guard byTensor[tensor] == nil else {

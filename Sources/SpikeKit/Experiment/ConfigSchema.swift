@@ -123,9 +123,9 @@ public enum ConfigSchema {
             ConfigKeySpec("alphaGrid", .integer(minimum: 1), default: .integer(150), unit: "grid points",
                           "Grid points for α in (0, 1.5] (`low-latency`)."),
             ConfigKeySpec("fineTuneEpochs", .integer(minimum: 0), default: .integer(0), unit: "epochs",
-                          "Surrogate-gradient fine-tuning of thresholds, leak and weights after conversion (`low-latency`); 0 = none."),
+                          "Surrogate-gradient fine-tuning of the weights after a `low-latency` conversion (piecewise-linear surrogate, immediate ordering, direct input; thresholds and leak keep their converted values); 0 = none."),
             ConfigKeySpec("fineTuneTimeSteps", .integer(minimum: 1), default: .integer(2), unit: "time steps",
-                          "Time steps used in that fine-tuning (`low-latency`)."),
+                          "The T that the α/β fit targets and the fine-tuning uses (`low-latency`)."),
         ]),
         ConfigSectionSpec(name: "simulation", isStage: true, meaning: "Event-driven SNN simulation of the converted network. Runs when present.", keys: [
             ConfigKeySpec("timeSteps", .integerList(minimum: 1), default: .array([.integer(16), .integer(32), .integer(64)]),

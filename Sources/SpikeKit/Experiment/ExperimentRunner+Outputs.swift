@@ -70,7 +70,7 @@ public enum RunOutputs {
     static func stages(_ report: RunReport) -> [(name: String, simulations: [RunReport.Simulation])] {
         RunReport.Stage.allCasesInOrder.compactMap { stage in
             let list = report.simulations.filter { $0.stage == stage }.sorted { $0.timeSteps < $1.timeSteps }
-            return list.isEmpty ? nil : (stage == .conversion ? "conversion" : "hybrid (conversion + STDB)", list)
+            return list.isEmpty ? nil : (stage == .conversion ? "conversion" : "hybrid (STDB)", list)
         }
     }
 
@@ -103,7 +103,7 @@ public enum RunOutputs {
     public static func energyChart(_ report: RunReport) -> LineChart {
         let preset = report.simulations.compactMap(\.energy).first?.preset ?? ""
         var series = stages(report).enumerated().map { k, stage in
-            ChartSeries(name: "SNN, \(stage.name)", points: stage.simulations.compactMap { s in
+            ChartSeries(name: "SNN \(stage.name)", points: stage.simulations.compactMap { s in
                 s.energy.map { (Double(s.timeSteps), $0.snnJoulesPerImage * 1e6) }
             }, color: chartPalette[k])
         }

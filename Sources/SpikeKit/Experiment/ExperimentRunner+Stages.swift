@@ -126,7 +126,8 @@ extension ExperimentRunner {
         }
         progress.finish(message: "conversion: \(recipe.name), thresholds "
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
-        state.spiking = result.network
+        let converted = try fineTuneLowLatency(result.network, data: data)
+        state.spiking = converted
         let conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
             RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold), scale: $0.scale.map(Double.init),
                                       alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init))
@@ -137,7 +138,7 @@ extension ExperimentRunner {
                                        timeSteps: simulation?.timeSteps.max())
             metadata["recipe"] = result.recipe
             metadata["conversion"] = String(decoding: try JSONEncoder().encode(conversion), as: UTF8.self)
-            try SpikingNetworkCheckpoint.save(result.network, to: state.file(RunFiles.convertedSNN), metadata: metadata)
+            try SpikingNetworkCheckpoint.save(converted, to: state.file(RunFiles.convertedSNN), metadata: metadata)
         }
     }
 

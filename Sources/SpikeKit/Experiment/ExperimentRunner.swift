@@ -101,7 +101,7 @@ public final class ExperimentRunner {
     // MARK: Report and folder
 
     private func makeReport(_ state: RunState) -> RunReport {
-        RunReport(name: config.name, seed: config.seed, threads: threadCount, configHash: config.configHash,
+        RunReport(name: config.name, seed: config.seed, threads: threadCount, configHash: config.withoutThreadCount().configHash,
                   ann: state.ann, conversion: state.conversion, simulations: state.simulations, stdb: state.stdb)
     }
 

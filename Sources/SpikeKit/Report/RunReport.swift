@@ -13,7 +13,8 @@ public struct RunReport: Codable, Equatable, Sendable {
     public var seed: Int
     /// Worker threads the run used.
     public var threads: Int
-    /// `ExperimentConfig.configHash` of the effective config.
+    /// `ExperimentConfig.configHash` of the effective config with `simulation.threads` set to 0: runs that
+    /// differ only in their thread count (which never changes results) share it.
     public var configHash: String
     public var ann: ANN?
     public var conversion: Conversion?
