@@ -38,6 +38,7 @@ enum SpikeKitTool {
         case "bench": try BenchCommand.run(command, benchmarks: BenchmarkRegistry.all)
         case "import": try ImportCommand.run(command)
         case "report": try ReportCommand.run(command)
+        case "energy": try EnergyCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

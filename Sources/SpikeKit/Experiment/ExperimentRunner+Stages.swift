@@ -98,6 +98,7 @@ extension ExperimentRunner {
 
     func runConversionStage(_ state: inout RunState) throws {
         guard let data = state.data, let network = state.network, let c = config.conversion else { return }
+        if state.hasArtifact(RunFiles.convertedSNN) { return try loadConvertedSNN(&state) }
         let simulation = config.simulation
         let encoding: InputEncoding = simulation?.encoding == .poisson ? .poisson : (simulation == nil ? .poisson : .direct)
         let ordering: SpikeOrdering = simulation?.ordering == .immediate ? .immediate : .delayed
@@ -125,11 +126,20 @@ extension ExperimentRunner {
         }
         progress.finish(message: "conversion: \(recipe.name), thresholds "
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
-        state.spiking = try fineTuneLowLatency(result.network, data: data)
-        state.conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
+        let converted = try fineTuneLowLatency(result.network, data: data)
+        state.spiking = converted
+        let conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
             RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold), scale: $0.scale.map(Double.init),
                                       alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init))
         })
+        state.conversion = conversion
+        if config.output.saveCheckpoints {
+            var metadata = snnMetadata(stage: "conversion", data: data, encoding: encoding, ordering: ordering,
+                                       timeSteps: simulation?.timeSteps.max())
+            metadata["recipe"] = result.recipe
+            metadata["conversion"] = String(decoding: try JSONEncoder().encode(conversion), as: UTF8.self)
+            try SpikingNetworkCheckpoint.save(converted, to: state.file(RunFiles.convertedSNN), metadata: metadata)
+        }
     }
 
     // MARK: Simulation
@@ -147,6 +157,10 @@ extension ExperimentRunner {
                                                     raster: s.recordRaster ? 16 : 0, label: "conversion")
         state.raster = record.raster
         state.rasterTimeSteps = maximum
+        if let traced = config.output.spikeTrace, traced > 0 {
+            try writeSpikeTrace(spiking, data: test, images: min(traced, images), encoding: encoding, ordering: ordering,
+                                timeSteps: maximum, state: state)
+        }
         let labels = Array(test.labels.prefix(images))
         for t in steps {
             let counts = OperationCounts.from(record: record, network: spiking, timeSteps: t, encoding: encoding)
@@ -221,15 +235,32 @@ extension ExperimentRunner {
         var settings = STDBSettings(config: s, ordering: ordering, threads: threadCount,
                                     testLimit: config.simulation?.testLimit)
         settings.evaluateEachEpoch = false
-        progress.begin(stage: "STDB fine-tuning (T = \(s.timeSteps), \(settings.encoding.rawValue) input)",
-                       total: s.epochs * ((data.train.count + s.batchSize - 1) / s.batchSize))
-        let (tuned, epochs) = try STDBTrainer.fit(network: spiking, data: data, settings: settings, seed: seed) { [progress] _ in
-            progress.advance()
+        let tuned: SpikingNetwork
+        let epochCount: Int
+        if state.hasArtifact(RunFiles.fineTunedSNN) {
+            let (saved, metadata) = try SpikingNetworkCheckpoint.load(from: state.file(RunFiles.fineTunedSNN))
+            tuned = saved
+            epochCount = Int(metadata["epochs"] ?? "") ?? s.epochs
+            progress.note("STDB: loaded the fine-tuned network of the earlier attempt (\(RunFiles.fineTunedSNN))")
+        } else {
+            progress.begin(stage: "STDB fine-tuning (T = \(s.timeSteps), \(settings.encoding.rawValue) input)",
+                           total: s.epochs * ((data.train.count + s.batchSize - 1) / s.batchSize))
+            let (fitted, epochs) = try STDBTrainer.fit(network: spiking, data: data, settings: settings, seed: seed) { [progress] _ in
+                progress.advance()
+            }
+            progress.finish(message: epochs.last.map {
+                String(format: "STDB: %d epochs, last train loss %.4f, train accuracy %.2f %%", epochs.count, $0.trainLoss,
+                       $0.trainAccuracy * 100)
+            })
+            tuned = fitted
+            epochCount = epochs.count
+            if config.output.saveCheckpoints {
+                var metadata = snnMetadata(stage: "stdb", data: data, encoding: settings.encoding, ordering: ordering,
+                                           timeSteps: s.timeSteps)
+                metadata["epochs"] = String(epochs.count)
+                try SpikingNetworkCheckpoint.save(fitted, to: state.file(RunFiles.fineTunedSNN), metadata: metadata)
+            }
         }
-        progress.finish(message: epochs.last.map {
-            String(format: "STDB: %d epochs, last train loss %.4f, train accuracy %.2f %%", epochs.count, $0.trainLoss,
-                   $0.trainAccuracy * 100)
-        })
         let test = data.test
         let images = min(config.simulation?.testLimit ?? test.count, test.count)
         let (record, _) = try simulateTestSet(tuned, data: test, images: images, encoding: settings.encoding, ordering: ordering,
@@ -241,8 +272,61 @@ extension ExperimentRunner {
         state.simulations.append(RunReport.Simulation(
             stage: .stdb, timeSteps: s.timeSteps, encoding: settings.encoding.rawValue, ordering: ordering.rawValue,
             testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
-        state.stdb = RunReport.STDB(timeSteps: s.timeSteps, epochs: epochs.count, testAccuracy: accuracy)
+        state.stdb = RunReport.STDB(timeSteps: s.timeSteps, epochs: epochCount, testAccuracy: accuracy)
         state.spiking = tuned
         progress.note(String(format: "hybrid (conversion + STDB): T = %d, test accuracy %.2f %%", s.timeSteps, accuracy * 100))
+    }
+}
+
+// MARK: Saved spiking networks and spike traces
+
+extension ExperimentRunner {
+    /// What a saved SNN records about how it was made and simulated, so `spikekit energy` and a
+    /// resumed run can use it as the run did: the stage, the dataset and its pixel normalisation, the
+    /// input encoding, the ordering, the seed (of the Poisson encoder) and the (largest) number of
+    /// time steps.
+    func snnMetadata(stage: String, data: DatasetSplit, encoding: InputEncoding, ordering: SpikeOrdering,
+                     timeSteps: Int?) -> [String: String] {
+        var metadata = ["stage": stage, "run": config.name, "dataset": config.data.dataset.rawValue,
+                        "encoding": encoding.rawValue, "ordering": ordering.rawValue, "seed": String(config.seed)]
+        if let normalization = try? JSONEncoder().encode(data.test.normalization) {
+            metadata["normalization"] = String(decoding: normalization, as: UTF8.self)
+        }
+        if let timeSteps { metadata["timeSteps"] = String(timeSteps) }
+        return metadata
+    }
+
+    /// The conversion stage of a resumed run: the converted network and its statistics from
+    /// `RunFiles.convertedSNN`, so the report is the one the first attempt would have written.
+    func loadConvertedSNN(_ state: inout RunState) throws {
+        let url = state.file(RunFiles.convertedSNN)
+        let (network, metadata) = try SpikingNetworkCheckpoint.load(from: url)
+        guard let text = metadata["conversion"],
+              let conversion = try? JSONDecoder().decode(RunReport.Conversion.self, from: Data(text.utf8)) else {
+            throw SpikeKitError.checkpoint(path: url.path, reason: "metadata 'conversion' (the conversion statistics) is missing or unreadable")
+        }
+        if let data = state.data, network.inputShape != FeatureShape(height: data.test.height, width: data.test.width,
+                                                                     channels: data.test.channels) {
+            throw SpikeKitError.checkpoint(path: url.path, reason: "the network takes \(network.inputShape) inputs, "
+                                           + "but the images are \(data.test.channels)×\(data.test.height)×\(data.test.width)")
+        }
+        state.spiking = network
+        state.conversion = conversion
+        progress.note("conversion: loaded \(conversion.recipe) network of the earlier attempt (\(RunFiles.convertedSNN))")
+    }
+
+    /// Re-simulates the first `images` test images with every event captured and writes
+    /// `RunFiles.spikeTraceAER` and `RunFiles.spikeTraceCSV` (see `SpikeTrace` for the format).
+    func writeSpikeTrace(_ network: SpikingNetwork, data: Dataset, images: Int, encoding: InputEncoding,
+                         ordering: SpikeOrdering, timeSteps: Int, state: RunState) throws {
+        guard images > 0 else { return }
+        let batch = data.makeBatch(indices: 0..<images)
+        let options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
+                                        captureEventsForSamples: images)
+        let record = try EventScheduler(network: network).run(images: batch.images, options: options)
+        let trace = try SpikeTrace(record: record, network: network, images: images, encoding: encoding, ordering: ordering)
+        try trace.write(to: state.directory)
+        progress.note("spike trace: \(trace.events.count) events of \(images) test images at T = \(timeSteps) "
+                      + "(\(RunFiles.spikeTraceAER), \(RunFiles.spikeTraceCSV))")
     }
 }

@@ -7,6 +7,8 @@ public enum RunFiles {
     public static let annCheckpoint = "ann.safetensors"
     public static let convertedSNN = "snn-converted.safetensors"
     public static let fineTunedSNN = "snn-stdb.safetensors"
+    public static let spikeTraceAER = SpikeTrace.aerFileName
+    public static let spikeTraceCSV = SpikeTrace.csvFileName
 }
 
 /// What the stages of one run have produced so far. Each stage reads what earlier ones left and adds

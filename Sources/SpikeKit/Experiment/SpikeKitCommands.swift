@@ -52,6 +52,33 @@ public enum SpikeKitCommands {
         abstract: "Re-render the summary table, CSV tables and plots of a finished run.",
         arguments: [ArgumentSpec(name: "RESULTS_DIR", help: "A run folder (holding report.json).")])
 
+    public static let energy = CommandSpec(
+        name: "energy",
+        abstract: "Estimate the energy of a saved spiking network on hardware presets, without retraining.",
+        discussion: """
+            Simulates the first test images with the network of a checkpoint (snn-converted.safetensors \
+            or snn-stdb.safetensors from a run folder) and prints each layer's spikes, synaptic \
+            operations and ANN MACs per image, then the energy per image of the ANN and of the SNN \
+            under each preset. Encoding, ordering, T and dataset default to what the run recorded in \
+            the checkpoint.
+            """,
+        options: [
+            .value("checkpoint", "file", help: "A saved spiking network (.safetensors)."),
+            .value("preset", "name", default: "all four presets",
+                   help: "Hardware preset: cmos45nm-fp32, cmos45nm-int8, loihi or truenorth."),
+            .value("preset-file", "json", help: "A preset as a JSON object (the form of energy.preset in a config)."),
+            .value("steps", "T", kind: .integer(minimum: 1), default: "the checkpoint's T, else 32", help: "Time steps."),
+            .value("encoding", "name", default: "the checkpoint's, else direct", help: "Input encoding: direct or poisson."),
+            .value("ordering", "name", default: "the checkpoint's, else delayed", help: "Spike ordering: delayed or immediate."),
+            .value("images", "n", kind: .integer(minimum: 1), default: "100", help: "Test images to simulate."),
+            .value("dataset", "name", default: "the checkpoint's, else fashion-mnist",
+                   help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100."),
+            .value("data-dir", "dir", default: "the bundled Fashion-MNIST subset", help: "Folder with the dataset's files."),
+            .value("threads", "n", kind: .integer(minimum: 0), default: "all cores", help: "Worker threads; 0 = all cores."),
+            .flag("json", help: "Print the results as JSON."),
+            .flag("quiet", help: "Print no progress on standard error."),
+        ])
+
     /// `bench` with one subcommand per registered benchmark.
     public static func bench(_ benchmarks: [Benchmark]) -> CommandSpec {
         CommandSpec(
@@ -67,6 +94,6 @@ public enum SpikeKitCommands {
             name: "spikekit",
             abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
             options: [.flag("version", help: "Show the version.")],
-            subcommands: [run, validate, config, importWeights, report, bench(benchmarks)])
+            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks)])
     }
 }

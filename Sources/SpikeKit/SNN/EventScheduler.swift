@@ -54,6 +54,7 @@ public struct EventScheduler: Sendable {
         var outputs: [[Float]]          // per checkpoint
         var lastSpike: [[Int32]]?       // per population
         var raster: [[[Int]]]?          // per population, per followed neuron
+        var events: [CapturedEvent]?    // when this sample's events are captured
     }
 
     /// Simulates one sample for all T steps.
@@ -72,10 +73,14 @@ public struct EventScheduler: Sendable {
         let output = state.populations[state.populations.count - 1]
         let followed = n == 0 ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
         var raster = followed.map { f in f.neurons.map { $0.map { _ in [Int]() } } }
+        var captured: [CapturedEvent]? = n < options.captureEventsForSamples ? [] : nil
 
         for t in 0..<options.timeSteps {
             if options.encoding == .poisson {
                 encoder.poissonEvents(imageHWC: image, generator: &generator, into: &state.input)
+                if captured != nil {
+                    captured!.append(state.input, sample: n, step: t, population: CapturedEvent.inputPopulation)
+                }
             }
             var incoming: SpikeEvents = state.input
             for operation in plan.operations {
@@ -92,7 +97,8 @@ public struct EventScheduler: Sendable {
                         EventKernels.accumulateOutput(potential: &population.membrane, current: &population.current,
                                                       flags: &population.flags, channels: population.shape.channels)
                     } else {
-                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
+                             sample: n, captured: &captured)
                         incoming = population.spikes
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
@@ -112,17 +118,19 @@ public struct EventScheduler: Sendable {
                 case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
                     let first = state.populations[p1], second = state.populations[p2]
                     totals.synapticOps[c1][t] += Int64(deliver(incoming, plan, c1, into: first))
-                    fire(first, index: p1, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                    fire(first, index: p1, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
+                         sample: n, captured: &captured)
                     totals.synapticOps[c2][t] += Int64(deliver(first.spikes, plan, c2, into: second))
                     totals.synapticOps[shortcut][t] += Int64(deliver(incoming, plan, shortcut, into: second))
-                    fire(second, index: p2, t: t, options: options, totals: &totals, raster: &raster, follower: followed)
+                    fire(second, index: p2, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
+                         sample: n, captured: &captured)
                     incoming = second.spikes
                 }
             }
             if checkpoints.contains(t + 1) { outputs.append(output.membrane) }
         }
         let lastSpike = options.recordLastSpike ? state.populations.map { $0.lastSpike } : nil
-        return SampleResult(outputs: outputs, lastSpike: lastSpike, raster: raster)
+        return SampleResult(outputs: outputs, lastSpike: lastSpike, raster: raster, events: captured)
     }
 
     /// Delivers events into a population's current, after adding the synapse's bias, if any.
@@ -137,10 +145,12 @@ public struct EventScheduler: Sendable {
                                     touched: &population.flags)
     }
 
-    /// The threshold / integrate / reset phases of one population, and its counts.
+    /// The threshold / integrate / reset phases of one population, and its counts (and its spikes,
+    /// when sample `n`'s events are being captured).
     @inline(__always)
     static func fire(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
-                     totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?) {
+                     totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?,
+                     sample n: Int, captured: inout [CapturedEvent]?) {
         guard let neurons = population.neurons else { return }
         population.spikes.removeAll(binary: true)
         let counts = EventKernels.step(membrane: &population.membrane, current: &population.current,
@@ -152,6 +162,7 @@ public struct EventScheduler: Sendable {
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
         if counts.maxCurrent > totals.maxInputCurrent[p] { totals.maxInputCurrent[p] = counts.maxCurrent }
         if let follower, raster != nil { follower.record(population.spikes, population: p, t: t, into: &raster!) }
+        if captured != nil { captured!.append(population.spikes, sample: n, step: t, population: Int32(p)) }
     }
 }
 
@@ -266,10 +277,12 @@ final class RecordCollector: @unchecked Sendable {
         if let r = results.first??.raster, let follower = RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) {
             raster = SpikeRaster(neurons: follower.neurons, times: r, populationNames: plan.populationNames)
         }
+        let events = options.captureEventsForSamples > 0
+            ? results.prefix(options.captureEventsForSamples).flatMap { $0?.events ?? [] } : nil
         return SimulationRecord(timeSteps: options.timeSteps, samples: samples, populationNames: plan.populationNames,
                                 populationSizes: plan.populationShapes.map(\.count), spikes: totals.spikes,
                                 neuronUpdates: totals.neuronUpdates, maxInputCurrent: totals.maxInputCurrent,
                                 synapseNames: plan.synapses.map(\.name), synapticOps: totals.synapticOps,
-                                outputs: outputs, lastSpike: lastSpike, raster: raster)
+                                outputs: outputs, lastSpike: lastSpike, raster: raster, events: events)
     }
 }

@@ -31,6 +31,9 @@ public struct SimulationRecord: Sendable {
     public var lastSpike: [[Int32]]?
     /// Spike times of a few neurons for plots, when requested.
     public var raster: SpikeRaster?
+    /// Every event of the first `SimulationOptions.captureEventsForSamples` samples, in simulation
+    /// order; nil when no capture was asked for.
+    public var events: [CapturedEvent]? = nil
 
     /// Totals over the first `steps` steps.
     public func totalSpikes(population p: Int, steps: Int? = nil) -> Int64 {
@@ -93,11 +96,14 @@ public struct SimulationOptions: Sendable {
     public var rasterNeuronsPerPopulation: Int
     /// Worker threads.
     public var threads: Int
+    /// Keep every event (input, and spikes of every population) of the batch's first this many
+    /// samples in `SimulationRecord.events` (0 = none; other samples pay nothing for it).
+    public var captureEventsForSamples: Int
 
     public init(timeSteps: Int, encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed, seed: UInt64 = 0,
                 checkpoints: [Int] = [], firstSampleIndex: Int = 0, recordLastSpike: Bool = false,
                 recordMaxInputCurrent: Bool = false, rasterNeuronsPerPopulation: Int = 0,
-                threads: Int = Parallel.threadCount) {
+                threads: Int = Parallel.threadCount, captureEventsForSamples: Int = 0) {
         self.timeSteps = timeSteps
         self.encoding = encoding
         self.ordering = ordering
@@ -108,6 +114,7 @@ public struct SimulationOptions: Sendable {
         self.recordMaxInputCurrent = recordMaxInputCurrent
         self.rasterNeuronsPerPopulation = rasterNeuronsPerPopulation
         self.threads = threads
+        self.captureEventsForSamples = captureEventsForSamples
     }
 
     /// The sorted, unique checkpoint steps within 1...timeSteps, always ending with timeSteps.
