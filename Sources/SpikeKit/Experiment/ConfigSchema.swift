@@ -189,7 +189,7 @@ public enum ConfigSchema {
                           "Parent folder of the run folder `<directory>/<name>-<yyyyMMdd-HHmmss>/`; relative to the current directory. `--output DIR` replaces the whole run folder."),
             ConfigKeySpec("saveCheckpoints", .boolean, default: .bool(true), "Save the trained ANN and the converted and fine-tuned SNN."),
             ConfigKeySpec("spikeTrace", .integer(minimum: 0), default: nil, defaultText: "none", unit: "images",
-                          "Write the spike events of this many test images; 0 = none."),
+                          "Write the spike events of this many test images (conversion simulation at the largest T) to `spikes.aer` (address-event file, layout in README) and `spikes.csv`; 0 = none."),
         ]),
     ]
 
