@@ -61,34 +61,9 @@ public struct InputEncoder: Sendable {
         case .identity:
             for i in 0..<x.count { current[i] = x[i] }
         case .linear:
-            let outputs = outShape.count
-            synapse.weights.withUnsafeBufferPointer { w in
-                for i in 0..<x.count where x[i] != 0 {
-                    let v = x[i], row = i * outputs
-                    for o in 0..<outputs { current[o] = current[o].addingProduct(v, w[row + o]) }
-                }
-            }
+            current = DirectCurrentKernels.linear(x, weights: synapse.weights, outputs: outShape.count)
         case .convolution(let g):
-            let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
-            synapse.weights.withUnsafeBufferPointer { w in
-                for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth {
-                    let out = (oy * g.outputWidth + ox) * cout
-                    for ky in 0..<kh {
-                        let y = oy * g.stride - g.padding + ky
-                        if y < 0 || y >= g.inputHeight { continue }
-                        for kx in 0..<kw {
-                            let xx = ox * g.stride - g.padding + kx
-                            if xx < 0 || xx >= g.inputWidth { continue }
-                            for ci in 0..<cin {
-                                let v = x[(y * g.inputWidth + xx) * cin + ci]
-                                if v == 0 { continue }
-                                let row = ((ci * kh + ky) * kw + kx) * cout
-                                for co in 0..<cout { current[out + co] = current[out + co].addingProduct(v, w[row + co]) }
-                            }
-                        }
-                    }
-                } }
-            }
+            current = DirectCurrentKernels.convolution(x, weights: synapse.weights, geometry: g)
         }
         if let bias = synapse.bias {
             let c = outShape.channels

@@ -1,0 +1,50 @@
+/// The constant current a direct-encoded image drives into the first synapse, W·x, vectorised over
+/// the output channels. Every output sums its inputs in ascending input index order with one fused
+/// multiply-add per input (the arithmetic `DenseReferenceSimulator` relies on), so the result is the
+/// same whether computed here or by a scalar loop.
+enum DirectCurrentKernels {
+    /// current[o] = Σ_i fma(x_i, w[i][o]) over i ascending, for a linear synapse (rows `[in][out]`).
+    static func linear(_ x: [Float], weights: [Float], outputs: Int) -> [Float] {
+        var current = [Float](repeating: 0, count: outputs)
+        current.withUnsafeMutableBufferPointer { cur in
+            weights.withUnsafeBufferPointer { w in
+                guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
+                for i in 0..<x.count where x[i] != 0 {
+                    EventKernels.addScaledRow(dst, wb + i * outputs, value: x[i], count: outputs)
+                }
+            }
+        }
+        return current
+    }
+
+    /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in
+    /// height-width-channel order; each output position sums (ky, kx, c_in) ascending.
+    static func convolution(_ x: [Float], weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        var current = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * cout)
+        current.withUnsafeMutableBufferPointer { cur in
+            weights.withUnsafeBufferPointer { w in
+                guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        let out = dst + (oy * g.outputWidth + ox) * cout
+                        for ky in 0..<kh {
+                            let y = oy * g.stride - g.padding + ky
+                            if y < 0 || y >= g.inputHeight { continue }
+                            for kx in 0..<kw {
+                                let xx = ox * g.stride - g.padding + kx
+                                if xx < 0 || xx >= g.inputWidth { continue }
+                                for ci in 0..<cin {
+                                    let v = x[(y * g.inputWidth + xx) * cin + ci]
+                                    if v == 0 { continue }
+                                    EventKernels.addScaledRow(out, wb + ((ci * kh + ky) * kw + kx) * cout, value: v, count: cout)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return current
+    }
+}
