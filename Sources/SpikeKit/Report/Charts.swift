@@ -175,7 +175,7 @@ public struct RasterChart: Sendable {
         svg.text(title, x: left + plotW / 2, y: 28, size: 16, anchor: .middle, bold: true)
         svg.rect(left, top, plotW, plotH, fill: "none", stroke: "#999")
         var row = 0
-        for (p, neurons) in raster.neurons.enumerated() {
+        for (p, neurons) in raster.neurons.enumerated() where !neurons.isEmpty {
             let color = chartPalette[p % chartPalette.count]
             let groupTop = top + Double(row) * rowH
             svg.text(raster.populationNames[p], x: left - 8, y: groupTop + Double(neurons.count) * rowH / 2 + 4,

@@ -201,8 +201,9 @@ struct RasterFollower {
     init?(plan: SimulationPlan, perPopulation: Int) {
         guard perPopulation > 0 else { return nil }
         var neurons: [[Int]] = []
-        for shape in plan.populationShapes {
-            let k = min(perPopulation, shape.count)
+        for (p, shape) in plan.populationShapes.enumerated() {
+            // The output layer accumulates potential and never spikes: nothing to follow.
+            let k = plan.populationNeurons[p] == nil ? 0 : min(perPopulation, shape.count)
             neurons.append((0..<k).map { $0 * shape.count / k })
         }
         self.neurons = neurons
