@@ -8,28 +8,10 @@ import Testing
 struct CLIToolTests {
     typealias T = ConfigTestSupport
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = SpikeKitExecutable.Result
 
     func spikekit(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        guard let executable = SpikeKitExecutable.url else { throw SpikeKitError.runtime("no spikekit executable") }
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try SpikeKitExecutable.run(arguments, in: directory)
     }
 
     @Test func versionAndHelp() throws {
@@ -172,6 +154,31 @@ struct CLIToolTests {
 
 /// Where the `spikekit` executable under test is.
 enum SpikeKitExecutable {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the executable with `arguments` (in `directory`) and collects its exit status and output.
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        guard let executable = url else { throw SpikeKitError.runtime("no spikekit executable") }
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting, so a full pipe cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// `spikekit` in the folder of the test bundle (SwiftPM builds both into the same products folder).
     static let url: URL? = {
         var folders: [URL] = []

@@ -8,26 +8,10 @@ import Testing
 struct SpikingNetworkCheckpointCLITests {
     typealias T = ConfigTestSupport
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = SpikeKitExecutable.Result
 
     func spikekit(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        guard let executable = SpikeKitExecutable.url else { throw SpikeKitError.runtime("no spikekit executable") }
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try SpikeKitExecutable.run(arguments)
     }
 
     /// A converted network saved by a run of the tiny config, in `folder`.
