@@ -126,6 +126,8 @@ public enum ConfigSchema {
                           "Surrogate-gradient fine-tuning of the weights after a `low-latency` conversion (piecewise-linear surrogate, immediate ordering, direct input; thresholds and leak keep their converted values); 0 = none."),
             ConfigKeySpec("fineTuneTimeSteps", .integer(minimum: 1), default: .integer(2), unit: "time steps",
                           "The T that the α/β fit targets and the fine-tuning uses (`low-latency`)."),
+            ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
+                          "Start from this saved spiking network (`snn-converted.safetensors` or `snn-stdb.safetensors` of an earlier run) instead of converting; the ANN is then only evaluated when `model.checkpoint` or `training` gives one."),
         ]),
         ConfigSectionSpec(name: "simulation", isStage: true, meaning: "Event-driven SNN simulation of the converted network. Runs when present.", keys: [
             ConfigKeySpec("timeSteps", .integerList(minimum: 1), default: .array([.integer(16), .integer(32), .integer(64)]),

@@ -26,6 +26,8 @@ public struct ConversionConfig: Equatable, Sendable {
     /// Surrogate-gradient fine-tuning epochs after low-latency conversion; 0 = none.
     public var fineTuneEpochs: Int
     public var fineTuneTimeSteps: Int
+    /// A saved spiking network to start from instead of converting (absolute path after decoding).
+    public var checkpoint: String?
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -43,10 +45,11 @@ public struct ConversionConfig: Equatable, Sendable {
         alphaGrid = reader.integer("alphaGrid")
         fineTuneEpochs = reader.integer("fineTuneEpochs")
         fineTuneTimeSteps = reader.integer("fineTuneTimeSteps")
+        checkpoint = reader.path("checkpoint", relativeToBase: true)
     }
 
     var jsonValue: JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "recipe": .string(recipe.rawValue),
             "calibrationImages": .integer(calibrationImages),
             "balancingSteps": .integer(balancingSteps),
@@ -56,6 +59,8 @@ public struct ConversionConfig: Equatable, Sendable {
             "alphaGrid": .integer(alphaGrid),
             "fineTuneEpochs": .integer(fineTuneEpochs),
             "fineTuneTimeSteps": .integer(fineTuneTimeSteps),
-        ])
+        ]
+        if let checkpoint { members["checkpoint"] = .string(checkpoint) }
+        return .object(members)
     }
 }

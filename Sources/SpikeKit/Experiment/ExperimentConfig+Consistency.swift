@@ -23,6 +23,9 @@ extension ExperimentConfig {
         if let checkpoint = model.checkpoint, !FileManager.default.fileExists(atPath: checkpoint) {
             add("model.checkpoint", "\(checkpoint) does not exist")
         }
+        if let checkpoint = conversion?.checkpoint, !FileManager.default.fileExists(atPath: checkpoint) {
+            add("conversion.checkpoint", "\(checkpoint) does not exist")
+        }
         if model.checkpoint != nil && training != nil {
             add("training", "model.checkpoint gives the ANN weights, so there is nothing to train; remove the `training` section or the checkpoint")
         }

@@ -29,6 +29,10 @@ extension ExperimentRunner {
 
     func runANNStage(_ state: inout RunState) throws {
         guard let data = state.data else { return }
+        if config.conversion?.checkpoint != nil && config.model.checkpoint == nil && config.training == nil {
+            progress.note("ANN: none (the run starts from conversion.checkpoint)")
+            return
+        }
         let inputShape = data.train.sampleShape
         let network: Network
         var epochs: [EpochResult] = []
@@ -97,8 +101,10 @@ extension ExperimentRunner {
     // MARK: Conversion
 
     func runConversionStage(_ state: inout RunState) throws {
-        guard let data = state.data, let network = state.network, let c = config.conversion else { return }
-        if state.hasArtifact(RunFiles.convertedSNN) { return try loadConvertedSNN(&state) }
+        guard let data = state.data, let c = config.conversion else { return }
+        if let checkpoint = c.checkpoint { return try loadConvertedSNN(&state, from: URL(fileURLWithPath: checkpoint)) }
+        guard let network = state.network else { return }
+        if state.hasArtifact(RunFiles.convertedSNN) { return try loadConvertedSNN(&state, from: state.file(RunFiles.convertedSNN)) }
         let simulation = config.simulation
         let encoding: InputEncoding = simulation?.encoding == .poisson ? .poisson : (simulation == nil ? .poisson : .direct)
         let ordering: SpikeOrdering = simulation?.ordering == .immediate ? .immediate : .delayed
@@ -298,11 +304,18 @@ extension ExperimentRunner {
 
     /// The conversion stage of a resumed run: the converted network and its statistics from
     /// `RunFiles.convertedSNN`, so the report is the one the first attempt would have written.
-    func loadConvertedSNN(_ state: inout RunState) throws {
-        let url = state.file(RunFiles.convertedSNN)
+    func loadConvertedSNN(_ state: inout RunState, from url: URL) throws {
         let (network, metadata) = try SpikingNetworkCheckpoint.load(from: url)
-        guard let text = metadata["conversion"],
-              let conversion = try? JSONDecoder().decode(RunReport.Conversion.self, from: Data(text.utf8)) else {
+        let conversion: RunReport.Conversion
+        if let text = metadata["conversion"],
+           let saved = try? JSONDecoder().decode(RunReport.Conversion.self, from: Data(text.utf8)) {
+            conversion = saved
+        } else if config.conversion?.checkpoint != nil {
+            // A network saved after STDB, or by a tool, carries no conversion statistics: report its thresholds.
+            conversion = RunReport.Conversion(recipe: metadata["recipe"] ?? "checkpoint", layers: network.populationThresholds.map {
+                RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold))
+            })
+        } else {
             throw SpikeKitError.checkpoint(path: url.path, reason: "metadata 'conversion' (the conversion statistics) is missing or unreadable")
         }
         if let data = state.data, network.inputShape != FeatureShape(height: data.test.height, width: data.test.width,
@@ -312,7 +325,7 @@ extension ExperimentRunner {
         }
         state.spiking = network
         state.conversion = conversion
-        progress.note("conversion: loaded \(conversion.recipe) network of the earlier attempt (\(RunFiles.convertedSNN))")
+        progress.note("conversion: loaded the \(conversion.recipe) network \(url.path)")
     }
 
     /// Re-simulates the first `images` test images with every event captured and writes

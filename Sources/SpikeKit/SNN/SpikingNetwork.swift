@@ -114,3 +114,16 @@ public struct SpikingNetwork: Sendable {
         return copy
     }
 }
+
+extension SpikingNetwork {
+    /// Every spiking population's name and threshold, in `populations` order (the output layer excluded).
+    public var populationThresholds: [(name: String, threshold: Float)] {
+        var result: [(String, Float)] = []
+        let names = populations.map(\.name)
+        _ = mapNeurons { index, neurons in
+            result.append((names[index], neurons.threshold))
+            return neurons
+        }
+        return result
+    }
+}
