@@ -97,6 +97,7 @@ import Testing
             let expected = Set(section.keys(under: "").map(\.key))
             var actual = T.keys(top[section.name])
             if section.name == "model" || section.name == "conversion" { actual.insert("checkpoint") }  // optional, not set here
+            if section.name == "stdb" { actual.insert("dropout") }
             if section.name == "data" { actual.insert("directory") }
             #expect(actual == expected, "section \(section.name)")
         }

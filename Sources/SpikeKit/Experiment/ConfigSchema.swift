@@ -170,6 +170,9 @@ public enum ConfigSchema {
                           "Cross-entropy on the output potential summed over T, or divided by T."),
             ConfigKeySpec("encoding", .choice(["direct", "poisson"]), default: nil, defaultText: "`simulation.encoding`",
                           "Input encoding during STDB training and evaluation."),
+            ConfigKeySpec("dropout", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: nil,
+                          defaultText: "the network's", unit: "probability",
+                          "Input-dropout probability during STDB wherever the network has dropout (one mask per sample, fixed over the T steps); 0 turns it off."),
         ]),
         ConfigSectionSpec(name: "energy", isStage: true, meaning: "Energy estimate of every simulation against the ANN. Runs when present; needs `simulation` or `stdb`.", keys: [
             ConfigKeySpec("preset", .nameOrObject(energyPresets), default: .string("cmos45nm-fp32"),

@@ -33,6 +33,8 @@ public struct STDBConfig: Equatable, Sendable {
     public var lossOverTime: LossOverTime
     /// Input encoding in STDB; when the config does not give it, `simulation.encoding` (or `direct`).
     public var encoding: SimulationConfig.Encoding
+    /// Overrides the input-dropout probability of the network's synapses during STDB when set.
+    public var dropout: Double?
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -56,10 +58,11 @@ public struct STDBConfig: Equatable, Sendable {
         maxDeltaT = reader.integer("maxDeltaT")
         lossOverTime = reader.choice("lossOverTime")
         encoding = reader.optionalChoice("encoding") ?? defaultEncoding
+        dropout = reader.optionalNumber("dropout")
     }
 
     var jsonValue: JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "timeSteps": .integer(timeSteps),
             "epochs": .integer(epochs),
             "batchSize": .integer(batchSize),
@@ -75,6 +78,8 @@ public struct STDBConfig: Equatable, Sendable {
             "maxDeltaT": .integer(maxDeltaT),
             "lossOverTime": .string(lossOverTime.rawValue),
             "encoding": .string(encoding.rawValue),
-        ])
+        ]
+        if let dropout { members["dropout"] = .number(dropout) }
+        return .object(members)
     }
 }

@@ -36,7 +36,7 @@ struct STDBModel: Sendable {
         var dropout: [Float] = []
         for layer in network.layers {
             switch layer {
-            case .synaptic(_, _, let d): dropout.append(d)
+            case .synaptic(_, _, let d): dropout.append(d > 0 ? settings.dropout ?? d : 0)
             case .residual: dropout += [0, 0, 0]
             default: break
             }

@@ -33,6 +33,8 @@ public struct STDBSettings: Sendable, Equatable {
     public var evaluateEachEpoch: Bool
     /// Evaluate on only the first this many test images (nil = all).
     public var testLimit: Int?
+    /// When set, replaces the input-dropout probability of every synapse that has dropout (0 = none).
+    public var dropout: Float? = nil
     /// The spike function of the forward pass; `heaviside` except in gradient tests.
     var spikeFunction: SpikeFunction = .heaviside
 
@@ -71,6 +73,7 @@ public struct STDBSettings: Sendable, Equatable {
                   milestones: config.milestones, lrFactor: config.lrFactor, surrogate: surrogate,
                   lossOverTime: config.lossOverTime, encoding: config.encoding == .poisson ? .poisson : .direct,
                   ordering: ordering, threads: threads, testLimit: testLimit)
+        dropout = config.dropout.map { Float($0) }
     }
 
     /// The learning rate during epoch `epoch` (0-based): the initial rate divided by `lrFactor` once for
