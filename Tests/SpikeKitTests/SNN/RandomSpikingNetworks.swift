@@ -53,34 +53,44 @@ enum RandomSpikingNetworks {
         layers.append(.synaptic(conv2, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0))
         shape = conv2.outputShape
         if residual {
-            let outC = projectionShortcut ? c2 + 4 : c2
-            let stride = projectionShortcut ? 2 : 1
-            let gb1 = ConvolutionGeometry(inChannels: c2, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
-                                          kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
-            let b1 = Synapse.convolution(name: "block.conv1", geometry: gb1,
-                                         pytorchWeights: weights(outC * c2 * 9, fanIn: c2 * 9, gain: 3, &g))
-            let gb2 = ConvolutionGeometry(inChannels: outC, outChannels: outC, inputHeight: b1.outputShape.height,
-                                          inputWidth: b1.outputShape.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-            let b2 = Synapse.convolution(name: "block.conv2", geometry: gb2,
-                                         pytorchWeights: weights(outC * outC * 9, fanIn: outC * 9, gain: 3, &g))
-            let shortcut: Synapse
-            if projectionShortcut {
-                let gs = ConvolutionGeometry(inChannels: c2, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
-                                             kernelHeight: 1, kernelWidth: 1, stride: stride, padding: 0)
-                shortcut = Synapse.convolution(name: "block.shortcut", geometry: gs,
-                                               pytorchWeights: weights(outC * c2, fanIn: c2, gain: 1.5, &g))
-            } else {
-                shortcut = Synapse.identity(name: "block.shortcut", shape: shape)
-            }
-            layers.append(.residual(ResidualBlock(name: "block", conv1: b1, neurons1: neurons(&g, leak: leak, reset: reset),
-                                                  conv2: b2, shortcut: shortcut, neurons2: neurons(&g, leak: leak, reset: reset))))
-            shape = b2.outputShape
+            let block = residualBlock(input: shape, outChannels: projectionShortcut ? c2 + 4 : c2,
+                                      projection: projectionShortcut, stride: projectionShortcut ? 2 : 1,
+                                      neurons: { neurons(&$0, leak: leak, reset: reset) }, &g)
+            layers.append(.residual(block))
+            shape = block.conv2.outputShape
         }
         layers.append(.flatten(name: "flatten", input: shape))
         let fc = Synapse.linear(name: "fc", inputShape: shape, outputs: 4,
                                 pytorchWeights: weights(4 * shape.count, fanIn: shape.count, gain: 1, &g))
         layers.append(.synaptic(fc, neurons: nil, inputDropout: 0))
         return SpikingNetwork(inputShape: input, layers: layers)
+    }
+
+    /// A residual block on `input` with random weights: 3×3 conv1 (stride `stride`), 3×3 conv2, and an
+    /// identity or 1×1 projection shortcut. Draws conv1, conv2, shortcut weights, then both neurons.
+    static func residualBlock(input shape: FeatureShape, outChannels outC: Int, projection: Bool, stride: Int,
+                              neurons: (inout SeededGenerator) -> NeuronParameters,
+                              _ g: inout SeededGenerator) -> ResidualBlock {
+        let c = shape.channels
+        let gb1 = ConvolutionGeometry(inChannels: c, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
+                                      kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
+        let b1 = Synapse.convolution(name: "block.conv1", geometry: gb1,
+                                     pytorchWeights: weights(outC * c * 9, fanIn: c * 9, gain: 3, &g))
+        let gb2 = ConvolutionGeometry(inChannels: outC, outChannels: outC, inputHeight: b1.outputShape.height,
+                                      inputWidth: b1.outputShape.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let b2 = Synapse.convolution(name: "block.conv2", geometry: gb2,
+                                     pytorchWeights: weights(outC * outC * 9, fanIn: outC * 9, gain: 3, &g))
+        let shortcut: Synapse
+        if projection {
+            let gs = ConvolutionGeometry(inChannels: c, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
+                                         kernelHeight: 1, kernelWidth: 1, stride: stride, padding: 0)
+            shortcut = Synapse.convolution(name: "block.shortcut", geometry: gs,
+                                           pytorchWeights: weights(outC * c, fanIn: c, gain: 1.5, &g))
+        } else {
+            shortcut = Synapse.identity(name: "block.shortcut", shape: shape)
+        }
+        let neurons1 = neurons(&g), neurons2 = neurons(&g)
+        return ResidualBlock(name: "block", conv1: b1, neurons1: neurons1, conv2: b2, shortcut: shortcut, neurons2: neurons2)
     }
 
     /// Random images `[n, c, h, w]` with values in [lower, 1].

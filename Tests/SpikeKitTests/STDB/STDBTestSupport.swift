@@ -4,7 +4,7 @@ import Testing
 /// Tiny networks, images and helpers shared by the STDB tests.
 enum STDBTestSupport {
     static func weights(_ count: Int, fanIn: Int, gain: Float, _ g: inout SeededGenerator) -> [Float] {
-        (0..<count).map { _ in g.nextNormal(standardDeviation: gain / Float(fanIn).squareRoot()) }
+        RandomSpikingNetworks.weights(count, fanIn: fanIn, gain: gain, &g)
     }
 
     static func neurons(_ g: inout SeededGenerator, leak: Float, reset: ResetMode) -> NeuronParameters {
@@ -52,26 +52,9 @@ enum STDBTestSupport {
             layers.append(.maxPool(name: "pool", input: shape, kernel: 2, stride: 2))
         case .residualIdentity, .residualProjection:
             let projection = kind == .residualProjection
-            let outC = projection ? c1 + 1 : c1, stride = projection ? 2 : 1
-            let gb1 = ConvolutionGeometry(inChannels: c1, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
-                                          kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
-            let b1 = Synapse.convolution(name: "block.conv1", geometry: gb1,
-                                         pytorchWeights: weights(outC * c1 * 9, fanIn: c1 * 9, gain: 3, &g))
-            let gb2 = ConvolutionGeometry(inChannels: outC, outChannels: outC, inputHeight: b1.outputShape.height,
-                                          inputWidth: b1.outputShape.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-            let b2 = Synapse.convolution(name: "block.conv2", geometry: gb2,
-                                         pytorchWeights: weights(outC * outC * 9, fanIn: outC * 9, gain: 3, &g))
-            let shortcut: Synapse
-            if projection {
-                let gs = ConvolutionGeometry(inChannels: c1, outChannels: outC, inputHeight: shape.height, inputWidth: shape.width,
-                                             kernelHeight: 1, kernelWidth: 1, stride: stride, padding: 0)
-                shortcut = Synapse.convolution(name: "block.shortcut", geometry: gs,
-                                               pytorchWeights: weights(outC * c1, fanIn: c1, gain: 1.5, &g))
-            } else {
-                shortcut = Synapse.identity(name: "block.shortcut", shape: shape)
-            }
-            layers.append(.residual(ResidualBlock(name: "block", conv1: b1, neurons1: neurons(&g, leak: leak, reset: reset),
-                                                  conv2: b2, shortcut: shortcut, neurons2: neurons(&g, leak: leak, reset: reset))))
+            layers.append(.residual(RandomSpikingNetworks.residualBlock(
+                input: shape, outChannels: projection ? c1 + 1 : c1, projection: projection, stride: projection ? 2 : 1,
+                neurons: { neurons(&$0, leak: leak, reset: reset) }, &g)))
         }
         shape = layers.last!.outputShape
         let g2 = ConvolutionGeometry(inChannels: shape.channels, outChannels: c2, inputHeight: shape.height,
