@@ -3,14 +3,15 @@
 extension ExperimentRunner {
     /// Fine-tunes `network` for `conversion.fineTuneEpochs` epochs at `conversion.fineTuneTimeSteps`
     /// with the piecewise-linear surrogate, the immediate ordering and direct input, when the recipe
-    /// is `low-latency` and the epochs are positive; otherwise returns it unchanged. The weights are
-    /// trained (with the STDB trainer's BPTT); thresholds and leak keep their converted values.
+    /// is `low-latency` and the epochs are positive; otherwise returns it unchanged. The weights and
+    /// every spiking layer's threshold θ and leak λ are trained (with the STDB trainer's BPTT).
     func fineTuneLowLatency(_ network: SpikingNetwork, data: DatasetSplit) throws -> SpikingNetwork {
         guard let c = config.conversion, c.recipe == .lowLatency, c.fineTuneEpochs > 0 else { return network }
         var settings = STDBSettings(timeSteps: c.fineTuneTimeSteps, epochs: c.fineTuneEpochs, surrogate: .linear(gamma: 0.3),
                                     encoding: .direct, ordering: .immediate, threads: threadCount,
                                     evaluateEachEpoch: false)
         settings.testLimit = config.simulation?.testLimit
+        settings.trainsNeuronParameters = true
         progress.begin(stage: "low-latency fine-tuning (T = \(c.fineTuneTimeSteps))",
                        total: c.fineTuneEpochs * ((data.train.count + settings.batchSize - 1) / settings.batchSize))
         let (tuned, epochs) = try STDBTrainer.fit(network: network, data: data, settings: settings, seed: seed) { [progress] _ in

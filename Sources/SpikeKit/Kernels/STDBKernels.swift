@@ -111,8 +111,8 @@ enum STDBKernels {
     }
 
     /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron
-    /// emits the value s = σ(k·(w − θ)) (w the compared membrane) into `emitted`, and
-    /// (neuron, k·s·(1 − s)) is appended to the surrogate lists. `spikes` receives the hard decisions
+    /// emits the value s = σ(k·(w/θ − 1)) (w the compared membrane) into `emitted`, and
+    /// (neuron, k·s·(1 − s)/θ) is appended to the surrogate lists. `spikes` receives the hard decisions
     /// [w > θ] that drive the reset.
     static func smoothStep(membrane: inout [Float], current: inout [Float], neurons p: NeuronParameters,
                            ordering: SpikeOrdering, steepness k: Float, spikes: inout SpikeEvents,
@@ -122,10 +122,10 @@ enum STDBKernels {
             let previousU = membrane[n]
             var v = leak == 1 ? previousU + current[n] : leak * previousU + current[n]
             let compared = ordering == .delayed ? previousU : v
-            let s = 1 / (1 + exp(-k * (compared - theta)))
+            let s = 1 / (1 + exp(-k * (compared / theta - 1)))
             emitted.append(Int32(n), value: s)
             surrogateIndices.append(Int32(n))
-            surrogateValues.append(k * s * (1 - s))
+            surrogateValues.append(k * s * (1 - s) / theta)
             if compared > theta {
                 v = p.reset == .subtract ? v - theta : 0
                 spikes.append(Int32(n))

@@ -2,7 +2,8 @@
 /// membranes, this step's input currents, per-position flags and decay stamps, last spike steps).
 final class PopulationState {
     let shape: FeatureShape
-    let neurons: NeuronParameters?
+    /// The neuron parameters; a trainer that learns θ and λ refreshes them between batches.
+    var neurons: NeuronParameters?
     var membrane: [Float]
     var current: [Float]
     var flags: [UInt8]

@@ -9,6 +9,10 @@ final class STDBGradients: @unchecked Sendable {
     var weights: [[Float]]
     /// Per synapse: ∂L/∂b, empty for a synapse without bias.
     var bias: [[Float]]
+    /// Per population: ∂L/∂θ and ∂L/∂λ (summed over its neurons and steps); zero unless the model
+    /// trains neuron parameters.
+    var thresholds: [Double]
+    var leaks: [Double]
     /// Σ of the samples' cross-entropy losses (before the 1/batch factor).
     var loss: Double = 0
     var correct = 0
@@ -16,9 +20,11 @@ final class STDBGradients: @unchecked Sendable {
     /// The first sample (batch position) whose loss was not finite, if any.
     var nonFiniteSample: Int?
 
-    init(synapses: [Synapse]) {
+    init(synapses: [Synapse], populations: Int = 0) {
         weights = synapses.map { [Float](repeating: 0, count: $0.weights.count) }
         bias = synapses.map { [Float](repeating: 0, count: $0.bias?.count ?? 0) }
+        thresholds = Array(repeating: 0, count: populations)
+        leaks = thresholds
     }
 
     /// Back to zero, keeping the storage.
@@ -27,6 +33,7 @@ final class STDBGradients: @unchecked Sendable {
             STDBKernels.zero(&weights[s], count: weights[s].count)
             STDBKernels.zero(&bias[s], count: bias[s].count)
         }
+        for p in thresholds.indices { thresholds[p] = 0; leaks[p] = 0 }
         loss = 0
         correct = 0
         samples = 0
@@ -39,10 +46,19 @@ final class STDBGradients: @unchecked Sendable {
             STDBKernels.add(other.weights[s], into: &weights[s], count: weights[s].count)
             STDBKernels.add(other.bias[s], into: &bias[s], count: bias[s].count)
         }
+        for p in thresholds.indices {
+            thresholds[p] += other.thresholds[p]
+            leaks[p] += other.leaks[p]
+        }
         loss += other.loss
         correct += other.correct
         samples += other.samples
         if nonFiniteSample == nil { nonFiniteSample = other.nonFiniteSample }
+    }
+
+    /// The index of the first population whose threshold or leak gradient is not finite.
+    func firstNonFinitePopulation() -> Int? {
+        thresholds.indices.first { !thresholds[$0].isFinite || !leaks[$0].isFinite }
     }
 
     /// The index of the first synapse whose weight or bias gradient holds a NaN or an infinity.

@@ -18,7 +18,10 @@ struct STDBModel: Sendable {
     let spikeFunction: SpikeFunction
     let lossOverTime: STDBConfig.LossOverTime
     /// Per population: the `stdb` derivative by Δt (see `SurrogateGradient.deltaTTable`), or empty.
-    let surrogateTables: [[Float]]
+    private(set) var surrogateTables: [[Float]]
+    /// Whether θ and λ of every spiking population are trained (the forward pass then records the
+    /// membranes and input currents their gradients need).
+    let trainsNeuronParameters: Bool
     /// Per synapse: whether a population lies upstream, so the gradient must flow on to its input.
     let needsInputGradient: [Bool]
     /// Per synapse: the weights in the order its input gradient reads them (a convolution's as
@@ -48,6 +51,7 @@ struct STDBModel: Sendable {
         surrogate = settings.surrogate
         spikeFunction = settings.spikeFunction
         lossOverTime = settings.lossOverTime
+        trainsNeuronParameters = settings.trainsNeuronParameters
         let smooth = settings.spikeFunction != .heaviside
         layout = STDBTraceLayout(plan: plan, dropout: dropout, layerCount: network.layers.count,
                                  recordsSurrogate: settings.surrogate.needsMembrane, smooth: smooth)
@@ -109,6 +113,15 @@ struct STDBModel: Sendable {
         refreshTransposed(s)
     }
 
+    /// Replaces population `p`'s threshold and leak after an optimizer step.
+    mutating func update(population p: Int, threshold: Float, leak: Float) {
+        guard var neurons = plan.populationNeurons[p] else { return }
+        neurons.threshold = threshold
+        neurons.leak = leak
+        plan.populationNeurons[p] = neurons
+        if !surrogateTables[p].isEmpty { surrogateTables[p] = surrogate.deltaTTable(threshold: threshold) }
+    }
+
     private mutating func refreshTransposed(_ s: Int) {
         guard needsInputGradient[s] else { return }
         let synapse = plan.synapses[s]
@@ -123,6 +136,9 @@ struct STDBModel: Sendable {
         }
     }
 
-    /// The network with the current weights.
-    var trainedNetwork: SpikingNetwork { network.replacingSynapses(plan.synapses) }
+    /// The network with the current weights (and, when they are trained, thresholds and leaks).
+    var trainedNetwork: SpikingNetwork {
+        let withWeights = network.replacingSynapses(plan.synapses)
+        return trainsNeuronParameters ? withWeights.replacingPopulationNeurons(plan.populationNeurons) : withWeights
+    }
 }

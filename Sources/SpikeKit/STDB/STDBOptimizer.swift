@@ -2,7 +2,10 @@ import Foundation
 
 /// Adam (Kingma & Ba, 2015), optionally AMSGrad (Reddi et al., 2018), over every synapse's weights
 /// and bias, with L2 weight decay added to the gradient (PyTorch's `torch.optim.Adam`; β1 = 0.9,
-/// β2 = 0.999, ε = 1e-8). Thresholds and leaks are not parameters here (DESIGN §5).
+/// β2 = 0.999, ε = 1e-8). Thresholds and leaks are parameters only when the model trains them (the
+/// low-latency fine-tune, DESIGN §4), one θ and one λ per spiking population, without weight decay,
+/// kept in θ ≥ `minimumThreshold` and λ in [`minimumLeak`, 1] after every step so the neuron model
+/// stays valid.
 struct STDBOptimizer {
     private var m: [[Float]]
     private var v: [[Float]]
@@ -10,11 +13,19 @@ struct STDBOptimizer {
     private var mBias: [[Float]]
     private var vBias: [[Float]]
     private var vMaxBias: [[Float]]
+    /// Per population (nil entries are output layers, not trained): [θ, λ] and their Adam moments.
+    private var neuronMoments: [(m: [Float], v: [Float], vMax: [Float])?]
     private(set) var step = 0
+    static let minimumThreshold: Float = 1e-3
+    static let minimumLeak: Float = 0.01
     let amsgrad: Bool
     let weightDecay: Float
 
-    init(synapses: [Synapse], amsgrad: Bool, weightDecay: Double) {
+    /// `populations`: the neuron parameters of every population when θ and λ are trained, else empty.
+    init(synapses: [Synapse], populations: [NeuronParameters?] = [], amsgrad: Bool, weightDecay: Double) {
+        neuronMoments = populations.map { neurons in
+            neurons == nil ? nil : ([0, 0], [0, 0], amsgrad ? [0, 0] : [])
+        }
         m = synapses.map { [Float](repeating: 0, count: $0.weights.count) }
         v = m
         vMax = amsgrad ? m : m.map { _ in [] }
@@ -46,6 +57,18 @@ struct STDBOptimizer {
                                      vMax: &vMaxBias[s], step: constants)
             }
             model.update(synapse: s, weights: weights, bias: synapse.bias == nil ? nil : bias)
+        }
+        var neuronStep = constants
+        neuronStep.weightDecay = 0
+        for p in neuronMoments.indices {
+            guard var moments = neuronMoments[p], let neurons = model.plan.populationNeurons[p] else { continue }
+            var values = [neurons.threshold, neurons.leak]
+            let gradient = [Float(gradients.thresholds[p]), Float(gradients.leaks[p])]
+            TrainingKernels.adam(value: &values, gradient: gradient, m: &moments.m, v: &moments.v, vMax: &moments.vMax,
+                                 step: neuronStep)
+            neuronMoments[p] = moments
+            model.update(population: p, threshold: max(Self.minimumThreshold, values[0]),
+                         leak: min(1, max(Self.minimumLeak, values[1])))
         }
     }
 

@@ -20,10 +20,14 @@ final class STDBSession {
         self.model = model
         self.settings = settings
         self.seed = seed
-        optimizer = STDBOptimizer(synapses: synapses, amsgrad: settings.amsgrad, weightDecay: settings.weightDecay)
+        optimizer = STDBOptimizer(synapses: synapses, populations: model.trainsNeuronParameters ? model.plan.populationNeurons : [],
+                                  amsgrad: settings.amsgrad, weightDecay: settings.weightDecay)
         let parameters = synapses.reduce(0) { $0 + $1.weights.count + ($1.bias?.count ?? 0) }
-        chunks = (0..<settings.chunkCount(parameters: parameters)).map { _ in STDBGradients(synapses: synapses) }
-        total = STDBGradients(synapses: synapses)
+        let populations = model.plan.populationShapes.count
+        chunks = (0..<settings.chunkCount(parameters: parameters)).map { _ in
+            STDBGradients(synapses: synapses, populations: populations)
+        }
+        total = STDBGradients(synapses: synapses, populations: populations)
         pool = STDBWorkspacePool(model: model)
     }
 
@@ -85,6 +89,10 @@ final class STDBSession {
         if let n = batch.nonFiniteSample {
             throw SpikeKitError.numerical("non-finite loss at the output layer '\(output)' in STDB epoch \(epoch + 1), "
                                           + "step \(step + 1) (dataset image \(indices[n]))")
+        }
+        if let p = batch.firstNonFinitePopulation() {
+            throw SpikeKitError.numerical("non-finite threshold or leak gradient in layer '\(model.plan.populationNames[p])' "
+                                          + "in STDB epoch \(epoch + 1), step \(step + 1)")
         }
         if let s = batch.firstNonFiniteSynapse() {
             throw SpikeKitError.numerical("non-finite gradient in layer '\(model.plan.synapses[s].name)' in STDB epoch "

@@ -35,6 +35,9 @@ public struct STDBSettings: Sendable, Equatable {
     public var testLimit: Int?
     /// When set, replaces the input-dropout probability of every synapse that has dropout (0 = none).
     public var dropout: Float? = nil
+    /// Also train each spiking layer's threshold θ and leak λ (the low-latency recipe's fine-tuning,
+    /// DESIGN §4); STDB proper keeps them fixed (DESIGN §5).
+    public var trainsNeuronParameters = false
     /// The spike function of the forward pass; `heaviside` except in gradient tests.
     var spikeFunction: SpikeFunction = .heaviside
 
@@ -120,8 +123,9 @@ public struct STDBSettings: Sendable, Equatable {
 /// The spike function of the forward pass.
 ///
 /// `heaviside` is the real one, s = [u > θ]. `sigmoid` exists for gradient tests: each neuron emits
-/// every step the real value s = σ(k·(u − θ)) (u the membrane compared with θ), whose derivative
-/// k·s·(1 − s) the backward pass uses as its exact ∂s/∂u; the reset stays driven by the hard decision
+/// every step the real value s = σ(k·(u/θ − 1)) (u the membrane compared with θ, normalised as the
+/// surrogates are), whose derivative k·s·(1 − s)/θ the backward pass uses as its exact ∂s/∂u (and
+/// −(∂s/∂u)·u/θ as ∂s/∂θ); the reset stays driven by the hard decision
 /// [u > θ], a piecewise-constant quantity through which no gradient flows. The forward pass is then a
 /// differentiable function of the weights (away from the reset decisions' boundaries), and its
 /// gradient is exactly what the backward pass computes, so central finite differences can check the

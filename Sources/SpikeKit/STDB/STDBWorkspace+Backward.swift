@@ -30,7 +30,7 @@ extension STDBWorkspace {
                 if plan.populationNeurons[p] == nil {
                     STDBKernels.broadcastRows(outputGradient, steps: steps, into: &buffers[current])
                 } else {
-                    populationBackward(p, model: model, buffer: current)
+                    populationBackward(p, model: model, buffer: current, gradients: gradients)
                 }
                 guard model.needsInputGradient[s] else {
                     synapseBackward(s, model: model, delta: current, input: nil, direct: direct, gradients: gradients)
@@ -62,7 +62,7 @@ extension STDBWorkspace {
             case .flatten:
                 break
             case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
-                populationBackward(p2, model: model, buffer: current)
+                populationBackward(p2, model: model, buffer: current, gradients: gradients)
                 let first = (current + 1) % 3, blockInput = (current + 2) % 3
                 STDBKernels.zero(&buffers[first], count: steps * plan.populationShapes[p1].count)
                 synapseBackward(c2, model: model, delta: current, input: first, direct: false, gradients: gradients)
@@ -70,7 +70,7 @@ extension STDBWorkspace {
                 if needs { STDBKernels.zero(&buffers[blockInput], count: steps * plan.synapses[c1].inputShape.count) }
                 synapseBackward(shortcut, model: model, delta: current, input: needs ? blockInput : nil, direct: false,
                                 gradients: gradients)
-                populationBackward(p1, model: model, buffer: first)
+                populationBackward(p1, model: model, buffer: first, gradients: gradients)
                 synapseBackward(c1, model: model, delta: first, input: needs ? blockInput : nil, direct: false,
                                 gradients: gradients)
                 guard needs else { return }
@@ -80,8 +80,9 @@ extension STDBWorkspace {
     }
 
     /// The time recursion of population `p`, in place on `buffers[buffer]`: row t holds ∂L/∂s^t on
-    /// entry and δI^t on exit (equations in the extension's comment).
-    func populationBackward(_ p: Int, model: STDBModel, buffer: Int) {
+    /// entry and δI^t on exit (equations in the extension's comment). When θ and λ are trained, their
+    /// gradients are added into `gradients` (see `neuronParameterTerms`).
+    func populationBackward(_ p: Int, model: STDBModel, buffer: Int, gradients: STDBGradients) {
         let population = populations[p]
         guard let neurons = population.neurons else { return }
         let count = population.shape.count
@@ -104,15 +105,46 @@ extension STDBWorkspace {
                 STDBKernels.scatter(trace.indices, start: recorded.start, count: recorded.count, values: trace.values,
                                     valueStart: recorded.valueStart, into: &sigma[p])
             }
+            let trainsNeurons = !membraneHistory[p].isEmpty
+            if trainsNeurons {
+                gradients.thresholds[p] += thresholdTerm(p, neurons: neurons, spikes: spikes, buffer: buffer, t: t,
+                                                         delayed: delayed)
+            }
             if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 0, into: &keep[p]) }
             STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], sigma: sigma[p],
                                       keep: zeroReset ? keep[p] : [], leak: neurons.leak, delayed: delayed)
             if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 1, into: &keep[p]) }
+            if trainsNeurons {
+                // v^t = λ·u^{t−1} + I^t, so ∂L/∂λ gains Σ_n δv^t_n·u^{t−1}_n (row t now holds δv^t).
+                gradients.leaks[p] += NeuronParameterGradientKernels.dot(buffers[buffer], offset: t * count,
+                                                                         membraneHistory[p], offset: t * count, count: count)
+            }
             if !usesSpikeTimes {
                 let recorded = trace.segment(channel: surrogateChannel, step: t)
                 STDBKernels.fill(trace.indices, start: recorded.start, count: recorded.count, with: 0, into: &sigma[p])
             }
         }
+    }
+
+    /// Step t's share of ∂L/∂θ for population `p`, taken before the recursion step (row t of the
+    /// buffer holds g^t = ∂L/∂s^t, `carry[p]` holds ∂L/∂u^t, `sigma[p]` holds σ'^t):
+    ///
+    /// - through the spike decision: the surrogates are functions of z = c/θ − 1 (c the compared
+    ///   membrane), so ∂s^t/∂θ = −σ'^t·c^t/θ, giving −Σ_n g^t_n·σ'^t_n·c^t_n/θ;
+    /// - through the soft reset u^t = v^t − θ·s^t (the spike a constant, as everywhere in the
+    ///   backward pass): −Σ over the neurons that spiked at t of ∂L/∂u^t. A reset to zero does not
+    ///   depend on θ.
+    private func thresholdTerm(_ p: Int, neurons: NeuronParameters, spikes: STDBTrace.Segment, buffer: Int, t: Int,
+                               delayed: Bool) -> Double {
+        let count = populations[p].shape.count
+        let decision = NeuronParameterGradientKernels.surrogateMembraneSum(
+            rows: buffers[buffer], offset: t * count, sigma: sigma[p], previousMembrane: membraneHistory[p],
+            current: currentHistory[p], historyOffset: t * count, leak: neurons.leak, delayed: delayed)
+        var term = -decision / Double(neurons.threshold)
+        if neurons.reset == .subtract {
+            term -= NeuronParameterGradientKernels.sum(at: trace.indices, start: spikes.start, count: spikes.count, of: carry[p])
+        }
+        return term
     }
 
     /// σ'^t of population `p` under the `stdb` surrogate. Walking t downwards, `previousSpike[p]`

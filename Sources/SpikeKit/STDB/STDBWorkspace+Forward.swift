@@ -21,7 +21,11 @@ extension STDBWorkspace {
     /// the output potential is then `outputPotential`.
     func forward(_ model: STDBModel, image: [Float], streams: SampleStreams) {
         let plan = model.plan
-        for population in populations { resetState(of: population) }
+        for (p, population) in populations.enumerated() {
+            // Trained thresholds and leaks change between batches; workspaces outlive batches.
+            population.neurons = plan.populationNeurons[p]
+            resetState(of: population)
+        }
         trace.clear()
         drawMasks(model, sampleIndex: streams.sampleIndex, dropout: streams.dropout)
 
@@ -162,6 +166,10 @@ extension STDBWorkspace {
     private func fire(_ p: Int, model: STDBModel, t: Int) {
         let population = populations[p]
         guard let neurons = population.neurons else { return }
+        if !membraneHistory[p].isEmpty {
+            NeuronParameterGradientKernels.record(population.membrane, into: &membraneHistory[p], offset: t * population.shape.count)
+            NeuronParameterGradientKernels.record(population.current, into: &currentHistory[p], offset: t * population.shape.count)
+        }
         population.spikes.removeAll(binary: true)
         surrogateIndices.removeAll(keepingCapacity: true)
         surrogateValues.removeAll(keepingCapacity: true)

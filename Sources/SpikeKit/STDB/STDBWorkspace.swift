@@ -26,6 +26,10 @@ final class STDBWorkspace {
     var previous: [Int32] = []
     var surrogateIndices: [Int32] = []
     var surrogateValues: [Float] = []
+    /// Per population, when θ and λ are trained: row t holds u^{t−1} (the membrane before step t)
+    /// and I^t (the step's input current), T × neurons each; empty otherwise.
+    var membraneHistory: [[Float]]
+    var currentHistory: [[Float]]
 
     // Backward scratch: three T × (largest stage) buffers, and per-population vectors.
     var buffers: [[Float]]
@@ -60,6 +64,10 @@ final class STDBWorkspace {
             model.dropout[s] > 0 ? [Float](repeating: 1, count: plan.synapses[s].inputShape.count) : []
         }
         maskActive = Array(repeating: false, count: plan.synapses.count)
+        membraneHistory = zip(plan.populationShapes, plan.populationNeurons).map { shape, neurons in
+            model.trainsNeuronParameters && neurons != nil ? [Float](repeating: 0, count: shape.count * model.timeSteps) : []
+        }
+        currentHistory = membraneHistory
         var largest = model.network.inputShape.count
         for layer in model.network.layers { largest = max(largest, layer.inputShape.count, layer.outputShape.count) }
         for shape in plan.populationShapes { largest = max(largest, shape.count) }

@@ -2,7 +2,7 @@ import Testing
 @testable import SpikeKit
 
 /// The whole backward pass against central finite differences of the loss, with the smooth stand-in
-/// spike function (s = σ(k·(u − θ)), its exact derivative as the surrogate, the reset a constant of
+/// spike function (s = σ(k·(u/θ − 1)), its exact derivative as the surrogate, the reset a constant of
 /// the hard decisions): linear, convolution, average and max pooling, residual blocks, dropout,
 /// bias, both orderings, both resets, leak, both encodings, loss summed or averaged over T.
 @Suite struct STDBFiniteDifferenceTests {
