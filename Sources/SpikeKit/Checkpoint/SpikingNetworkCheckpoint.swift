@@ -225,11 +225,14 @@ struct NeuronDescription: Codable {
     var threshold: Double
     var leak: Double
     var reset: String
+    /// Optional: absent (older files) means 0.
+    var initialMembrane: Double?
 
     init(_ p: NeuronParameters) {
         threshold = Double(p.threshold)
         leak = Double(p.leak)
         reset = p.reset.rawValue
+        initialMembrane = p.initialMembrane == 0 ? nil : Double(p.initialMembrane)
     }
 }
 
@@ -391,6 +394,10 @@ private struct Builder {
             throw fail(layer, "the threshold must be positive and finite, got \(d.threshold)")
         }
         guard leak > 0 && leak <= 1 else { throw fail(layer, "the leak must be in (0, 1], got \(d.leak)") }
-        return NeuronParameters(threshold: threshold, leak: leak, reset: reset)
+        let initial = Float(d.initialMembrane ?? 0)
+        guard initial >= 0 && initial < 1 else {
+            throw fail(layer, "the initial membrane must be a fraction of the threshold in [0, 1), got \(d.initialMembrane ?? 0)")
+        }
+        return NeuronParameters(threshold: threshold, leak: leak, reset: reset, initialMembrane: initial)
     }
 }

@@ -42,9 +42,10 @@ public struct ConversionResult: Sendable {
 /// when the recipe needs them, and the `ConversionRecipe` sets thresholds and weight scales.
 public enum ANNToSNNConverter {
     public static func convert(_ ann: Network, recipe: ConversionRecipe, calibration images: Tensor,
-                               reset: ResetMode = .subtract, leak: Float = 1,
+                               reset: ResetMode = .subtract, leak: Float = 1, initialMembrane: Float = 0,
                                progress: ((String) -> Void)? = nil) throws -> ConversionResult {
-        let (structure, populations) = try SpikingNetworkBuilder.build(from: ann, reset: reset, leak: leak)
+        let (structure, populations) = try SpikingNetworkBuilder.build(from: ann, reset: reset, leak: leak,
+                                                                       initialMembrane: initialMembrane)
         switch recipe {
         case .thresholdBalancing(let balancing):
             let (network, maxima) = try balancing.balance(network: structure, calibration: images) { done, total in

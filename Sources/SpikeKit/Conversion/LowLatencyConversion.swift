@@ -32,7 +32,9 @@ public struct LowLatencyConversion: Sendable {
                 throw SpikeKitError.model(layer: info.name, reason: "the trained clip μ is \(mu); it must be positive")
             }
             let samples = subsample(recordings[index].preActivations, stream: index)
-            fits.append(LowLatencyFit.fit(samples: samples, clip: mu, timeSteps: timeSteps, gridPoints: gridPoints))
+            let rho = network.populationNeurons[index]?.initialMembrane ?? 0
+            fits.append(LowLatencyFit.fit(samples: samples, clip: mu, timeSteps: timeSteps, gridPoints: gridPoints,
+                                          initialMembrane: rho))
         }
         let mus = populations.map { $0.clip ?? 1 }
         let spikeValues = zip(fits, mus).map { [$0.beta * $1] }

@@ -26,6 +26,8 @@ public struct ConversionConfig: Equatable, Sendable {
     /// Surrogate-gradient fine-tuning epochs after low-latency conversion; 0 = none.
     public var fineTuneEpochs: Int
     public var fineTuneTimeSteps: Int
+    /// Adam's initial learning rate in the fine-tuning (divided by 5 at 60/80/90 % of its epochs).
+    public var fineTuneLearningRate: Double
     /// A saved spiking network to start from instead of converting (absolute path after decoding).
     public var checkpoint: String?
 
@@ -45,6 +47,7 @@ public struct ConversionConfig: Equatable, Sendable {
         alphaGrid = reader.integer("alphaGrid")
         fineTuneEpochs = reader.integer("fineTuneEpochs")
         fineTuneTimeSteps = reader.integer("fineTuneTimeSteps")
+        fineTuneLearningRate = reader.number("fineTuneLearningRate")
         checkpoint = reader.path("checkpoint", relativeToBase: true)
     }
 
@@ -59,6 +62,7 @@ public struct ConversionConfig: Equatable, Sendable {
             "alphaGrid": .integer(alphaGrid),
             "fineTuneEpochs": .integer(fineTuneEpochs),
             "fineTuneTimeSteps": .integer(fineTuneTimeSteps),
+            "fineTuneLearningRate": .number(fineTuneLearningRate),
         ]
         if let checkpoint { members["checkpoint"] = .string(checkpoint) }
         return .object(members)

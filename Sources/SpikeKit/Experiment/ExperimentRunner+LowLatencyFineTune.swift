@@ -12,6 +12,11 @@ extension ExperimentRunner {
                                     evaluateEachEpoch: false)
         settings.testLimit = config.simulation?.testLimit
         settings.trainsNeuronParameters = true
+        settings.learningRate = c.fineTuneLearningRate
+        // A few epochs from a converged ANN: dropout and weight decay (which the ANN's own training
+        // chose) would only pull the short fine-tune away from it.
+        settings.dropout = 0
+        settings.weightDecay = config.training?.weightDecay ?? 0
         progress.begin(stage: "low-latency fine-tuning (T = \(c.fineTuneTimeSteps))",
                        total: c.fineTuneEpochs * ((data.train.count + settings.batchSize - 1) / settings.batchSize))
         let (tuned, epochs) = try STDBTrainer.fit(network: network, data: data, settings: settings, seed: seed) { [progress] _ in

@@ -127,7 +127,8 @@ extension ExperimentRunner {
         progress.begin(stage: "converting with \(recipe.name)")
         let result = try ANNToSNNConverter.convert(
             network, recipe: recipe, calibration: calibration.images,
-            reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1)) { [progress] line in
+            reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1),
+            initialMembrane: Float(simulation?.initialMembrane ?? 0)) { [progress] line in
             progress.note(line)
         }
         progress.finish(message: "conversion: \(recipe.name), thresholds "

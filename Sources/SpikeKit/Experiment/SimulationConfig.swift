@@ -31,6 +31,8 @@ public struct SimulationConfig: Equatable, Sendable {
     public var reset: Reset
     /// Membrane leak λ in (0, 1]; 1 = integrate-and-fire.
     public var leak: Double
+    /// The membrane at the start of each sample as a fraction of θ, in [0, 1).
+    public var initialMembrane: Double
     /// Simulate only the first this many test images; nil = all.
     public var testLimit: Int?
     public var recordRaster: Bool
@@ -49,6 +51,7 @@ public struct SimulationConfig: Equatable, Sendable {
         threads = reader.integer("threads")
         reset = reader.choice("reset")
         leak = reader.number("leak")
+        initialMembrane = reader.number("initialMembrane")
         testLimit = reader.optionalInteger("testLimit")
         recordRaster = reader.bool("recordRaster")
     }
@@ -62,6 +65,7 @@ public struct SimulationConfig: Equatable, Sendable {
             "threads": .integer(threads),
             "reset": .string(reset.rawValue),
             "leak": .number(leak),
+            "initialMembrane": .number(initialMembrane),
             "recordRaster": .bool(recordRaster),
         ]
         if let testLimit { members["testLimit"] = .integer(testLimit) }

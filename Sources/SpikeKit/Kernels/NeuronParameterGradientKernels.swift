@@ -35,6 +35,15 @@ enum NeuronParameterGradientKernels {
         } }
     }
 
+    /// Σ_n values[n].
+    static func sum(_ values: [Float]) -> Double {
+        values.withUnsafeBufferPointer { v in
+            var sum = 0.0
+            for x in v { sum += Double(x) }
+            return sum
+        }
+    }
+
     /// Σ_n a[aOffset + n]·b[bOffset + n] over `count` elements.
     static func dot(_ a: [Float], offset aOffset: Int, _ b: [Float], offset bOffset: Int, count: Int) -> Double {
         precondition(aOffset + count <= a.count && bOffset + count <= b.count,

@@ -29,7 +29,9 @@ public struct DenseReferenceSimulator: Sendable {
             let image = InputEncoder.imageHWC(images, sample: n)
             let encoder = InputEncoder(encoding: options.encoding, seed: options.seed)
             var generator = encoder.generator(forSample: options.firstSampleIndex + n)
-            var membranes = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
+            var membranes = zip(plan.populationShapes, plan.populationNeurons).map { shape, neurons in
+                [Float](repeating: neurons?.initialPotential ?? 0, count: shape.count)
+            }
             var last = plan.populationShapes.map { [Int32](repeating: -1, count: $0.count) }
             var events = SpikeEvents(binary: false)
             for t in 0..<options.timeSteps {

@@ -21,9 +21,9 @@ final class PopulationState {
         lastSpike = [Int32](repeating: -1, count: shape.count)
     }
 
-    /// Back to the state before the first step: u = 0 everywhere.
+    /// Back to the state before the first step: u = ρ·θ everywhere (0 for the output layer).
     func reset() {
-        EventKernels.fill(&membrane, with: 0)
+        EventKernels.fill(&membrane, with: neurons?.initialPotential ?? 0)
         EventKernels.fill(&current, with: 0)
         EventKernels.fill(&lastSpike, with: -1)
         EventKernels.fill(&flags, with: 0)

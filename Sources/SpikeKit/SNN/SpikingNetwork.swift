@@ -61,6 +61,9 @@ public struct SpikingNetwork: Sendable {
         guard p.leak > 0 && p.leak <= 1 else {
             throw SpikeKitError.model(layer: layer, reason: "leak must be in (0, 1], got \(p.leak)")
         }
+        guard p.initialMembrane >= 0 && p.initialMembrane < 1 else {
+            throw SpikeKitError.model(layer: layer, reason: "the initial membrane must be a fraction of θ in [0, 1), got \(p.initialMembrane)")
+        }
     }
 
     /// The network's populations of neurons in order (the output layer last), with their names and shapes.
@@ -116,6 +119,16 @@ public struct SpikingNetwork: Sendable {
 }
 
 extension SpikingNetwork {
+    /// Every population's neuron parameters in `populations` order (nil for the output layer).
+    public var populationNeurons: [NeuronParameters?] {
+        var result = [NeuronParameters?](repeating: nil, count: populations.count)
+        _ = mapNeurons { index, neurons in
+            result[index] = neurons
+            return neurons
+        }
+        return result
+    }
+
     /// Every spiking population's name and threshold, in `populations` order (the output layer excluded).
     public var populationThresholds: [(name: String, threshold: Float)] {
         var result: [(String, Float)] = []

@@ -124,6 +124,11 @@ extension STDBWorkspace {
                 STDBKernels.fill(trace.indices, start: recorded.start, count: recorded.count, with: 0, into: &sigma[p])
             }
         }
+        if !membraneHistory[p].isEmpty && neurons.initialMembrane != 0 {
+            // u⁰ = ρ·θ: the carry now holds ∂L/∂u⁰ of every neuron.
+            gradients.thresholds[p] += Double(neurons.initialMembrane)
+                * NeuronParameterGradientKernels.sum(carry[p])
+        }
     }
 
     /// Step t's share of ∂L/∂θ for population `p`, taken before the recursion step (row t of the

@@ -153,9 +153,9 @@ extension STDBWorkspace {
         }
     }
 
-    /// u = 0, I = 0, no spikes yet: the state before a sample's first step.
+    /// u = ρ·θ, I = 0, no spikes yet: the state before a sample's first step.
     private func resetState(of population: PopulationState) {
-        STDBKernels.zero(&population.membrane, count: population.membrane.count)
+        STDBKernels.fill(&population.membrane, with: population.neurons?.initialPotential ?? 0)
         STDBKernels.zero(&population.current, count: population.current.count)
         STDBKernels.fill(&population.lastSpike, with: -1)
         population.spikes.removeAll(binary: true)

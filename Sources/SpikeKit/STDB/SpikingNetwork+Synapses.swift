@@ -24,26 +24,11 @@ extension SpikingNetwork {
         return copy
     }
 
-    /// The network with each population's neuron parameters replaced, in the order `SimulationPlan`
-    /// numbers populations (one per synaptic layer, two per residual block; nil for the output layer).
+    /// The network with each population's neuron parameters replaced, in `populations` order (the
+    /// order `SimulationPlan` numbers them); nil entries (the output layer) change nothing.
     func replacingPopulationNeurons(_ replacements: [NeuronParameters?]) -> SpikingNetwork {
-        var copy = self
-        var p = 0
-        for i in copy.layers.indices {
-            switch copy.layers[i] {
-            case .synaptic(let synapse, _, let dropout):
-                copy.layers[i] = .synaptic(synapse, neurons: replacements[p], inputDropout: dropout)
-                p += 1
-            case .residual(var block):
-                if let first = replacements[p] { block.neurons1 = first }
-                if let second = replacements[p + 1] { block.neurons2 = second }
-                copy.layers[i] = .residual(block)
-                p += 2
-            default:
-                break
-            }
-        }
-        precondition(p == replacements.count, "replacingPopulationNeurons: the network has \(p) populations, got \(replacements.count)")
-        return copy
+        precondition(replacements.count == populations.count,
+                     "replacingPopulationNeurons: the network has \(populations.count) populations, got \(replacements.count)")
+        return mapNeurons { p, old in replacements[p] ?? old }
     }
 }

@@ -4,17 +4,18 @@ import Testing
 @Suite struct LowLatencyFitTests {
     @Test func spikeCountMatchesSimulatedNeuron() {
         // n_T(x; α) must equal the spike count of a soft-reset IF neuron (immediate ordering) with
-        // constant input x and threshold α·μ, simulated step by step.
+        // constant input x, threshold α·μ and initial membrane ρ·α·μ, simulated step by step.
         var g = SeededGenerator(seed: 4)
-        for _ in 0..<500 {
+        for i in 0..<1500 {
             let mu = 0.5 + 4 * g.nextUniform(), alpha = 0.05 + 1.4 * g.nextUniform()
             let x = -1 + 6 * g.nextUniform()
             let t = 1 + g.nextInt(below: 8)
-            var u: Float = 0, spikes = 0
+            let rho: Float = [0, 0.5, 0.9 * g.nextUniform()][i % 3]
+            var u: Float = rho * alpha * mu, spikes = 0
             for _ in 0..<t { u += x; if u > alpha * mu { u -= alpha * mu; spikes += 1 } }
-            let predicted = LowLatencyFit.spikeCount(x, alpha: alpha, clip: mu, timeSteps: t)
-            // Equal except where T·x/(α·μ) lands on an integer up to rounding.
-            let ratio = Double(t) * Double(x) / Double(alpha * mu)
+            let predicted = LowLatencyFit.spikeCount(x, alpha: alpha, clip: mu, timeSteps: t, initialMembrane: rho)
+            // Equal except where T·x/(α·μ) + ρ lands on an integer up to rounding.
+            let ratio = Double(t) * Double(x) / Double(alpha * mu) + Double(rho)
             if abs(ratio - ratio.rounded()) > 1e-3 { #expect(predicted == spikes, "x \(x) α \(alpha) μ \(mu) T \(t)") }
         }
     }

@@ -6,8 +6,11 @@ enum RandomSpikingNetworks {
         (0..<count).map { _ in g.nextNormal(standardDeviation: gain / Float(fanIn).squareRoot()) }
     }
 
+    /// A random threshold; about half the layers also start from a partly charged membrane (ρ in
+    /// (0, 0.5)), the rest from an empty one.
     static func neurons(_ g: inout SeededGenerator, leak: Float, reset: ResetMode) -> NeuronParameters {
-        NeuronParameters(threshold: 0.3 + 0.7 * g.nextUniform(), leak: leak, reset: reset)
+        let u = g.nextUniform()
+        return NeuronParameters(threshold: 0.3 + 0.7 * u, leak: leak, reset: reset, initialMembrane: u > 0.5 ? u - 0.5 : 0)
     }
 
     /// Linear → IF → linear → IF → linear (output).

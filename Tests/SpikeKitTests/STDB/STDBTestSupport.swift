@@ -7,8 +7,10 @@ enum STDBTestSupport {
         RandomSpikingNetworks.weights(count, fanIn: fanIn, gain: gain, &g)
     }
 
+    /// A random threshold; about half the layers also start from a partly charged membrane.
     static func neurons(_ g: inout SeededGenerator, leak: Float, reset: ResetMode) -> NeuronParameters {
-        NeuronParameters(threshold: 0.4 + 0.6 * g.nextUniform(), leak: leak, reset: reset)
+        let u = g.nextUniform()
+        return NeuronParameters(threshold: 0.4 + 0.6 * u, leak: leak, reset: reset, initialMembrane: u > 0.5 ? u - 0.5 : 0)
     }
 
     /// flatten → linear (bias, input dropout) → IF → linear (dropout) → IF → linear (bias, output).
