@@ -2,7 +2,8 @@ import Foundation
 
 /// One `spikekit bench <name>` benchmark: its declaration and the function that runs it.
 ///
-/// Every benchmark gets a `--json` flag (print the report as JSON instead of text). Adding one is a
+/// Every benchmark gets a `--json` flag (print the report as JSON instead of text) and `--threads`
+/// (worker threads; `gemm` times 1 to all cores whatever it says). Adding one is a
 /// single entry in `BenchmarkRegistry.all`:
 ///
 ///     Benchmark(name: "gemm", abstract: "Time single-precision matrix multiplication.",
@@ -25,10 +26,14 @@ public struct Benchmark: Sendable {
         self.run = run
     }
 
-    /// The command declaration, with the shared `--json` flag.
+    /// The command declaration, with the shared `--threads` option and `--json` flag.
     public var spec: CommandSpec {
         CommandSpec(name: name, abstract: abstract,
-                    options: options + [.flag("json", help: "Print the report as JSON (sorted keys) instead of text.")])
+                    options: options + [
+                        .value("threads", "n", kind: .integer(minimum: 0), default: "all cores",
+                               help: "Worker threads; 0 = all cores."),
+                        .flag("json", help: "Print the report as JSON (sorted keys) instead of text."),
+                    ])
     }
 }
 

@@ -143,8 +143,13 @@ enum EventKernels {
     /// is visited, as the same number of multiplications by λ the dense simulation performs.
     static func step(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
                      lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
-                     ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, recordMaxCurrent: Bool) -> StepCounts {
+                     ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
+                     recordMaxCurrent: Bool) -> StepCounts {
+        precondition(scratch.count >= membrane.count, "step: a spike scratch of \(scratch.count) for \(membrane.count) neurons")
         var counts = StepCounts()
+        // Spikes are written into `scratch` (at most one per neuron) and appended to `spikes` in one
+        // go: appending one by one costs a uniqueness check of the array per spike.
+        var emitted = 0
         let channels = shape.channels
         let theta = p.threshold, leak = p.leak
         let subtract = p.reset == .subtract
@@ -155,6 +160,7 @@ enum EventKernels {
         flags.withUnsafeMutableBufferPointer { fl in
         stamps.withUnsafeMutableBufferPointer { st in
         lastSpike.withUnsafeMutableBufferPointer { last in
+        scratch.withUnsafeMutableBufferPointer { out in
             for position in 0..<shape.positions {
                 let flag = fl[position]
                 if flag == 0 { continue }
@@ -179,15 +185,19 @@ enum EventKernels {
                     if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
                     var v = leak == 1 ? previous + input : leakVector * previous + input
                     let fires = delayed ? previous .> thetaVector : v .> thetaVector
-                    if any(fires) {
+                    var bits = LaneMask.bits(fires)
+                    if bits != 0 {
                         v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
-                        for lane in 0..<16 where fires[lane] {
-                            spikes.append(Int32(n + lane))
+                        counts.spikes += bits.nonzeroBitCount
+                        while bits != 0 {
+                            let lane = bits.trailingZeroBitCount
+                            out[emitted] = Int32(n + lane)
+                            emitted += 1
                             last[n + lane] = t32
-                            counts.spikes += 1
+                            bits &= bits - 1
                         }
                     }
-                    if any(v .> thetaVector) { pending = true }
+                    if LaneMask.any(v .> thetaVector) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
                     cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
                     c += 16
@@ -201,7 +211,8 @@ enum EventKernels {
                     let fires = delayed ? previous > theta : v > theta
                     if fires {
                         v = subtract ? v - theta : 0
-                        spikes.append(Int32(n))
+                        out[emitted] = Int32(n)
+                        emitted += 1
                         last[n] = t32
                         counts.spikes += 1
                     }
@@ -214,7 +225,8 @@ enum EventKernels {
                 fl[position] = pending ? aboveThreshold : 0
                 counts.neuronUpdates += channels
             }
-        } } } } }
+        } } } } } }
+        spikes.append(binary: scratch[0..<emitted])
         return counts
     }
 

@@ -6,31 +6,50 @@ enum EventPooling {
     /// whose sum is zero produce no event. `sums` (output count) and `touched` (output positions) are
     /// scratch buffers that must be zero on entry and are left zero.
     static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, table: FanOutTable,
-                        sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents) {
+                        sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents,
+                        scratchIndices: inout [Int32], scratchValues: inout [Float]) {
         output.removeAll(binary: false)
         if input.isEmpty { return }
         let c = shape.channels
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
-        for e in 0..<input.count {
-            let i = Int(input.indices[e])
-            let position = i / c, ch = i - position * c
-            let v = input.value(at: e)
-            for t in Int(table.starts[position])..<Int(table.starts[position + 1]) {
-                let op = Int(table.targets[t])
-                sums[op * c + ch] += v
-                touched[op] = 1
-            }
-        }
+        let outputs = ((shape.height - k) / s + 1) * ((shape.width - k) / s + 1)
+        precondition(sums.count >= outputs * c && touched.count >= outputs && scratchIndices.count >= outputs * c
+                     && scratchValues.count >= outputs * c,
+                     "EventPooling.average: scratch of \(sums.count)/\(scratchIndices.count) for \(outputs) × \(c) outputs")
         let scale = 1 / Float(k * k)
-        for op in 0..<(ho * wo) where touched[op] != 0 {
-            touched[op] = 0
-            for ch in 0..<c {
-                let n = op * c + ch
-                let total = sums[n]
-                if total != 0 { output.append(Int32(n), value: total * scale) }
-                sums[n] = 0
+        var emitted = 0
+        input.indices.withUnsafeBufferPointer { idx in
+        input.values.withUnsafeBufferPointer { val in
+        table.starts.withUnsafeBufferPointer { starts in
+        table.targets.withUnsafeBufferPointer { targets in
+        sums.withUnsafeMutableBufferPointer { sm in
+        touched.withUnsafeMutableBufferPointer { tch in
+        scratchIndices.withUnsafeMutableBufferPointer { outIndex in
+        scratchValues.withUnsafeMutableBufferPointer { outValue in
+            let binary = input.isBinary
+            for e in 0..<idx.count {
+                let i = Int(idx[e])
+                let position = i / c, ch = i - position * c
+                let v: Float = binary ? 1 : val[e]
+                for t in Int(starts[position])..<Int(starts[position + 1]) {
+                    let op = Int(targets[t])
+                    sm[op * c + ch] += v
+                    tch[op] = 1
+                }
             }
-        }
+            for op in 0..<outputs where tch[op] != 0 {
+                tch[op] = 0
+                for n in (op * c)..<((op + 1) * c) {
+                    let total = sm[n]
+                    if total != 0 {
+                        outIndex[emitted] = Int32(n)
+                        outValue[emitted] = total * scale
+                        emitted += 1
+                    }
+                    sm[n] = 0
+                }
+            }
+        } } } } } } } }
+        output.append(indices: scratchIndices[0..<emitted], values: scratchValues[0..<emitted])
     }
 
     /// Max pooling ("gating"): each output carries the maximum of its window, where inputs without an

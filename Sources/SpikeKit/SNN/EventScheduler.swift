@@ -105,7 +105,8 @@ public struct EventScheduler: Sendable {
                     guard let pool = state.pooling[layer] else { continue }
                     guard let table = plan.poolingTables[layer] else { continue }
                     EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table,
-                                         sums: &pool.values, touched: &pool.touched, output: &pool.output)
+                                         sums: &pool.values, touched: &pool.touched, output: &pool.output,
+                                         scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
                     incoming = pool.output
                 case .maxPool(let layer, let shape, let k, let stride):
                     guard let pool = state.pooling[layer] else { continue }
@@ -157,7 +158,7 @@ public struct EventScheduler: Sendable {
                                        flags: &population.flags, stamps: &population.stamps,
                                        lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
                                        ordering: options.ordering, t: t, spikes: &population.spikes,
-                                       recordMaxCurrent: options.recordMaxInputCurrent)
+                                       scratch: &population.spikeScratch, recordMaxCurrent: options.recordMaxInputCurrent)
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
         if counts.maxCurrent > totals.maxInputCurrent[p] { totals.maxInputCurrent[p] = counts.maxCurrent }

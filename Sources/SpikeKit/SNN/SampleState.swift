@@ -10,6 +10,8 @@ final class PopulationState {
     var stamps: [Int32]
     var lastSpike: [Int32]
     var spikes = SpikeEvents()
+    /// Room for one spike per neuron, where `EventKernels.step` writes a step's spikes.
+    var spikeScratch: [Int32]
 
     init(shape: FeatureShape, neurons: NeuronParameters?) {
         self.shape = shape
@@ -19,6 +21,7 @@ final class PopulationState {
         flags = [UInt8](repeating: 0, count: shape.positions)
         stamps = [Int32](repeating: -1, count: shape.positions)
         lastSpike = [Int32](repeating: -1, count: shape.count)
+        spikeScratch = [Int32](repeating: 0, count: shape.count)
     }
 
     /// Back to the state before the first step: u = ρ·θ everywhere (0 for the output layer).
@@ -43,11 +46,16 @@ final class PoolingState {
     var counts: [Int32]
     var touched: [UInt8]
     var output = SpikeEvents(binary: false)
+    /// Room for one event per output, where average pooling writes a step's events.
+    var scratchIndices: [Int32]
+    var scratchValues: [Float]
 
     init(output shape: FeatureShape) {
         values = [Float](repeating: 0, count: shape.count)
         counts = [Int32](repeating: 0, count: shape.count)
         touched = [UInt8](repeating: 0, count: shape.positions)
+        scratchIndices = [Int32](repeating: 0, count: shape.count)
+        scratchValues = [Float](repeating: 0, count: shape.count)
     }
 }
 

@@ -41,6 +41,22 @@ public struct SpikeEvents: Sendable, Equatable {
         indices.append(index)
     }
 
+    /// Appends binary events, ascending and above every index already held.
+    public mutating func append(binary newIndices: ArraySlice<Int32>) {
+        assert(isBinary, "append(binary:) on valued events")
+        assert(newIndices.first.map { first in indices.last.map { $0 < first } ?? true } ?? true, "SpikeEvents must be ascending")
+        indices.append(contentsOf: newIndices)
+    }
+
+    /// Appends valued events (as many values as indices), ascending and above every index already held.
+    public mutating func append(indices newIndices: ArraySlice<Int32>, values newValues: ArraySlice<Float>) {
+        assert(!isBinary, "append(indices:values:) on binary events")
+        precondition(newIndices.count == newValues.count, "SpikeEvents: \(newIndices.count) indices but \(newValues.count) values")
+        assert(newIndices.first.map { first in indices.last.map { $0 < first } ?? true } ?? true, "SpikeEvents must be ascending")
+        indices.append(contentsOf: newIndices)
+        values.append(contentsOf: newValues)
+    }
+
     /// Appends a valued event; indices must be appended in ascending order.
     public mutating func append(_ index: Int32, value: Float) {
         assert(!isBinary, "append(_:value:) on binary events")
