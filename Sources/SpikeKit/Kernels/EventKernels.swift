@@ -141,10 +141,14 @@ enum EventKernels {
     /// A position no event reached and whose membranes all ended the previous step at or below θ cannot
     /// spike (without input a membrane only keeps or decays its value), so it is skipped; with λ < 1 its decay is applied lazily the next time it
     /// is visited, as the same number of multiplications by λ the dense simulation performs.
+    ///
+    /// With `constantCurrent` (direct input into the first layer), `current` is the input current of
+    /// every step: every position is visited and the current is read but not cleared, which saves
+    /// copying it in and zeroing it out each step.
     static func step(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
                      lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
                      ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
-                     recordMaxCurrent: Bool) -> StepCounts {
+                     recordMaxCurrent: Bool, constantCurrent: Bool = false) -> StepCounts {
         precondition(scratch.count >= membrane.count, "step: a spike scratch of \(scratch.count) for \(membrane.count) neurons")
         var counts = StepCounts()
         // Spikes are written into `scratch` (at most one per neuron) and appended to `spikes` in one
@@ -163,7 +167,7 @@ enum EventKernels {
         scratch.withUnsafeMutableBufferPointer { out in
             for position in 0..<shape.positions {
                 let flag = fl[position]
-                if flag == 0 { continue }
+                if flag == 0 && !constantCurrent { continue }
                 let base = position * channels
                 if leak != 1 {
                     // Bring u up to u^{t-1}: one multiplication per elapsed step, as the dense update does.
@@ -199,7 +203,7 @@ enum EventKernels {
                     }
                     if LaneMask.any(v .> thetaVector) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
-                    cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                    if !constantCurrent { cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self) }
                     c += 16
                 }
                 while c < channels {
@@ -218,7 +222,7 @@ enum EventKernels {
                     }
                     if v > theta { pending = true }
                     u[n] = v
-                    cur[n] = 0
+                    if !constantCurrent { cur[n] = 0 }
                     c += 1
                 }
                 st[position] = t32

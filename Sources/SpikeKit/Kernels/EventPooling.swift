@@ -36,9 +36,31 @@ enum EventPooling {
                     tch[op] = 1
                 }
             }
+            guard let sums = sm.baseAddress else { return }
+            let scaleVector = SIMD16<Float>(repeating: scale)
             for op in 0..<outputs where tch[op] != 0 {
                 tch[op] = 0
-                for n in (op * c)..<((op + 1) * c) {
+                var n = op * c
+                let end = n + c
+                // 16 channels at a time: the same products and the same zero test as the scalar loop.
+                while n + 16 <= end {
+                    let raw = UnsafeMutableRawPointer(sums + n)
+                    let totals = raw.loadUnaligned(as: SIMD16<Float>.self)
+                    var bits = LaneMask.bits(totals .!= SIMD16<Float>())
+                    if bits != 0 {
+                        let scaled = totals * scaleVector
+                        while bits != 0 {
+                            let lane = bits.trailingZeroBitCount
+                            outIndex[emitted] = Int32(n + lane)
+                            outValue[emitted] = scaled[lane]
+                            emitted += 1
+                            bits &= bits - 1
+                        }
+                        raw.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+                    }
+                    n += 16
+                }
+                while n < end {
                     let total = sm[n]
                     if total != 0 {
                         outIndex[emitted] = Int32(n)
@@ -46,6 +68,7 @@ enum EventPooling {
                         emitted += 1
                     }
                     sm[n] = 0
+                    n += 1
                 }
             }
         } } } } } } } }

@@ -35,14 +35,29 @@ public struct EventScheduler: Sendable {
         let collector = RecordCollector(plan: plan, options: options, samples: samples)
         let workers = max(1, min(options.threads, samples))
         let network = self.network
-        let dispenser = SampleDispenser(count: samples)
+        // Workers take samples in small blocks, so a direct-input linear layer computes the constant
+        // currents of a whole block with one pass over its weights.
+        let block = max(1, min(16, samples / (workers * 8)))
+        let dispenser = SampleDispenser(count: samples, block: block)
+        let directSynapse = plan.operations.lazy.compactMap { operation -> Int? in
+            if case .synaptic(let s, _, true) = operation { return s }
+            return nil
+        }.first
         parallelFor(workers, threads: workers) { _ in
             let state = SampleState(plan: plan, network: network)
             var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
-            while let n = dispenser.next() {
-                let result = Self.simulate(sample: n, images: images, plan: plan, state: state, options: options,
-                                           totals: &totals)
-                collector.store(sample: n, result)
+            while let range = dispenser.next() {
+                var currents: [[Float]] = []
+                if let s = directSynapse {
+                    currents = InputEncoder.directCurrents(imagesHWC: range.map { InputEncoder.imageHWC(images, sample: $0) },
+                                                           synapse: plan.synapses[s])
+                }
+                for n in range {
+                    let result = Self.simulate(sample: n, images: images, plan: plan, state: state, options: options,
+                                               directCurrent: currents.isEmpty ? [] : currents[n - range.lowerBound],
+                                               totals: &totals)
+                    collector.store(sample: n, result)
+                }
             }
             collector.merge(totals)
         }
@@ -58,16 +73,15 @@ public struct EventScheduler: Sendable {
     }
 
     /// Simulates one sample for all T steps.
+    /// `directCurrent`: under direct encoding, the first synapse's current for this image
+    /// (`InputEncoder.directCurrent`).
     static func simulate(sample n: Int, images: Tensor, plan: SimulationPlan, state: SampleState,
-                         options: SimulationOptions, totals: inout WorkerTotals) -> SampleResult {
+                         options: SimulationOptions, directCurrent: [Float], totals: inout WorkerTotals) -> SampleResult {
         state.reset()
         let image = InputEncoder.imageHWC(images, sample: n)
         let encoder = InputEncoder(encoding: options.encoding, seed: options.seed)
         var generator = encoder.generator(forSample: options.firstSampleIndex + n)
-        var directCurrent: [Float] = []
-        for case .synaptic(let s, _, true) in plan.operations {
-            directCurrent = InputEncoder.directCurrent(imageHWC: image, synapse: plan.synapses[s])
-        }
+        for case .synaptic(_, let p, true) in plan.operations { state.populations[p].constantCurrent = directCurrent }
         let checkpoints = options.effectiveCheckpoints
         var outputs: [[Float]] = []
         let output = state.populations[state.populations.count - 1]
@@ -87,6 +101,13 @@ public struct EventScheduler: Sendable {
                 switch operation {
                 case .synaptic(let s, let p, let direct):
                     let population = state.populations[p]
+                    if direct && population.neurons != nil {
+                        // The same current every step: the step reads it in place.
+                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
+                             sample: n, captured: &captured, constantCurrent: true)
+                        incoming = population.spikes
+                        continue
+                    }
                     if direct {
                         EventKernels.copy(directCurrent, into: &population.current)
                         population.touchAll()
@@ -147,18 +168,29 @@ public struct EventScheduler: Sendable {
     }
 
     /// The threshold / integrate / reset phases of one population, and its counts (and its spikes,
-    /// when sample `n`'s events are being captured).
+    /// when sample `n`'s events are being captured). With `constantCurrent`, the population integrates
+    /// `population.constantCurrent` (direct input, the same every step) instead of a delivered current.
     @inline(__always)
     static func fire(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
                      totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?,
-                     sample n: Int, captured: inout [CapturedEvent]?) {
+                     sample n: Int, captured: inout [CapturedEvent]?, constantCurrent: Bool = false) {
         guard let neurons = population.neurons else { return }
         population.spikes.removeAll(binary: true)
-        let counts = EventKernels.step(membrane: &population.membrane, current: &population.current,
+        let counts: EventKernels.StepCounts
+        if constantCurrent {
+            counts = EventKernels.step(membrane: &population.membrane, current: &population.constantCurrent,
+                                       flags: &population.flags, stamps: &population.stamps,
+                                       lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
+                                       ordering: options.ordering, t: t, spikes: &population.spikes,
+                                       scratch: &population.spikeScratch, recordMaxCurrent: options.recordMaxInputCurrent,
+                                       constantCurrent: true)
+        } else {
+            counts = EventKernels.step(membrane: &population.membrane, current: &population.current,
                                        flags: &population.flags, stamps: &population.stamps,
                                        lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
                                        ordering: options.ordering, t: t, spikes: &population.spikes,
                                        scratch: &population.spikeScratch, recordMaxCurrent: options.recordMaxInputCurrent)
+        }
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
         if counts.maxCurrent > totals.maxInputCurrent[p] { totals.maxInputCurrent[p] = counts.maxCurrent }
@@ -223,13 +255,19 @@ final class SampleDispenser: @unchecked Sendable {
     private let lock = NSLock()
     private var nextIndex = 0
     private let count: Int
-    init(count: Int) { self.count = count }
+    private let block: Int
+    init(count: Int, block: Int = 1) {
+        self.count = count
+        self.block = max(1, block)
+    }
 
-    func next() -> Int? {
+    /// The next block of consecutive samples, or nil when all are taken.
+    func next() -> Range<Int>? {
         lock.lock(); defer { lock.unlock() }
         guard nextIndex < count else { return nil }
-        defer { nextIndex += 1 }
-        return nextIndex
+        let range = nextIndex..<min(count, nextIndex + block)
+        nextIndex = range.upperBound
+        return range
     }
 }
 

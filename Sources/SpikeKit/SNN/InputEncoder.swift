@@ -65,10 +65,23 @@ public struct InputEncoder: Sendable {
         case .convolution(let g):
             current = DirectCurrentKernels.convolution(x, weights: synapse.weights, geometry: g)
         }
-        if let bias = synapse.bias {
-            let c = outShape.channels
-            for n in 0..<current.count { current[n] = bias[n % c] + current[n] }
-        }
+        addBias(synapse, to: &current)
         return current
+    }
+
+    /// `directCurrent` of several images, bit-identical to computing them one by one; a linear
+    /// synapse reads its weights once for all of them.
+    public static func directCurrents(imagesHWC xs: [[Float]], synapse: Synapse) -> [[Float]] {
+        guard case .linear = synapse.connectivity else { return xs.map { directCurrent(imageHWC: $0, synapse: synapse) } }
+        var currents = DirectCurrentKernels.linear(block: xs, weights: synapse.weights, outputs: synapse.outputShape.count)
+        for n in currents.indices { addBias(synapse, to: &currents[n]) }
+        return currents
+    }
+
+    /// b + Σ: the bias added after the sum.
+    private static func addBias(_ synapse: Synapse, to current: inout [Float]) {
+        guard let bias = synapse.bias else { return }
+        let c = synapse.outputShape.channels
+        for n in 0..<current.count { current[n] = bias[n % c] + current[n] }
     }
 }

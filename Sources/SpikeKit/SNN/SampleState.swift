@@ -10,6 +10,8 @@ final class PopulationState {
     var stamps: [Int32]
     var lastSpike: [Int32]
     var spikes = SpikeEvents()
+    /// Direct input's current into this population, the same every step (empty otherwise).
+    var constantCurrent: [Float] = []
     /// Room for one spike per neuron, where `EventKernels.step` writes a step's spikes.
     var spikeScratch: [Int32]
 
