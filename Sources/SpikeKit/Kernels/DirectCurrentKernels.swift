@@ -22,21 +22,27 @@ enum DirectCurrentKernels {
     /// cache from one image to the next). Each image's outputs still receive their inputs in
     /// ascending order with one fused multiply-add each, so every current is bit-identical to `linear`'s.
     static func linear(block xs: [[Float]], weights: [Float], outputs: Int) -> [[Float]] {
-        var currents = xs.map { _ in [Float](repeating: 0, count: outputs) }
-        guard let inputs = xs.first?.count else { return currents }
+        guard let inputs = xs.first?.count else { return [] }
         precondition(xs.allSatisfy { $0.count == inputs } && weights.count == inputs * outputs,
                      "DirectCurrentKernels.linear(block:): images of \(inputs) inputs against \(weights.count) weights")
+        let count = xs.count
+        // Inputs transposed to [input][image] so the inner loop reads one contiguous row per input.
+        var transposed = [Float](repeating: 0, count: inputs * count)
+        for n in 0..<count { for i in 0..<inputs { transposed[i * count + n] = xs[n][i] } }
+        var currents = [Float](repeating: 0, count: count * outputs)
+        currents.withUnsafeMutableBufferPointer { cur in
+        transposed.withUnsafeBufferPointer { x in
         weights.withUnsafeBufferPointer { w in
-            guard let wb = w.baseAddress else { return }
+            guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
             for i in 0..<inputs {
-                for n in xs.indices where xs[n][i] != 0 {
-                    currents[n].withUnsafeMutableBufferPointer { cur in
-                        if let dst = cur.baseAddress { EventKernels.addScaledRow(dst, wb + i * outputs, value: xs[n][i], count: outputs) }
-                    }
+                let row = wb + i * outputs
+                for n in 0..<count {
+                    let v = x[i * count + n]
+                    if v != 0 { EventKernels.addScaledRow(dst + n * outputs, row, value: v, count: outputs) }
                 }
             }
-        }
-        return currents
+        } } }
+        return (0..<count).map { n in Array(currents[(n * outputs)..<((n + 1) * outputs)]) }
     }
 
     /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in

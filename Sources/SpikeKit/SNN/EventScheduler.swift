@@ -115,8 +115,11 @@ public struct EventScheduler: Sendable {
                         totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
                     }
                     if population.neurons == nil {
-                        EventKernels.accumulateOutput(potential: &population.membrane, current: &population.current,
-                                                      flags: &population.flags, channels: population.shape.channels)
+                        let channels = population.shape.channels
+                        population.withBuffers { b in
+                            EventKernels.accumulateOutput(potential: &b.membrane, current: &b.current, flags: &b.flags,
+                                                          channels: channels)
+                        }
                     } else {
                         fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
                              sample: n, captured: &captured)
@@ -163,8 +166,10 @@ public struct EventScheduler: Sendable {
             EventKernels.addBias(bias, to: &population.current, channels: population.shape.channels)
             population.touchAll()
         }
-        return EventKernels.deliver(events, through: synapse, runs: plan.convolutionRuns[s], current: &population.current,
-                                    touched: &population.flags)
+        let runs = plan.convolutionRuns[s]
+        return population.withBuffers { b in
+            EventKernels.deliver(events, through: synapse, runs: runs, current: &b.current, touched: &b.flags)
+        }
     }
 
     /// The threshold / integrate / reset phases of one population, and its counts (and its spikes,
@@ -175,21 +180,18 @@ public struct EventScheduler: Sendable {
                      totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?,
                      sample n: Int, captured: inout [CapturedEvent]?, constantCurrent: Bool = false) {
         guard let neurons = population.neurons else { return }
-        population.spikes.removeAll(binary: true)
-        let counts: EventKernels.StepCounts
-        if constantCurrent {
-            counts = EventKernels.step(membrane: &population.membrane, current: &population.constantCurrent,
-                                       flags: &population.flags, stamps: &population.stamps,
-                                       lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
-                                       ordering: options.ordering, t: t, spikes: &population.spikes,
-                                       scratch: &population.spikeScratch, recordMaxCurrent: options.recordMaxInputCurrent,
-                                       constantCurrent: true)
-        } else {
-            counts = EventKernels.step(membrane: &population.membrane, current: &population.current,
-                                       flags: &population.flags, stamps: &population.stamps,
-                                       lastSpike: &population.lastSpike, shape: population.shape, neurons: neurons,
-                                       ordering: options.ordering, t: t, spikes: &population.spikes,
-                                       scratch: &population.spikeScratch, recordMaxCurrent: options.recordMaxInputCurrent)
+        let ordering = options.ordering, record = options.recordMaxInputCurrent, shape = population.shape
+        let counts = population.withBuffers { b in
+            b.spikes.removeAll(binary: true)
+            if constantCurrent {
+                return EventKernels.step(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags, stamps: &b.stamps,
+                                         lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
+                                         spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record,
+                                         constantCurrent: true)
+            }
+            return EventKernels.step(membrane: &b.membrane, current: &b.current, flags: &b.flags, stamps: &b.stamps,
+                                     lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
+                                     spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record)
         }
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)

@@ -4,27 +4,27 @@ final class PopulationState {
     let shape: FeatureShape
     /// The neuron parameters; a trainer that learns θ and λ refreshes them between batches.
     var neurons: NeuronParameters?
-    var membrane: [Float]
-    var current: [Float]
-    var flags: [UInt8]
-    var stamps: [Int32]
-    var lastSpike: [Int32]
-    var spikes = SpikeEvents()
-    /// Direct input's current into this population, the same every step (empty otherwise).
-    var constantCurrent: [Float] = []
-    /// Room for one spike per neuron, where `EventKernels.step` writes a step's spikes.
-    var spikeScratch: [Int32]
+    /// The arrays, in one struct: the hot loop borrows them with a single access to this object
+    /// (`withBuffers`) instead of one runtime exclusivity check per array per call.
+    var buffers: PopulationBuffers
+
+    var membrane: [Float] { get { buffers.membrane } _modify { yield &buffers.membrane } }
+    var current: [Float] { get { buffers.current } _modify { yield &buffers.current } }
+    var flags: [UInt8] { get { buffers.flags } _modify { yield &buffers.flags } }
+    var stamps: [Int32] { get { buffers.stamps } _modify { yield &buffers.stamps } }
+    var lastSpike: [Int32] { get { buffers.lastSpike } _modify { yield &buffers.lastSpike } }
+    var spikes: SpikeEvents { get { buffers.spikes } _modify { yield &buffers.spikes } }
+    var constantCurrent: [Float] { get { buffers.constantCurrent } _modify { yield &buffers.constantCurrent } }
 
     init(shape: FeatureShape, neurons: NeuronParameters?) {
         self.shape = shape
         self.neurons = neurons
-        membrane = [Float](repeating: 0, count: shape.count)
-        current = [Float](repeating: 0, count: shape.count)
-        flags = [UInt8](repeating: 0, count: shape.positions)
-        stamps = [Int32](repeating: -1, count: shape.positions)
-        lastSpike = [Int32](repeating: -1, count: shape.count)
-        spikeScratch = [Int32](repeating: 0, count: shape.count)
+        buffers = PopulationBuffers(shape: shape)
     }
+
+    /// Runs `body` with the arrays borrowed once.
+    @inline(__always)
+    func withBuffers<R>(_ body: (inout PopulationBuffers) -> R) -> R { body(&buffers) }
 
     /// Back to the state before the first step: u = ρ·θ everywhere (0 for the output layer).
     func reset() {
@@ -39,6 +39,29 @@ final class PopulationState {
     /// Marks every position as receiving current this step (direct input, bias).
     func touchAll() {
         EventKernels.markAll(&flags, with: EventKernels.receivedCurrent)
+    }
+}
+
+/// The arrays of one population's state.
+struct PopulationBuffers {
+    var membrane: [Float]
+    var current: [Float]
+    var flags: [UInt8]
+    var stamps: [Int32]
+    var lastSpike: [Int32]
+    var spikes = SpikeEvents()
+    /// Direct input's current into this population, the same every step (empty otherwise).
+    var constantCurrent: [Float] = []
+    /// Room for one spike per neuron, where `EventKernels.step` writes a step's spikes.
+    var spikeScratch: [Int32]
+
+    init(shape: FeatureShape) {
+        membrane = [Float](repeating: 0, count: shape.count)
+        current = [Float](repeating: 0, count: shape.count)
+        flags = [UInt8](repeating: 0, count: shape.positions)
+        stamps = [Int32](repeating: -1, count: shape.positions)
+        lastSpike = [Int32](repeating: -1, count: shape.count)
+        spikeScratch = [Int32](repeating: 0, count: shape.count)
     }
 }
 

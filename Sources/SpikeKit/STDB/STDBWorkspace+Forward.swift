@@ -51,7 +51,7 @@ extension STDBWorkspace {
                         deliver(incoming, synapse: s, into: population, model: model, t: t)
                     }
                     if population.neurons == nil {
-                        STDBKernels.accumulate(current: &population.current, into: &population.membrane)
+                        population.withBuffers { STDBKernels.accumulate(current: &$0.current, into: &$0.membrane) }
                     } else {
                         fire(p, model: model, t: t)
                         incoming = emittedEvents(p)
@@ -149,7 +149,9 @@ extension STDBWorkspace {
                                            outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
                                            current: &population.current)
         } else {
-            _ = EventKernels.deliver(delivered, through: synapse, runs: nil, current: &population.current, touched: &population.flags)
+            _ = population.withBuffers { b in
+                EventKernels.deliver(delivered, through: synapse, runs: nil, current: &b.current, touched: &b.flags)
+            }
         }
     }
 
@@ -179,17 +181,21 @@ extension STDBWorkspace {
             previous.removeAll(keepingCapacity: true)
             let recording = STDBKernels.StepRecording(previousSpikes: model.recordsPreviousSpikes,
                                                       linearGamma: model.recordedLinearGamma)
-            STDBKernels.step(membrane: &population.membrane, current: &population.current, lastSpike: &population.lastSpike,
-                             neurons: neurons, ordering: model.ordering, t: t, spikes: &population.spikes,
-                             recording: recording, previous: &previous,
-                             surrogateIndices: &surrogateIndices, surrogateValues: &surrogateValues)
+            population.withBuffers { b in
+                STDBKernels.step(membrane: &b.membrane, current: &b.current, lastSpike: &b.lastSpike,
+                                 neurons: neurons, ordering: model.ordering, t: t, spikes: &b.spikes,
+                                 recording: recording, previous: &self.previous,
+                                 surrogateIndices: &self.surrogateIndices, surrogateValues: &self.surrogateValues)
+            }
             trace.recordSpikes(population.spikes, previous: previous, channel: layout.spikeChannel[p], step: t)
         case .sigmoid(let steepness):
             emitted[p].removeAll(binary: false)
-            STDBKernels.smoothStep(membrane: &population.membrane, current: &population.current, neurons: neurons,
-                                   ordering: model.ordering, steepness: steepness, spikes: &population.spikes,
-                                   emitted: &emitted[p], surrogateIndices: &surrogateIndices,
-                                   surrogateValues: &surrogateValues)
+            population.withBuffers { b in
+                STDBKernels.smoothStep(membrane: &b.membrane, current: &b.current, neurons: neurons,
+                                       ordering: model.ordering, steepness: steepness, spikes: &b.spikes,
+                                       emitted: &self.emitted[p], surrogateIndices: &self.surrogateIndices,
+                                       surrogateValues: &self.surrogateValues)
+            }
             trace.recordSpikes(population.spikes, previous: [], channel: layout.spikeChannel[p], step: t)
         }
         if layout.surrogateChannel[p] >= 0 {
