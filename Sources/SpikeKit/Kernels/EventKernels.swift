@@ -189,8 +189,8 @@ enum EventKernels {
                     if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
                     var v = leak == 1 ? previous + input : leakVector * previous + input
                     let fires = delayed ? previous .> thetaVector : v .> thetaVector
-                    var bits = LaneMask.bits(fires)
-                    if bits != 0 {
+                    if LaneMask.any(fires) {
+                        var bits = LaneMask.bits(fires)
                         v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
                         counts.spikes += bits.nonzeroBitCount
                         while bits != 0 {

@@ -37,7 +37,7 @@ public struct EventScheduler: Sendable {
         let network = self.network
         // Workers take samples in small blocks, so a direct-input linear layer computes the constant
         // currents of a whole block with one pass over its weights.
-        let block = max(1, min(16, samples / (workers * 8)))
+        let block = max(1, min(64, samples / (workers * 4)))
         let dispenser = SampleDispenser(count: samples, block: block)
         let directSynapse = plan.operations.lazy.compactMap { operation -> Int? in
             if case .synaptic(let s, _, true) = operation { return s }
