@@ -150,6 +150,11 @@ enum EventKernels {
                      ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
                      recordMaxCurrent: Bool, constantCurrent: Bool = false) -> StepCounts {
         precondition(scratch.count >= membrane.count, "step: a spike scratch of \(scratch.count) for \(membrane.count) neurons")
+        if constantCurrent {
+            return stepEveryNeuron(membrane: &membrane, current: current, lastSpike: &lastSpike, neurons: p,
+                                   ordering: ordering, t: t, spikes: &spikes, scratch: &scratch,
+                                   recordMaxCurrent: recordMaxCurrent)
+        }
         var counts = StepCounts()
         // Spikes are written into `scratch` (at most one per neuron) and appended to `spikes` in one
         // go: appending one by one costs a uniqueness check of the array per spike.
@@ -195,10 +200,10 @@ enum EventKernels {
                         counts.spikes += bits.nonzeroBitCount
                         while bits != 0 {
                             let lane = bits.trailingZeroBitCount
-                            out[emitted] = Int32(n + lane)
-                            emitted += 1
-                            last[n + lane] = t32
-                            bits &= bits - 1
+                            out[emitted] = Int32(truncatingIfNeeded: n &+ lane)
+                            emitted &+= 1
+                            last[n &+ lane] = t32
+                            bits &= bits &- 1
                         }
                     }
                     if LaneMask.any(v .> thetaVector) { pending = true }
@@ -230,6 +235,71 @@ enum EventKernels {
                 counts.neuronUpdates += channels
             }
         } } } } } }
+        spikes.append(binary: scratch[0..<emitted])
+        return counts
+    }
+
+    /// `step` for a population whose input current is the same every step (direct input): every
+    /// neuron is visited every step, so the positions' flags and decay stamps play no part and the
+    /// population is one flat run of neurons. The arithmetic per neuron is `step`'s.
+    private static func stepEveryNeuron(membrane: inout [Float], current: [Float], lastSpike: inout [Int32],
+                                        neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
+                                        spikes: inout SpikeEvents, scratch: inout [Int32],
+                                        recordMaxCurrent: Bool) -> StepCounts {
+        precondition(current.count == membrane.count, "step: \(current.count) currents for \(membrane.count) neurons")
+        var counts = StepCounts()
+        var emitted = 0
+        let count = membrane.count
+        let theta = p.threshold, leak = p.leak
+        let subtract = p.reset == .subtract
+        let delayed = ordering == .delayed
+        let t32 = Int32(t)
+        membrane.withUnsafeMutableBufferPointer { u in
+        current.withUnsafeBufferPointer { cur in
+        lastSpike.withUnsafeMutableBufferPointer { last in
+        scratch.withUnsafeMutableBufferPointer { out in
+            guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
+            let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
+            var n = 0
+            while n + 16 <= count {
+                let um = UnsafeMutableRawPointer(ub + n)
+                let previous = um.loadUnaligned(as: SIMD16<Float>.self)
+                let input = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
+                if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
+                var v = leak == 1 ? previous + input : leakVector * previous + input
+                let fires = delayed ? previous .> thetaVector : v .> thetaVector
+                if LaneMask.any(fires) {
+                    var bits = LaneMask.bits(fires)
+                    v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                    counts.spikes += bits.nonzeroBitCount
+                    while bits != 0 {
+                        let lane = bits.trailingZeroBitCount
+                        out[emitted] = Int32(n + lane)
+                        emitted += 1
+                        last[n + lane] = t32
+                        bits &= bits - 1
+                    }
+                }
+                um.storeBytes(of: v, as: SIMD16<Float>.self)
+                n += 16
+            }
+            while n < count {
+                let input = cur[n]
+                if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
+                let previous = u[n]
+                var v = leak == 1 ? previous + input : leak * previous + input
+                if delayed ? previous > theta : v > theta {
+                    v = subtract ? v - theta : 0
+                    out[emitted] = Int32(n)
+                    emitted += 1
+                    last[n] = t32
+                    counts.spikes += 1
+                }
+                u[n] = v
+                n += 1
+            }
+        } } } }
+        counts.neuronUpdates = count
         spikes.append(binary: scratch[0..<emitted])
         return counts
     }
