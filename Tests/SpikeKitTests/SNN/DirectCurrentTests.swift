@@ -31,4 +31,38 @@ import Testing
         }
         #expect(DirectCurrentKernels.linear(x, weights: rows, outputs: channels) == linearExpected)
     }
+
+    /// A block of images gives, image by image, exactly the currents of one image at a time (the
+    /// scheduler computes blocks; the dense reference and STDB compute one image).
+    @Test(arguments: [1, 3, 17])
+    func blockMatchesOneImageAtATime(images: Int) {
+        var g = SeededGenerator(seed: UInt64(images) &+ 40)
+        let inputs = 29, outputs = 21
+        let weights = (0..<(inputs * outputs)).map { _ in g.nextNormal() }
+        let xs = (0..<images).map { n in (0..<inputs).map { i in (i + n) % 4 == 0 ? 0 : g.nextNormal() } }
+        let block = DirectCurrentKernels.linear(block: xs, weights: weights, outputs: outputs)
+        #expect(block.count == images)
+        for n in 0..<images {
+            #expect(block[n] == DirectCurrentKernels.linear(xs[n], weights: weights, outputs: outputs), "image \(n)")
+        }
+        let synapse = Synapse.linear(name: "fc", inputShape: .flat(inputs), outputs: outputs, pytorchWeights: weights,
+                                     bias: (0..<outputs).map { Float($0) * 0.1 })
+        let currents = InputEncoder.directCurrents(imagesHWC: xs, synapse: synapse)
+        for n in 0..<images { #expect(currents[n] == InputEncoder.directCurrent(imageHWC: xs[n], synapse: synapse)) }
+        #expect(DirectCurrentKernels.linear(block: [], weights: weights, outputs: outputs).isEmpty)
+    }
+
+    /// The mask helpers against the mask's own lanes.
+    @Test func laneMaskMatchesLanes() {
+        var g = SeededGenerator(seed: 9)
+        for _ in 0..<200 {
+            let v = SIMD16<Float>((0..<16).map { _ in g.nextUniform() })
+            let threshold = g.nextUniform() * 1.2
+            let mask = v .> SIMD16<Float>(repeating: threshold)
+            var expected: UInt32 = 0
+            for lane in 0..<16 where mask[lane] { expected |= 1 << UInt32(lane) }
+            #expect(LaneMask.bits(mask) == expected)
+            #expect(LaneMask.any(mask) == (expected != 0))
+        }
+    }
 }
