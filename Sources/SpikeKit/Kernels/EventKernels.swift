@@ -161,8 +161,7 @@ enum EventKernels {
         var emitted = 0
         let channels = shape.channels
         let theta = p.threshold, leak = p.leak
-        let subtract = p.reset == .subtract
-        let delayed = ordering == .delayed
+        let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         let t32 = Int32(t)
         membrane.withUnsafeMutableBufferPointer { u in
         current.withUnsafeMutableBufferPointer { cur in
@@ -184,29 +183,15 @@ enum EventKernels {
                 }
                 var pending = false
                 var c = 0
-                // 16 neurons at a time: the same operations as the scalar loop below, lane by lane.
-                let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
                 while c + 16 <= channels {
                     let n = base + c
                     let um = UnsafeMutableRawPointer(u.baseAddress! + n), cm = UnsafeMutableRawPointer(cur.baseAddress! + n)
                     let previous = um.loadUnaligned(as: SIMD16<Float>.self)
                     let input = cm.loadUnaligned(as: SIMD16<Float>.self)
                     if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
-                    var v = leak == 1 ? previous + input : leakVector * previous + input
-                    let fires = delayed ? previous .> thetaVector : v .> thetaVector
-                    if LaneMask.any(fires) {
-                        var bits = LaneMask.bits(fires)
-                        v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
-                        counts.spikes += bits.nonzeroBitCount
-                        while bits != 0 {
-                            let lane = bits.trailingZeroBitCount
-                            out[emitted] = Int32(truncatingIfNeeded: n &+ lane)
-                            emitted &+= 1
-                            last[n &+ lane] = t32
-                            bits &= bits &- 1
-                        }
-                    }
-                    if LaneMask.any(v .> thetaVector) { pending = true }
+                    let v = update.vector(previous: previous, input: input, first: n, spikes: out, emitted: &emitted,
+                                          lastSpike: last)
+                    if LaneMask.any(v .> update.thetaVector) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
                     if !constantCurrent { cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self) }
                     c += 16
@@ -215,16 +200,8 @@ enum EventKernels {
                     let n = base + c
                     let input = cur[n]
                     if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                    let previous = u[n]
-                    var v = leak == 1 ? previous + input : leak * previous + input
-                    let fires = delayed ? previous > theta : v > theta
-                    if fires {
-                        v = subtract ? v - theta : 0
-                        out[emitted] = Int32(n)
-                        emitted += 1
-                        last[n] = t32
-                        counts.spikes += 1
-                    }
+                    let v = update.scalar(previous: u[n], input: input, neuron: n, spikes: out, emitted: &emitted,
+                                          lastSpike: last)
                     if v > theta { pending = true }
                     u[n] = v
                     if !constantCurrent { cur[n] = 0 }
@@ -235,6 +212,7 @@ enum EventKernels {
                 counts.neuronUpdates += channels
             }
         } } } } } }
+        counts.spikes = emitted
         spikes.append(binary: scratch[0..<emitted])
         return counts
     }
@@ -250,58 +228,89 @@ enum EventKernels {
         var counts = StepCounts()
         var emitted = 0
         let count = membrane.count
-        let theta = p.threshold, leak = p.leak
-        let subtract = p.reset == .subtract
-        let delayed = ordering == .delayed
-        let t32 = Int32(t)
+        let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         membrane.withUnsafeMutableBufferPointer { u in
         current.withUnsafeBufferPointer { cur in
         lastSpike.withUnsafeMutableBufferPointer { last in
         scratch.withUnsafeMutableBufferPointer { out in
             guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
-            let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
             var n = 0
             while n + 16 <= count {
                 let um = UnsafeMutableRawPointer(ub + n)
-                let previous = um.loadUnaligned(as: SIMD16<Float>.self)
                 let input = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
                 if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
-                var v = leak == 1 ? previous + input : leakVector * previous + input
-                let fires = delayed ? previous .> thetaVector : v .> thetaVector
-                if LaneMask.any(fires) {
-                    var bits = LaneMask.bits(fires)
-                    v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
-                    counts.spikes += bits.nonzeroBitCount
-                    while bits != 0 {
-                        let lane = bits.trailingZeroBitCount
-                        out[emitted] = Int32(n + lane)
-                        emitted += 1
-                        last[n + lane] = t32
-                        bits &= bits - 1
-                    }
-                }
+                let v = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self), input: input, first: n, spikes: out,
+                                      emitted: &emitted, lastSpike: last)
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
                 n += 16
             }
             while n < count {
                 let input = cur[n]
                 if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                let previous = u[n]
-                var v = leak == 1 ? previous + input : leak * previous + input
-                if delayed ? previous > theta : v > theta {
-                    v = subtract ? v - theta : 0
-                    out[emitted] = Int32(n)
-                    emitted += 1
-                    last[n] = t32
-                    counts.spikes += 1
-                }
-                u[n] = v
+                u[n] = update.scalar(previous: u[n], input: input, neuron: n, spikes: out, emitted: &emitted, lastSpike: last)
                 n += 1
             }
         } } } }
+        counts.spikes = emitted
         counts.neuronUpdates = count
         spikes.append(binary: scratch[0..<emitted])
         return counts
+    }
+
+    /// The threshold / integrate / reset arithmetic of one neuron or one vector of 16, shared by
+    /// both step kernels (and mirrored by `DenseReferenceSimulator`): v = λ·u + I (u + I when λ = 1),
+    /// a spike where the compared membrane (u in the delayed ordering, v in the immediate) exceeds θ,
+    /// then v − θ (soft reset) or 0 where it spiked. Spikes are written to `spikes[emitted...]` in
+    /// ascending order, and the neurons' last-spike steps set to t.
+    struct NeuronUpdate {
+        let theta: Float, leak: Float
+        let thetaVector: SIMD16<Float>, leakVector: SIMD16<Float>
+        let subtract: Bool, delayed: Bool
+        let t32: Int32
+
+        init(neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int) {
+            theta = p.threshold
+            leak = p.leak
+            thetaVector = SIMD16(repeating: theta)
+            leakVector = SIMD16(repeating: leak)
+            subtract = p.reset == .subtract
+            delayed = ordering == .delayed
+            t32 = Int32(t)
+        }
+
+        /// Neurons `first ..< first + 16`; returns their new membranes.
+        @inline(__always)
+        func vector(previous: SIMD16<Float>, input: SIMD16<Float>, first n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
+                    emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
+            var v = leak == 1 ? previous + input : leakVector * previous + input
+            let fires = delayed ? previous .> thetaVector : v .> thetaVector
+            if LaneMask.any(fires) {
+                var bits = LaneMask.bits(fires)
+                v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                while bits != 0 {
+                    let lane = bits.trailingZeroBitCount
+                    spikes[emitted] = Int32(truncatingIfNeeded: n &+ lane)
+                    emitted &+= 1
+                    last[n &+ lane] = t32
+                    bits &= bits &- 1
+                }
+            }
+            return v
+        }
+
+        /// Neuron `n`; returns its new membrane.
+        @inline(__always)
+        func scalar(previous: Float, input: Float, neuron n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
+                    emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
+            var v = leak == 1 ? previous + input : leak * previous + input
+            if delayed ? previous > theta : v > theta {
+                v = subtract ? v - theta : 0
+                spikes[emitted] = Int32(truncatingIfNeeded: n)
+                emitted &+= 1
+                last[n] = t32
+            }
+            return v
+        }
     }
 
     /// Adds this step's current into the output layer's accumulated potential and clears the current.
