@@ -13,12 +13,13 @@ enum EventKernels {
     @inline(__always)
     static func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count n: Int) {
         var i = 0
-        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
-        while i + 16 <= n {
-            let a = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let b = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            d.storeBytes(of: a + b, toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
+        // Element pointers rather than byte offsets: `i * 4` would be checked for overflow every time.
+        while i &+ 16 <= n {
+            let d = UnsafeMutableRawPointer(dst + i)
+            let a = d.loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self)
+            d.storeBytes(of: a + b, as: SIMD16<Float>.self)
+            i &+= 16
         }
         while i < n { dst[i] += src[i]; i += 1 }
     }
@@ -27,13 +28,13 @@ enum EventKernels {
     @inline(__always)
     static func addScaledRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, value: Float, count n: Int) {
         var i = 0
-        let d = UnsafeMutableRawPointer(dst), s = UnsafeRawPointer(src)
         let v = SIMD16<Float>(repeating: value)
-        while i + 16 <= n {
-            let a = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let b = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            d.storeBytes(of: a.addingProduct(v, b), toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
+        while i &+ 16 <= n {
+            let d = UnsafeMutableRawPointer(dst + i)
+            let a = d.loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self)
+            d.storeBytes(of: a.addingProduct(v, b), as: SIMD16<Float>.self)
+            i &+= 16
         }
         while i < n { dst[i] = dst[i].addingProduct(value, src[i]); i += 1 }
     }
