@@ -100,9 +100,11 @@ enum EventKernels {
         events.values.withUnsafeBufferPointer { val in
             guard let dst = cur.baseAddress, let wb = w.baseAddress, let tb = tch.baseAddress else { return }
             let binary = events.isBinary
+            // Channel counts are usually powers of two: a shift instead of a division per event.
+            let shift = cin.nonzeroBitCount == 1 ? cin.trailingZeroBitCount : -1
             for k in 0..<idx.count {
                 let i = Int(idx[k])
-                let position = i / cin, c = i - position * cin
+                let position = shift >= 0 ? i &>> shift : i / cin, c = i &- position &* cin
                 let channelBase = c * kernelArea
                 for r in Int(starts[position])..<Int(starts[position + 1]) {
                     let target = Int(targets[r]), length = Int(lengths[r])

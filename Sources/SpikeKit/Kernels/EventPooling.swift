@@ -26,9 +26,11 @@ enum EventPooling {
         scratchIndices.withUnsafeMutableBufferPointer { outIndex in
         scratchValues.withUnsafeMutableBufferPointer { outValue in
             let binary = input.isBinary
+            // Channel counts are usually powers of two: a shift instead of a division per event.
+            let shift = c.nonzeroBitCount == 1 ? c.trailingZeroBitCount : -1
             for e in 0..<idx.count {
                 let i = Int(idx[e])
-                let position = i / c, ch = i - position * c
+                let position = shift >= 0 ? i &>> shift : i / c, ch = i &- position &* c
                 let v: Float = binary ? 1 : val[e]
                 for t in Int(starts[position])..<Int(starts[position + 1]) {
                     let op = Int(targets[t])
