@@ -135,9 +135,17 @@ extension ExperimentRunner {
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
         let converted = try fineTuneLowLatency(result.network, data: data)
         state.spiking = converted
+        // The fine-tune trains θ and λ: report what it ended with next to the converted values.
+        let fineTuned = config.conversion.map { $0.recipe == .lowLatency && $0.fineTuneEpochs > 0 } ?? false
+        let tuned = !fineTuned ? [:] : Dictionary(
+            zip(converted.populations.map(\.name), converted.populationNeurons).compactMap { name, neurons in
+                neurons.map { (name, $0) }
+            }, uniquingKeysWith: { first, _ in first })
         let conversion = RunReport.Conversion(recipe: result.recipe, layers: result.layers.map {
             RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold), scale: $0.scale.map(Double.init),
-                                      alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init))
+                                      alpha: $0.alpha.map(Double.init), beta: $0.beta.map(Double.init),
+                                      fineTunedThreshold: tuned[$0.name].map { Double($0.threshold) },
+                                      fineTunedLeak: tuned[$0.name].map { Double($0.leak) })
         })
         state.conversion = conversion
         if config.output.saveCheckpoints {

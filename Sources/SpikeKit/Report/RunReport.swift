@@ -91,13 +91,19 @@ public struct RunReport: Codable, Equatable, Sendable {
         public var scale: Double?
         public var alpha: Double?
         public var beta: Double?
+        /// After the low-latency fine-tune: the trained threshold and leak (nil without one).
+        public var fineTunedThreshold: Double?
+        public var fineTunedLeak: Double?
 
-        public init(name: String, threshold: Double, scale: Double? = nil, alpha: Double? = nil, beta: Double? = nil) {
+        public init(name: String, threshold: Double, scale: Double? = nil, alpha: Double? = nil, beta: Double? = nil,
+                    fineTunedThreshold: Double? = nil, fineTunedLeak: Double? = nil) {
             self.name = name
             self.threshold = threshold
             self.scale = scale
             self.alpha = alpha
             self.beta = beta
+            self.fineTunedThreshold = fineTunedThreshold
+            self.fineTunedLeak = fineTunedLeak
         }
     }
 

@@ -23,6 +23,32 @@ import Testing
         String(T.tinyRunJSON.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()) + ", \"output\": \(output)}"
     }
 
+    /// A low-latency run with a fine-tune reports the trained thresholds and leaks next to the
+    /// converted ones, and saves the fine-tuned network (with its half-charged initial membranes).
+    @Test func lowLatencyFineTuneReportsTrainedThresholdsAndLeaks() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = #"""
+            {"data": {"trainLimit": 128, "testLimit": 20}, "model": {"architecture": "mlp", "activation": "clipped-relu"},
+             "training": {"epochs": 1, "batchSize": 64},
+             "conversion": {"recipe": "low-latency", "calibrationImages": 32, "fineTuneEpochs": 1, "fineTuneLearningRate": 0.01},
+             "simulation": {"timeSteps": [2], "ordering": "immediate", "initialMembrane": 0.5, "testLimit": 20}}
+            """#
+        let output = folder.appendingPathComponent("run")
+        let report = try run(json, output: output)
+        let layers = try #require(report.conversion?.layers)
+        #expect(layers.count == 2)
+        for layer in layers {
+            let tuned = try #require(layer.fineTunedThreshold, "\(layer.name) has no fine-tuned threshold")
+            #expect(tuned != layer.threshold, "\(layer.name): the threshold did not move")
+            #expect((layer.fineTunedLeak ?? 0) > 0 && (layer.fineTunedLeak ?? 2) <= 1)
+        }
+        let (saved, _) = try SpikingNetworkCheckpoint.load(from: output.appendingPathComponent(RunFiles.convertedSNN))
+        let neurons = saved.populationNeurons.compactMap { $0 }
+        #expect(neurons.map { Double($0.threshold) } == layers.compactMap(\.fineTunedThreshold))
+        #expect(neurons.allSatisfy { $0.initialMembrane == 0.5 })
+    }
+
     @Test func runSavesBothNetworksWithTheirMetadata() throws {
         let folder = try T.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
