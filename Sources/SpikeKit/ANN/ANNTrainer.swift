@@ -10,7 +10,9 @@ import Foundation
 /// function of the seed, the settings and the start state: the same for any thread count, and a run
 /// resumed at epoch e from the checkpoint and optimizer state saved after epoch e − 1 continues
 /// bit for bit. The learning rate follows `settings.schedule`; test accuracy is measured after every
-/// epoch. A loss that is not finite stops training with `SpikeKitError.numerical`.
+/// epoch. A loss, gradient or parameter that is not finite stops training with
+/// `SpikeKitError.numerical` (naming the tensor, the epoch and the step) before `onEpochEnd` could
+/// save it, so the last checkpoint written stays the last good one.
 ///
 /// Training keeps freed activation buffers for reuse (`AllocatorTuning`), which avoids a page fault
 /// per 4 KiB of every activation on every step.
@@ -97,6 +99,9 @@ public final class ANNTrainer {
                 throw SpikeKitError.numerical("the training loss is \(result.loss) at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate)); try a lower learning rate")
             }
             network.backward(lossGradient: result.gradient)
+            // The values after the previous step and this step's gradients, before they are combined.
+            try NumericalGuard.checkParameters(parameters, gradients: true,
+                                               context: "at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate))")
             optimizer.step(parameters, learningRate: learningRate)
             totalLoss += result.loss * Double(batch.count)
             correct += result.correct
@@ -110,6 +115,7 @@ public final class ANNTrainer {
                                 totalLoss / Double(seen), rate))
             }
         }
+        try NumericalGuard.checkParameters(parameters, context: "after epoch \(epoch + 1) (learning rate \(learningRate))")
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return (totalLoss / Double(max(1, seen)), Double(correct) / Double(max(1, seen)), seconds)
     }

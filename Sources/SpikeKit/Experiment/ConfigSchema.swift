@@ -197,7 +197,7 @@ public enum ConfigSchema {
         ConfigSectionSpec(name: "output", isStage: false, meaning: "Where results go. Always applies.", keys: [
             ConfigKeySpec("directory", .path, default: .string("results"),
                           "Parent folder of the run folder `<directory>/<name>-<yyyyMMdd-HHmmss>/`; relative to the current directory. `--output DIR` replaces the whole run folder."),
-            ConfigKeySpec("saveCheckpoints", .boolean, default: .bool(true), "Save the trained ANN and the converted and fine-tuned SNN."),
+            ConfigKeySpec("saveCheckpoints", .boolean, default: .bool(true), "Save the converted SNN. The trained ANN and the fine-tuned SNN are saved after every epoch in any case: they are what `--resume` continues from."),
             ConfigKeySpec("spikeTrace", .integer(minimum: 0), default: nil, defaultText: "none", unit: "images",
                           "Write the spike events of this many test images (conversion simulation at the largest T) to `spikes.aer` (address-event file, layout in README) and `spikes.csv`; 0 = none."),
         ]),

@@ -35,7 +35,7 @@ extension ExperimentRunner {
         }
         let inputShape = data.train.sampleShape
         let network: Network
-        var epochs: [EpochResult] = []
+        var epochs: [RunReport.Epoch] = []
         if let checkpoint = config.model.checkpoint {
             network = try NetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint)).network
             guard network.inputShape == inputShape else {
@@ -61,17 +61,18 @@ extension ExperimentRunner {
         state.network = network
         state.ann = RunReport.ANN(
             testAccuracy: testAccuracy, trainAccuracy: epochs.last?.trainAccuracy, epochs: epochs.isEmpty ? nil : epochs.count,
-            parameters: network.parameterCount,
-            perEpoch: epochs.isEmpty ? nil : epochs.map {
-                RunReport.Epoch(epoch: $0.epoch + 1, loss: $0.trainLoss, trainAccuracy: $0.trainAccuracy,
-                                testAccuracy: $0.testAccuracy, learningRate: $0.learningRate)
-            })
+            parameters: network.parameterCount, perEpoch: epochs.isEmpty ? nil : epochs)
     }
 
     /// Trains with the `training` section, saving a checkpoint after every epoch; with `--resume`,
-    /// continues after the last completed epoch of the run folder's checkpoint.
+    /// continues after the last completed epoch of the run folder's checkpoint. Returns every epoch's
+    /// record, the earlier attempts' included (the checkpoint's `history` metadata carries them).
+    ///
+    /// After epoch k the optimizer state goes to `RunFiles.annOptimizerState(epoch: k)` first, then the
+    /// network to `RunFiles.annCheckpoint` (metadata `epoch` = k), then older optimizer states are
+    /// removed: whenever the process dies, the checkpoint's epoch has its optimizer state on disk.
     private func trainANN(_ network: Network, training t: TrainingConfig, data: DatasetSplit,
-                          state: RunState) throws -> [EpochResult] {
+                          state: RunState) throws -> [RunReport.Epoch] {
         let settings = TrainingSettings(
             epochs: t.epochs, batchSize: t.batchSize, optimizer: t.optimizer == .sgd ? .sgd : .adam,
             learningRate: Float(t.learningRate), momentum: Float(t.momentum), weightDecay: Float(t.weightDecay),
@@ -79,22 +80,49 @@ extension ExperimentRunner {
             augmentation: t.augmentation, dropout: t.dropout.map { Float($0) })
         let trainer = ANNTrainer(settings: settings, seed: seed) { [progress] line in progress.note(line) }
         let checkpoint = state.file(RunFiles.annCheckpoint)
-        let optimizerState = state.file("ann-optimizer.safetensors")
         var startEpoch = 0
+        var history: [RunReport.Epoch] = []
         if state.hasArtifact(RunFiles.annCheckpoint) {
             let (saved, metadata) = try NetworkCheckpoint.load(from: checkpoint)
+            guard saved.parameters.map(\.name) == network.parameters.map(\.name),
+                  saved.parameters.map(\.value.shape) == network.parameters.map(\.value.shape) else {
+                throw SpikeKitError.checkpoint(path: checkpoint.path, reason: "it holds another network than the config's \(config.model.architecture.rawValue)")
+            }
             for (mine, theirs) in zip(network.parameters + network.buffers, saved.parameters + saved.buffers) {
                 mine.assign(theirs.value)
             }
-            if FileManager.default.fileExists(atPath: optimizerState.path) { try trainer.loadState(from: optimizerState) }
             startEpoch = Int(metadata["epoch"] ?? "") ?? 0
+            history = metadata["history"].flatMap { try? JSONDecoder().decode([RunReport.Epoch].self, from: Data($0.utf8)) } ?? []
+            let optimizerState = state.file(RunFiles.annOptimizerState(epoch: startEpoch))
+            if FileManager.default.fileExists(atPath: optimizerState.path) {
+                try trainer.loadState(from: optimizerState)
+            } else if startEpoch < t.epochs {
+                progress.note("warning: \(optimizerState.lastPathComponent) is missing; training continues with a fresh optimizer, "
+                              + "so the results will differ from an uninterrupted run")
+            }
             progress.note("ANN: resuming after epoch \(startEpoch)")
         }
-        return try trainer.fit(network, data: data, startEpoch: startEpoch) { result in
+        try trainer.fit(network, data: data, startEpoch: startEpoch) { result in
+            history.append(RunReport.Epoch(epoch: result.epoch + 1, loss: result.trainLoss, trainAccuracy: result.trainAccuracy,
+                                           testAccuracy: result.testAccuracy, learningRate: result.learningRate))
             // Written after every epoch whatever output.saveCheckpoints says: it is what --resume
             // continues from.
-            try NetworkCheckpoint.save(network, to: checkpoint, metadata: ["epoch": String(result.epoch + 1)])
+            let optimizerState = state.file(RunFiles.annOptimizerState(epoch: result.epoch + 1))
             try trainer.saveState(to: optimizerState)
+            let encodedHistory = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+            try NetworkCheckpoint.save(network, to: checkpoint,
+                                       metadata: ["epoch": String(result.epoch + 1), "history": encodedHistory])
+            removeOlderStates(prefix: RunFiles.annOptimizerStatePrefix, keeping: optimizerState, in: state)
+        }
+        return history
+    }
+
+    /// Deletes the optimizer states `prefix…` of earlier epochs (best effort: a leftover file only
+    /// takes space).
+    func removeOlderStates(prefix: String, keeping kept: URL, in state: RunState) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: state.directory.path)) ?? []
+        for name in names where name.hasPrefix(prefix) && name != kept.lastPathComponent {
+            try? FileManager.default.removeItem(at: state.file(name))
         }
     }
 
@@ -134,6 +162,7 @@ extension ExperimentRunner {
         progress.finish(message: "conversion: \(recipe.name), thresholds "
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
         let converted = try fineTuneLowLatency(result.network, data: data)
+        try NumericalGuard.checkWeights(of: converted, context: "after conversion with \(recipe.name)")
         state.spiking = converted
         // The fine-tune trains θ and λ: report what it ended with next to the converted values.
         let fineTuned = config.conversion.map { $0.recipe == .lowLatency && $0.fineTuneEpochs > 0 } ?? false
@@ -207,6 +236,7 @@ extension ExperimentRunner {
                                             checkpoints: checkpoints, firstSampleIndex: first,
                                             rasterNeuronsPerPopulation: first == 0 ? raster : 0)
             let record = try EventScheduler(network: network).run(images: batch.images, options: options)
+            try NumericalGuard.checkOutputs(of: record, context: "in the \(label) simulation of test images \(first)..<\(end)")
             merged = merged.map { $0.appending(record) } ?? record
             progress.advance(by: end - first)
             first = end
@@ -250,31 +280,53 @@ extension ExperimentRunner {
         var settings = STDBSettings(config: s, ordering: ordering, threads: threadCount,
                                     testLimit: config.simulation?.testLimit)
         settings.evaluateEachEpoch = false
-        let tuned: SpikingNetwork
-        let epochCount: Int
+        var tuned = spiking
+        var epochCount = 0
+        var optimizerState: OptimizerState?
+        let checkpoint = state.file(RunFiles.fineTunedSNN)
         if state.hasArtifact(RunFiles.fineTunedSNN) {
-            let (saved, metadata) = try SpikingNetworkCheckpoint.load(from: state.file(RunFiles.fineTunedSNN))
+            let (saved, metadata) = try SpikingNetworkCheckpoint.load(from: checkpoint)
             tuned = saved
             epochCount = Int(metadata["epochs"] ?? "") ?? s.epochs
-            progress.note("STDB: loaded the fine-tuned network of the earlier attempt (\(RunFiles.fineTunedSNN))")
-        } else {
-            progress.begin(stage: "STDB fine-tuning (T = \(s.timeSteps), \(settings.encoding.rawValue) input)",
-                           total: s.epochs * ((data.train.count + s.batchSize - 1) / s.batchSize))
-            let (fitted, epochs) = try STDBTrainer.fit(network: spiking, data: data, settings: settings, seed: seed) { [progress] _ in
-                progress.advance()
+            if epochCount < s.epochs {
+                let file = state.file(RunFiles.stdbOptimizerState(epoch: epochCount))
+                if FileManager.default.fileExists(atPath: file.path) {
+                    optimizerState = try STDBTrainer.loadState(from: file)
+                } else {
+                    progress.note("warning: \(file.lastPathComponent) is missing; STDB continues with a fresh optimizer, "
+                                  + "so the results will differ from an uninterrupted run")
+                }
+                progress.note("STDB: resuming after epoch \(epochCount)")
+            } else {
+                progress.note("STDB: loaded the fine-tuned network of the earlier attempt (\(RunFiles.fineTunedSNN))")
             }
+        }
+        if epochCount < s.epochs {
+            let batches = (data.train.count + s.batchSize - 1) / s.batchSize
+            progress.begin(stage: "STDB fine-tuning (T = \(s.timeSteps), \(settings.encoding.rawValue) input)",
+                           total: (s.epochs - epochCount) * batches)
+            let metadata = snnMetadata(stage: "stdb", data: data, encoding: settings.encoding, ordering: ordering,
+                                       timeSteps: s.timeSteps)
+            let folder = state
+            let (fitted, epochs) = try STDBTrainer.fit(
+                network: tuned, data: data, settings: settings, seed: seed, startEpoch: epochCount,
+                optimizerState: optimizerState, progress: { [progress] _ in progress.advance() },
+                onEpochEnd: { result, network, optimizer in
+                    // Written after every epoch whatever output.saveCheckpoints says: it is what
+                    // --resume continues from. The optimizer state first, as for the ANN.
+                    let file = folder.file(RunFiles.stdbOptimizerState(epoch: result.epoch))
+                    try STDBTrainer.saveState(optimizer, to: file)
+                    var saved = metadata
+                    saved["epochs"] = String(result.epoch)
+                    try SpikingNetworkCheckpoint.save(network, to: checkpoint, metadata: saved)
+                    self.removeOlderStates(prefix: RunFiles.stdbOptimizerStatePrefix, keeping: file, in: folder)
+                })
             progress.finish(message: epochs.last.map {
-                String(format: "STDB: %d epochs, last train loss %.4f, train accuracy %.2f %%", epochs.count, $0.trainLoss,
+                String(format: "STDB: %d epochs, last train loss %.4f, train accuracy %.2f %%", s.epochs, $0.trainLoss,
                        $0.trainAccuracy * 100)
             })
             tuned = fitted
-            epochCount = epochs.count
-            if config.output.saveCheckpoints {
-                var metadata = snnMetadata(stage: "stdb", data: data, encoding: settings.encoding, ordering: ordering,
-                                           timeSteps: s.timeSteps)
-                metadata["epochs"] = String(epochs.count)
-                try SpikingNetworkCheckpoint.save(fitted, to: state.file(RunFiles.fineTunedSNN), metadata: metadata)
-            }
+            epochCount = s.epochs
         }
         let test = data.test
         let images = min(config.simulation?.testLimit ?? test.count, test.count)

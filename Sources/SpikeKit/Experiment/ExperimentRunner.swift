@@ -177,6 +177,8 @@ public final class ExperimentRunner {
         guard previous.withoutThreadCount().configHash == config.withoutThreadCount().configHash else {
             throw SpikeKitError.usage("cannot resume \(directory.path): it was started with a different config; start a new run instead")
         }
+        // Writes the earlier attempt was killed in the middle of left their temporary files.
+        AtomicFile.removeLeftovers(in: directory)
     }
 
     private func createDirectory(_ directory: URL) throws {

@@ -9,6 +9,12 @@ public enum RunFiles {
     public static let fineTunedSNN = "snn-stdb.safetensors"
     public static let spikeTraceAER = SpikeTrace.aerFileName
     public static let spikeTraceCSV = SpikeTrace.csvFileName
+    /// The ANN optimizer's state after `epoch` completed epochs (the one `annCheckpoint` needs to resume).
+    public static func annOptimizerState(epoch: Int) -> String { "\(annOptimizerStatePrefix)\(epoch).safetensors" }
+    public static let annOptimizerStatePrefix = "ann-optimizer.epoch"
+    /// The STDB optimizer's state after `epoch` completed epochs (the one `fineTunedSNN` needs to resume).
+    public static func stdbOptimizerState(epoch: Int) -> String { "\(stdbOptimizerStatePrefix)\(epoch).safetensors" }
+    public static let stdbOptimizerStatePrefix = "stdb-optimizer.epoch"
 }
 
 /// What the stages of one run have produced so far. Each stage reads what earlier ones left and adds

@@ -73,4 +73,64 @@ struct STDBOptimizer {
     }
 
     private func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+
+    // MARK: Saved state
+
+    /// The moments and step count, so a resumed fine-tuning continues bit for bit. Tensors are named
+    /// `<slot>/<synapse>.weight` and `<slot>/<synapse>.bias` (slots `m`, `v` and, with AMSGrad, `vMax`),
+    /// each flat in the synapse's own weight order.
+    func state(synapses: [Synapse]) -> OptimizerState {
+        var tensors: [String: Tensor] = [:]
+        for (s, synapse) in synapses.enumerated() where !synapse.weights.isEmpty {
+            for (slot, weights, bias) in slots(s) {
+                tensors["\(slot)/\(synapse.name).weight"] = Tensor(shape: [weights.count], scalars: weights)
+                if !bias.isEmpty { tensors["\(slot)/\(synapse.name).bias"] = Tensor(shape: [bias.count], scalars: bias) }
+            }
+        }
+        return OptimizerState(kind: .adam, steps: step, tensors: tensors)
+    }
+
+    private func slots(_ s: Int) -> [(String, [Float], [Float])] {
+        [("m", m[s], mBias[s]), ("v", v[s], vBias[s])] + (amsgrad ? [("vMax", vMax[s], vMaxBias[s])] : [])
+    }
+
+    /// Replaces the moments and step count with `state` (saved by `state(synapses:)` for the same
+    /// synapses), or throws `SpikeKitError.model` naming the first missing, misshapen, non-finite or
+    /// unexpected tensor (nothing changes then).
+    mutating func restore(_ state: OptimizerState, synapses: [Synapse]) throws {
+        var copy = self
+        var expected = Set<String>()
+        func take(_ name: String, count: Int) throws -> [Float] {
+            expected.insert(name)
+            guard let tensor = state.tensors[name] else {
+                throw SpikeKitError.model(layer: nil, reason: "the STDB optimizer state has no tensor '\(name)'")
+            }
+            guard tensor.scalars.count == count else {
+                throw SpikeKitError.model(layer: nil, reason: "STDB optimizer tensor '\(name)' has \(tensor.scalars.count) values, the synapse \(count)")
+            }
+            guard tensor.scalars.allSatisfy(\.isFinite) else {
+                throw SpikeKitError.model(layer: nil, reason: "STDB optimizer tensor '\(name)' holds NaN or infinite values")
+            }
+            return tensor.scalars
+        }
+        for (s, synapse) in synapses.enumerated() where !synapse.weights.isEmpty {
+            let biasCount = synapse.bias?.count ?? 0
+            copy.m[s] = try take("m/\(synapse.name).weight", count: synapse.weights.count)
+            copy.v[s] = try take("v/\(synapse.name).weight", count: synapse.weights.count)
+            if amsgrad { copy.vMax[s] = try take("vMax/\(synapse.name).weight", count: synapse.weights.count) }
+            if biasCount > 0 {
+                copy.mBias[s] = try take("m/\(synapse.name).bias", count: biasCount)
+                copy.vBias[s] = try take("v/\(synapse.name).bias", count: biasCount)
+                if amsgrad { copy.vMaxBias[s] = try take("vMax/\(synapse.name).bias", count: biasCount) }
+            }
+        }
+        if let extra = state.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw SpikeKitError.model(layer: nil, reason: "the STDB optimizer state has a tensor '\(extra)' for no synapse of this network")
+        }
+        guard state.kind == .adam, state.steps >= 0 else {
+            throw SpikeKitError.model(layer: nil, reason: "the STDB optimizer state is for \(state.kind.rawValue) with \(state.steps) steps; STDB uses adam")
+        }
+        copy.step = state.steps
+        self = copy
+    }
 }

@@ -77,6 +77,14 @@ final class STDBSession {
         return total
     }
 
+    /// The optimizer's moments and step count (saved after each epoch so a run can resume).
+    var optimizerState: OptimizerState { optimizer.state(synapses: model.plan.synapses) }
+
+    /// Continues from a state saved by `optimizerState` for the same network.
+    func restoreOptimizer(_ state: OptimizerState) throws {
+        try optimizer.restore(state, synapses: model.plan.synapses)
+    }
+
     /// One optimizer step on a batch; returns the batch's summed loss and correct count. Throws
     /// `SpikeKitError.numerical` naming the layer, epoch and step when the loss or a gradient is not
     /// finite (the weights are then left unchanged).

@@ -55,16 +55,32 @@ public enum STDBTrainer {
         public var loss: Double
     }
 
-    /// Fine-tunes `network` on `data.train` and returns the trained network with one result per
-    /// epoch. Batches are a seeded shuffle per epoch; dropout masks and Poisson input spikes are drawn
-    /// from streams keyed by `seed`, the epoch and each image's dataset index.
+    /// Fine-tunes `network` on `data.train` for epochs `startEpoch..<settings.epochs` and returns the
+    /// trained network with one result per epoch run. Batches are a seeded shuffle per epoch; dropout
+    /// masks and Poisson input spikes are drawn from streams keyed by `seed`, the epoch and each image's
+    /// dataset index, so nothing carries over between epochs but the weights and the optimizer: a run
+    /// resumed at epoch e from the network and `optimizerState` that `onEpochEnd` received after epoch
+    /// e − 1 continues bit for bit. `onEpochEnd` (where a runner saves checkpoints; an error it throws
+    /// stops training) gets each epoch's result, the network after it and the optimizer's state. The
+    /// weights are checked for NaN and infinity after every epoch, before `onEpochEnd` sees them.
     public static func fit(network: SpikingNetwork, data: DatasetSplit, settings: STDBSettings = STDBSettings(),
-                           seed: UInt64, progress: ((Progress) -> Void)? = nil) throws -> (SpikingNetwork, [EpochResult]) {
+                           seed: UInt64, startEpoch: Int = 0, optimizerState: OptimizerState? = nil,
+                           progress: ((Progress) -> Void)? = nil,
+                           onEpochEnd: ((EpochResult, SpikingNetwork, OptimizerState) throws -> Void)? = nil)
+    throws -> (SpikingNetwork, [EpochResult]) {
         try check(network: network, dataset: data.train, role: "training")
         try check(network: network, dataset: data.test, role: "test")
+        guard startEpoch >= 0 else { throw SpikeKitError.usage("the start epoch must be non-negative, got \(startEpoch)") }
         let session = try STDBSession(network: network, settings: settings, seed: seed)
+        if let optimizerState {
+            do {
+                try session.restoreOptimizer(optimizerState)
+            } catch SpikeKitError.model(_, let reason) {
+                throw SpikeKitError.runtime("cannot resume STDB: \(reason)")
+            }
+        }
         var results: [EpochResult] = []
-        for epoch in 0..<settings.epochs {
+        for epoch in startEpoch..<max(startEpoch, settings.epochs) {
             let rate = settings.learningRate(epoch: epoch)
             let batches = data.train.batches(size: settings.batchSize, seed: seed, epoch: epoch)
             var lossSum = 0.0, correct = 0, seen = 0
@@ -77,14 +93,17 @@ public enum STDBTrainer {
                 progress?(Progress(epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batches: batches.count,
                                    loss: lossSum / Double(max(1, seen))))
             }
+            let trained = session.model.trainedNetwork
+            try NumericalGuard.checkWeights(of: trained, context: "after STDB epoch \(epoch + 1)")
             var testAccuracy: Double?
             if settings.evaluateEachEpoch && data.test.count > 0 {
-                testAccuracy = try evaluate(network: session.model.trainedNetwork, dataset: data.test, settings: settings,
-                                            seed: seed)
+                testAccuracy = try evaluate(network: trained, dataset: data.test, settings: settings, seed: seed)
             }
-            results.append(EpochResult(epoch: epoch + 1, trainLoss: lossSum / Double(max(1, seen)),
-                                       trainAccuracy: Double(correct) / Double(max(1, seen)),
-                                       testAccuracy: testAccuracy, learningRate: rate))
+            let result = EpochResult(epoch: epoch + 1, trainLoss: lossSum / Double(max(1, seen)),
+                                     trainAccuracy: Double(correct) / Double(max(1, seen)),
+                                     testAccuracy: testAccuracy, learningRate: rate)
+            results.append(result)
+            try onEpochEnd?(result, trained, session.optimizerState)
         }
         return (session.model.trainedNetwork, results)
     }

@@ -47,4 +47,21 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
+
+    /// Whether `name` is one of the temporary files `write` makes (`.<name>.tmp-<pid>-<random>`).
+    static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(".tmp-")
+    }
+
+    /// Deletes the temporary files that writes interrupted by a crash or `kill -9` left in `directory`
+    /// (best effort; returns how many were removed). Call it only when no other process writes there.
+    @discardableResult
+    public static func removeLeftovers(in directory: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var removed = 0
+        for name in names where isTemporaryName(name) {
+            if (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil { removed += 1 }
+        }
+        return removed
+    }
 }

@@ -72,13 +72,17 @@ import Testing
         #expect(tuned.synapses.map(\.weights) != converted.synapses.map(\.weights), "STDB changed no weight")
     }
 
-    @Test func noCheckpointsWhenSaveCheckpointsIsOff() throws {
+    @Test func noConvertedNetworkWhenSaveCheckpointsIsOff() throws {
         let folder = try T.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("run")
         _ = try run(Self.json(output: #"{"saveCheckpoints": false}"#), output: output)
-        for name in [RunFiles.convertedSNN, RunFiles.fineTunedSNN, RunFiles.spikeTraceAER] {
+        for name in [RunFiles.convertedSNN, RunFiles.spikeTraceAER] {
             #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
+        }
+        // The trained networks are what --resume continues from, so they are always saved.
+        for name in [RunFiles.annCheckpoint, RunFiles.fineTunedSNN] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
         }
     }
 
