@@ -95,13 +95,17 @@ public final class ANNTrainer {
             for parameter in parameters { parameter.zeroGradient() }
             let logits = network.forward(batch.images, training: true, seed: stepSeed(epoch: epoch, step: step))
             let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
+            func context() -> String { "at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate))" }
             guard result.loss.isFinite else {
-                throw SpikeKitError.numerical("the training loss is \(result.loss) at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate)); try a lower learning rate")
+                // A non-finite parameter is the cause when there is one; otherwise name the layer where
+                // the values first overflow.
+                try NumericalGuard.checkParameters(parameters, context: context())
+                let culprit = NumericalGuard.firstNonFiniteLayer(of: network, images: batch.images).map {
+                    "; the output of layer '\($0.layer)' is the first that is not finite (its largest weight is \($0.largestWeight))"
+                } ?? ""
+                throw SpikeKitError.numerical("the training loss is \(result.loss) \(context())\(culprit); try a lower learning rate")
             }
             network.backward(lossGradient: result.gradient)
-            // The values after the previous step and this step's gradients, before they are combined.
-            try NumericalGuard.checkParameters(parameters, gradients: true,
-                                               context: "at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate))")
             optimizer.step(parameters, learningRate: learningRate)
             totalLoss += result.loss * Double(batch.count)
             correct += result.correct
@@ -115,6 +119,8 @@ public final class ANNTrainer {
                                 totalLoss / Double(seen), rate))
             }
         }
+        // A non-finite gradient or update makes the next step's loss non-finite, which the check above
+        // catches; the last step's update is checked here, before `onEpochEnd` can save it.
         try NumericalGuard.checkParameters(parameters, context: "after epoch \(epoch + 1) (learning rate \(learningRate))")
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return (totalLoss / Double(max(1, seen)), Double(correct) / Double(max(1, seen)), seconds)

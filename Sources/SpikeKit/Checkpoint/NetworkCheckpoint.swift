@@ -64,8 +64,8 @@ public enum NetworkCheckpoint {
             guard tensor.shape == parameter.value.shape else {
                 throw fail("tensor '\(parameter.name)' has shape \(tensor.shape), but the \(spec.name) architecture needs \(parameter.value.shape)")
             }
-            guard tensor.scalars.allSatisfy(\.isFinite) else {
-                throw fail("tensor '\(parameter.name)' holds NaN or infinite values")
+            if let k = NumericalGuard.firstNonFinite(tensor.scalars) {
+                throw fail("tensor '\(parameter.name)' holds NaN or infinite values (\(tensor.scalars[k]) at element \(k))")
             }
             parameter.assign(tensor)
         }

@@ -32,8 +32,9 @@ public enum WeightImporter {
                 throw SpikeKitError.checkpoint(path: file.path,
                                                reason: "layer '\(layer)' expects a \(role) of shape \(parameter.value.shape), but the file holds shape \(tensor.shape)")
             }
-            guard tensor.scalars.allSatisfy(\.isFinite) else {
-                throw SpikeKitError.checkpoint(path: file.path, reason: "the \(role) of layer '\(layer)' holds NaN or infinite values")
+            if let k = NumericalGuard.firstNonFinite(tensor.scalars) {
+                throw SpikeKitError.checkpoint(path: file.path, reason: "tensor '\(parameter.name)' (the \(role) of layer '\(layer)') "
+                                               + "holds \(tensor.scalars[k]) at element \(k); weights must be finite")
             }
             parameter.assign(tensor)
         }
