@@ -9,6 +9,6 @@ enum BenchCommand {
         }
         if let threads = command.integer("threads") { Parallel.threadCount = threads > 0 ? threads : Parallel.coreCount }
         let output = try benchmark.run(command)
-        Output.result(command.flag("json") ? output.json : output.text)
+        try Output.result(command.flag("json") ? output.json : output.text)
     }
 }

@@ -7,6 +7,6 @@ enum ConfigCommand {
         guard command.flag("schema") else {
             throw CommandLineUsageError("Missing option '--schema'", path: command.path)
         }
-        Output.result(ConfigSchema.markdown())
+        try Output.result(ConfigSchema.markdown())
     }
 }

@@ -84,9 +84,9 @@ enum EnergyCommand {
             // A network that never spikes costs nothing: its ratio to the ANN is infinite.
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
                                                                           negativeInfinity: "-Infinity", nan: "NaN")
-            Output.result(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+            try Output.result(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
         } else {
-            Output.result(table(result, metadata: metadata))
+            try Output.result(table(result, metadata: metadata))
         }
     }
 

@@ -21,6 +21,6 @@ enum ImportCommand {
                                                    directory: URL(fileURLWithPath: directory),
                                                    mapping: command.string("mapping").map { URL(fileURLWithPath: $0) })
         try NetworkCheckpoint.save(network, to: URL(fileURLWithPath: out), metadata: ["source": "import from \(directory)"])
-        Output.result("\(out): \(spec.name), \(network.parameterCount) parameters\n")
+        try Output.result("\(out): \(spec.name), \(network.parameterCount) parameters\n")
     }
 }

@@ -10,7 +10,7 @@ enum ReportCommand {
         let directory = URL(fileURLWithPath: path)
         let report = try RunReport.load(from: directory)
         try RunOutputs.write(report: report, raster: nil, rasterTimeSteps: 0, to: directory)
-        Output.result(report.summaryTable())
-        Output.result("results: \(directory.path)\n")
+        try Output.result(report.summaryTable())
+        try Output.result("results: \(directory.path)\n")
     }
 }

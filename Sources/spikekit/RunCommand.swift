@@ -12,7 +12,7 @@ enum RunCommand {
                                  resume: command.flag("resume"), quiet: command.flag("quiet"))
         let runner = ExperimentRunner(config: config, configURL: url, options: options)
         let (report, directory) = try runner.run()
-        Output.result(report.summaryTable())
-        Output.result("results: \(directory.path)\n")
+        try Output.result(report.summaryTable())
+        try Output.result("results: \(directory.path)\n")
     }
 }

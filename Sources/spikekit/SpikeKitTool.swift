@@ -8,9 +8,9 @@ enum SpikeKitTool {
         do {
             switch try CommandLineParser.parse(arguments, root: root) {
             case .version:
-                Output.result(spikeKitVersion + "\n")
+                try Output.result(spikeKitVersion + "\n")
             case .help(let spec, let path):
-                Output.result(spec.helpText(path: path))
+                try Output.result(spec.helpText(path: path))
             case .command(let command):
                 try dispatch(command)
             }
@@ -45,13 +45,19 @@ enum SpikeKitTool {
 }
 
 /// Standard output carries results only; everything else goes to standard error.
+/// A full disk or a closed pipe on standard output is a runtime failure (exit 1, with the reason);
+/// standard error is written on a best-effort basis.
 enum Output {
-    static func result(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    static func result(_ text: String) throws {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw SpikeKitError.io(path: "standard output", reason: "cannot write the results (\(systemErrorReason(error)))")
+        }
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }
 

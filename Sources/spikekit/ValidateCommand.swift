@@ -8,6 +8,6 @@ enum ValidateCommand {
             throw CommandLineUsageError("Missing argument CONFIG", path: command.path)
         }
         let (config, _) = try ConfigFileError.loadConfig(path, command: command)
-        Output.result("\(path) is valid\n\(config.summary())\n")
+        try Output.result("\(path) is valid\n\(config.summary())\n")
     }
 }

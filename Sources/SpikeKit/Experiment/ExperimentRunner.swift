@@ -185,11 +185,7 @@ public final class ExperimentRunner {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            // Foundation's own message is generic; the POSIX error under it says what went wrong.
-            let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
-            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
-                ?? error.localizedDescription
-            throw SpikeKitError.io(path: directory.path, reason: "cannot create the run folder (\(reason))")
+            throw SpikeKitError.io(path: directory.path, reason: "cannot create the run folder (\(systemErrorReason(error)))")
         }
     }
 

@@ -36,7 +36,7 @@ public struct ExampleOptions: Sendable {
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(message)\n".utf8))
         exit(64)
     }
 
@@ -57,7 +57,7 @@ public struct ExampleOptions: Sendable {
         do {
             try body()
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8))
             exit(1)
         }
     }

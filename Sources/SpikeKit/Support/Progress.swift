@@ -31,7 +31,7 @@ public final class ProgressReporter: @unchecked Sendable {
     public convenience init(quiet: Bool = false) {
         self.init(quiet: quiet, isTerminal: isatty(2) != 0,
                   clock: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
-                  write: { text in FileHandle.standardError.write(Data(text.utf8)) })
+                  write: { text in try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) })
     }
 
     /// A reporter writing through `write`, with `clock` giving seconds (for tests).
