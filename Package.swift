@@ -53,6 +53,12 @@ let package = Package(
             swiftSettings: speedSettings
         ),
         .executableTarget(
+            name: "spikekit-fuzz",
+            dependencies: ["SpikeKit"],
+            path: "Sources/spikekit-fuzz",
+            swiftSettings: speedSettings
+        ),
+        .executableTarget(
             name: "QuickStart",
             dependencies: ["SpikeKit"],
             path: "Examples/QuickStart",

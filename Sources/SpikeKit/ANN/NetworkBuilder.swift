@@ -16,7 +16,16 @@ enum NetworkBuilder {
         var outputShapes: [[Int]]
     }
 
+    /// The most weights a network may have (2^31 floats, 8 GiB): an architecture asking for more is
+    /// refused before anything is allocated.
+    static let maximumWeights = 1 << 31
+
     static func build(_ spec: ArchitectureSpec, inputShape: [Int], seed: UInt64, initialize: Bool = true) throws -> Built {
+        let weights = try weightCount(spec, inputShape: inputShape)
+        guard weights <= maximumWeights else {
+            throw SpikeKitError.model(layer: nil, reason: "architecture '\(spec.name)' on \(inputShape) inputs would need "
+                                      + "\(weights == Int.max ? "more than 2^63" : String(weights)) weights, more than the \(maximumWeights) SpikeKit allows")
+        }
         var layers: [any Layer] = []
         let shapes = try walk(spec, inputShape: inputShape) { index, layerSpec, name, input in
             let layer = makeLayer(layerSpec, name: name, input: input)
@@ -32,6 +41,33 @@ enum NetworkBuilder {
     /// Each layer's output shape for one sample, without building the layers.
     static func outputShapes(_ spec: ArchitectureSpec, inputShape: [Int]) throws -> [[Int]] {
         try walk(spec, inputShape: inputShape) { _, _, _, _ in }
+    }
+
+    /// The number of convolution and linear weights (without biases and other parameters) of `spec`
+    /// on `inputShape` inputs, computed without building anything; `Int.max` if it overflows.
+    static func weightCount(_ spec: ArchitectureSpec, inputShape: [Int]) throws -> Int {
+        var total = 0
+        func add(_ factors: Int...) {
+            var product = 1
+            for factor in factors {
+                let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+                product = overflow ? Int.max : next
+            }
+            let (sum, overflow) = total.addingReportingOverflow(product)
+            total = overflow ? Int.max : sum
+        }
+        _ = try walk(spec, inputShape: inputShape) { _, layer, _, input in
+            switch layer {
+            case .conv(let outChannels, let kernel, _, _, _): add(outChannels, input[0], kernel, kernel)
+            case .linear(let outputs, _): add(outputs, input[0])
+            case .residual(let outChannels, _, _):
+                add(outChannels, input[0], 9)
+                add(outChannels, outChannels, 9)
+                add(outChannels, input[0])
+            default: break
+            }
+        }
+        return total
     }
 
     /// Checks the layers in order, calling `visit(index, spec, name, inputShape)` for each that fits.
@@ -75,6 +111,11 @@ enum NetworkBuilder {
     /// The output shape of layer `spec` for samples of `shape`, or the reason it does not fit.
     private static func outputShape(_ spec: LayerSpec, name: String, input shape: [Int]) throws -> [Int] {
         func fail(_ reason: String) -> SpikeKitError { .model(layer: name, reason: reason) }
+        // Sizes come from configs and checkpoint files: arithmetic on them must not overflow.
+        func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> Int {
+            guard !result.overflow else { throw fail("its sizes are impossibly large for the input \(shape)") }
+            return result.partialValue
+        }
         func needImage() throws {
             guard shape.count == 3 else {
                 throw fail("needs [channels, height, width] inputs, but receives flat vectors of \(shape); put it before the flatten layer")
@@ -85,10 +126,13 @@ enum NetworkBuilder {
             guard kernel > 0, stride > 0, padding >= 0 else {
                 throw fail("kernel \(kernel) and stride \(stride) must be positive and padding \(padding) non-negative")
             }
-            guard shape[1] + 2 * padding >= kernel, shape[2] + 2 * padding >= kernel else {
+            let twice = try checked(padding.multipliedReportingOverflow(by: 2))
+            let paddedHeight = try checked(shape[1].addingReportingOverflow(twice))
+            let paddedWidth = try checked(shape[2].addingReportingOverflow(twice))
+            guard paddedHeight >= kernel, paddedWidth >= kernel else {
                 throw fail("a \(kernel)×\(kernel) window does not fit its \(shape[1])×\(shape[2]) input (padding \(padding)); the network has too many poolings or strides for this input size")
             }
-            return ((shape[1] + 2 * padding - kernel) / stride + 1, (shape[2] + 2 * padding - kernel) / stride + 1)
+            return ((paddedHeight - kernel) / stride + 1, (paddedWidth - kernel) / stride + 1)
         }
         func positive(_ value: Int, _ field: String) throws {
             guard value > 0 else { throw fail("\(field) must be positive, got \(value)") }
@@ -111,7 +155,7 @@ enum NetworkBuilder {
         case .relu:
             return shape
         case .flatten:
-            return [shape.reduce(1, *)]
+            return [try shape.reduce(1) { try checked($0.multipliedReportingOverflow(by: $1)) }]
         case .clippedRelu(let initialClip):
             try clip(initialClip)
             return shape

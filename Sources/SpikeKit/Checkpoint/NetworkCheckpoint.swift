@@ -16,6 +16,11 @@ public enum NetworkCheckpoint {
 
     /// Saves `network` to `url` atomically with `metadata` (keys other than `reservedKeys`).
     public static func save(_ network: Network, to url: URL, metadata: [String: String] = [:]) throws {
+        try Safetensors.write(try contents(of: network, metadata: metadata), to: url)
+    }
+
+    /// What `save` writes: the network's tensors and metadata.
+    public static func contents(of network: Network, metadata: [String: String] = [:]) throws -> Safetensors.Contents {
         if let clash = metadata.keys.sorted().first(where: reservedKeys.contains) {
             throw SpikeKitError.usage("checkpoint metadata key '\(clash)' is reserved by SpikeKit")
         }
@@ -28,13 +33,17 @@ public enum NetworkCheckpoint {
         allMetadata["architecture"] = architecture
         allMetadata["inputShape"] = "[" + network.inputShape.map(String.init).joined(separator: ",") + "]"
         let tensors = (network.parameters + network.buffers).map { (name: $0.name, tensor: $0.value) }
-        try Safetensors.write(Safetensors.Contents(tensors: tensors, metadata: allMetadata), to: url)
+        return Safetensors.Contents(tensors: tensors, metadata: allMetadata)
     }
 
     /// Loads the network saved at `url` and its free-form metadata (without `reservedKeys`).
     public static func load(from url: URL) throws -> (network: Network, metadata: [String: String]) {
-        let path = url.path
-        let contents = try Safetensors.read(from: url)
+        try decode(try Safetensors.read(from: url), path: url.path)
+    }
+
+    /// The network and free-form metadata of already-read safetensors `contents`; `path` names the
+    /// file in errors.
+    public static func decode(_ contents: Safetensors.Contents, path: String) throws -> (network: Network, metadata: [String: String]) {
         func fail(_ reason: String) -> SpikeKitError { .checkpoint(path: path, reason: reason) }
         guard contents.metadata["format"] == formatName else {
             throw fail("not a SpikeKit network checkpoint (metadata 'format' is \(contents.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(formatName)')")
@@ -49,6 +58,18 @@ public enum NetworkCheckpoint {
         guard let shapeText = contents.metadata["inputShape"],
               let inputShape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)) else {
             throw fail("metadata 'inputShape' is missing or not a JSON array of integers")
+        }
+        // Compare the architecture's size with the file's before allocating it.
+        let weights: Int
+        do {
+            weights = try NetworkBuilder.weightCount(spec, inputShape: inputShape)
+        } catch let error as SpikeKitError {
+            throw fail("the architecture cannot be built: \(error)")
+        }
+        let stored = contents.tensors.reduce(0) { $0 + $1.tensor.count }
+        guard weights <= stored else {
+            throw fail("the \(spec.name) architecture on \(inputShape) inputs needs "
+                       + "\(weights == Int.max ? "more than 2^63" : String(weights)) weights, but the file holds \(stored) values")
         }
         let network: Network
         do {

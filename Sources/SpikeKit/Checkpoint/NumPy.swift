@@ -75,8 +75,9 @@ public enum NumPy {
             return (product.partialValue, partial.1 || product.overflow)
         }
         let available = data.count - dataStart
-        guard !overflow, count <= available / itemSize, count * itemSize == available else {
-            throw fail("shape \(fields.shape) of '\(fields.descr)' needs \(overflow ? "too many" : String(count * itemSize)) data bytes, but the file has \(available)")
+        let (needed, tooMany) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, !tooMany, needed == available else {
+            throw fail("shape \(fields.shape) of '\(fields.descr)' needs \(overflow || tooMany ? "too many" : String(needed)) data bytes, but the file has \(available)")
         }
         let scalars = itemSize == 4
             ? ByteConversion.floats(fromFloat32: data, offset: dataStart, count: count)

@@ -43,6 +43,11 @@ public enum SpikingNetworkCheckpoint {
 
     /// Saves `network` to `url` atomically, with `metadata` (keys other than `reservedKeys`).
     public static func save(_ network: SpikingNetwork, to url: URL, metadata: [String: String] = [:]) throws {
+        try Safetensors.write(try contents(of: network, metadata: metadata), to: url)
+    }
+
+    /// What `save` writes: the network's tensors and metadata.
+    public static func contents(of network: SpikingNetwork, metadata: [String: String] = [:]) throws -> Safetensors.Contents {
         if let clash = metadata.keys.sorted().first(where: reservedKeys.contains) {
             throw SpikeKitError.usage("checkpoint metadata key '\(clash)' is reserved by SpikeKit")
         }
@@ -74,7 +79,7 @@ public enum SpikingNetworkCheckpoint {
                 tensors.append((synapse.name + ".bias", Tensor(shape: [bias.count], scalars: bias)))
             }
         }
-        try Safetensors.write(Safetensors.Contents(tensors: tensors, metadata: allMetadata), to: url)
+        return Safetensors.Contents(tensors: tensors, metadata: allMetadata)
     }
 
     // MARK: Loading

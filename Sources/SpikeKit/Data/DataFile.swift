@@ -26,6 +26,11 @@ struct DataFile {
         } catch {
             throw SpikeKitError.io(path: path, reason: "cannot read (\(error.localizedDescription))")
         }
+        return try decode(raw, path: path)
+    }
+
+    /// The content of a file already in memory (decompressed when it is gzip); `path` names it in errors.
+    static func decode(_ raw: [UInt8], path: String) throws -> DataFile {
         if Gzip.isCompressed(raw) {
             return DataFile(path: path, bytes: try Gzip.decompress(raw, path: path), wasCompressed: true)
         }

@@ -14,13 +14,16 @@ public enum IDXReader {
 
     /// Reads an image file and its label file and checks that they describe the same samples.
     public static func read(images imagesPath: String, labels labelsPath: String, classCount: Int = 10) throws -> LabeledImages {
-        let images = try DataFile.read(imagesPath)
-        let labels = try DataFile.read(labelsPath)
+        try parse(images: try DataFile.read(imagesPath), labels: try DataFile.read(labelsPath), classCount: classCount)
+    }
+
+    /// Checks an image file and its label file, already read, and pairs them.
+    static func parse(images: DataFile, labels: DataFile, classCount: Int) throws -> LabeledImages {
         let (count, rows, columns) = try parseImageHeader(images)
         let labelValues = try parseLabels(labels, classCount: classCount)
         guard labelValues.count == count else {
             throw labels.problem(at: 4, "the label file has \(labelValues.count) labels but the image file "
-                                    + "\(imagesPath) has \(count) images")
+                                    + "\(images.path) has \(count) images")
         }
         return LabeledImages(pixels: Array(images.bytes[16...]), labels: labelValues,
                              channels: 1, height: rows, width: columns)

@@ -1,0 +1,206 @@
+import Foundation
+
+/// One file reader under fuzzing: the valid files it starts from (built here, so the harness needs no
+/// corpus on disk), and the parse calls run on every mutated input.
+///
+/// A parser may accept an input or throw `SpikeKitError`; anything else it does (another error, a
+/// crash, a hang, an absurd allocation) is a finding (`FuzzEngine`). Parsers work on bytes in memory
+/// and use the same code paths as reading a file, from gzip detection to the final value.
+public struct FuzzTarget: Sendable {
+    /// One named parse call.
+    public struct Parser: Sendable {
+        public let name: String
+        let parse: @Sendable ([UInt8]) throws -> Void
+
+        /// Parses `bytes`: returns if they are accepted, throws `SpikeKitError` if they are rejected.
+        public func run(_ bytes: [UInt8]) throws { try parse(bytes) }
+    }
+
+    /// `idx`, `cifar`, `gzip`, `npy`, `safetensors` or `config`.
+    public let name: String
+    public let seeds: [FuzzSeed]
+    public let parsers: [Parser]
+
+    /// The names `named(_:)` accepts.
+    public static let names = ["idx", "cifar", "gzip", "npy", "safetensors", "config"]
+
+    /// The target called `name`, or nil.
+    public static func named(_ name: String) throws -> FuzzTarget? {
+        switch name {
+        case "idx": return try idx()
+        case "cifar": return try cifar()
+        case "gzip": return try gzip()
+        case "npy": return npy()
+        case "safetensors": return try safetensors()
+        case "config": return try config()
+        default: return nil
+        }
+    }
+
+    /// Every target, in `names` order.
+    public static func all() throws -> [FuzzTarget] {
+        try names.compactMap { try named($0) }
+    }
+
+    // MARK: Data files
+
+    /// IDX image and label files, plain and gzip; parsed as images (paired with as many zero labels)
+    /// and as labels.
+    static func idx() throws -> FuzzTarget {
+        let images = FuzzSeeds.idxImages(count: 3, rows: 5, columns: 4)
+        let labels = FuzzSeeds.idxLabels([0, 9, 3, 7])
+        let imageFields = [FuzzField(0, 4, .big), FuzzField(4, 4, .big), FuzzField(8, 4, .big), FuzzField(12, 4, .big)]
+        let labelFields = [FuzzField(0, 4, .big), FuzzField(4, 4, .big), FuzzField(8, 1), FuzzField(11, 1)]
+        let seeds = [FuzzSeed(images, fields: imageFields), FuzzSeed(labels, fields: labelFields),
+                     FuzzSeed(try Gzip.compress(images), fields: FuzzSeeds.gzipFields),
+                     FuzzSeed(try Gzip.compress(labels), fields: FuzzSeeds.gzipFields)]
+        return FuzzTarget(name: "idx", seeds: seeds, parsers: [
+            Parser(name: "idx images") { bytes in
+                let file = try DataFile.decode(bytes, path: "fuzz-images.idx")
+                let (count, _, _) = try IDXReader.parseImageHeader(file)
+                let labels = DataFile(path: "fuzz-labels.idx", bytes: FuzzSeeds.idxLabels(Array(repeating: 0, count: count)),
+                                      wasCompressed: false)
+                _ = try IDXReader.parse(images: file, labels: labels, classCount: 10)
+            },
+            Parser(name: "idx labels") { bytes in
+                _ = try IDXReader.parseLabels(try DataFile.decode(bytes, path: "fuzz-labels.idx"), classCount: 10)
+            },
+        ])
+    }
+
+    /// CIFAR-10 and CIFAR-100 records, plain and gzip; every input is parsed as both variants.
+    static func cifar() throws -> FuzzTarget {
+        let ten = FuzzSeeds.cifar(labels: [[3], [9]])
+        let hundred = FuzzSeeds.cifar(labels: [[4, 42], [19, 99]])
+        let seeds = [FuzzSeed(ten, fields: [FuzzField(0, 1), FuzzField(3073, 1), FuzzField(100, 4, .big)]),
+                     FuzzSeed(hundred, fields: [FuzzField(0, 1), FuzzField(1, 1), FuzzField(3074, 1), FuzzField(3075, 1)]),
+                     FuzzSeed(try Gzip.compress(ten), fields: FuzzSeeds.gzipFields)]
+        return FuzzTarget(name: "cifar", seeds: seeds, parsers: CIFARReader.Variant.allCases.map { variant in
+            Parser(name: variant.rawValue) { bytes in
+                _ = try CIFARReader.parse(try DataFile.decode(bytes, path: "fuzz.bin"), variant: variant)
+            }
+        })
+    }
+
+    /// gzip streams: one member, two members, empty content, stored (level 0) and best compression.
+    static func gzip() throws -> FuzzTarget {
+        let text = Array("SpikeKit fuzzes its readers. ".utf8)
+        let content = (0..<40).flatMap { _ in text } + FuzzSeeds.pattern(count: 700)
+        let one = try Gzip.compress(content)
+        let seeds = [FuzzSeed(one, fields: FuzzSeeds.gzipFields),
+                     FuzzSeed(one + (try Gzip.compress(Array(content.prefix(99)), level: 1)), fields: FuzzSeeds.gzipFields),
+                     FuzzSeed(try Gzip.compress([]), fields: FuzzSeeds.gzipFields),
+                     FuzzSeed(try Gzip.compress(content, level: 0), fields: FuzzSeeds.gzipFields),
+                     FuzzSeed(try Gzip.compress(content, level: 9), fields: FuzzSeeds.gzipFields)]
+        return FuzzTarget(name: "gzip", seeds: seeds, parsers: [
+            Parser(name: "gzip") { bytes in _ = try Gzip.decompress(bytes, path: "fuzz.gz") },
+        ])
+    }
+
+    // MARK: Weights and configs
+
+    /// `.npy` files: float32 arrays of several ranks (version 1), a version 2 header and float64 data.
+    static func npy() -> FuzzTarget {
+        let fields = [FuzzField(6, 1), FuzzField(7, 1), FuzzField(8, 2, .little)]
+        let seeds = [FuzzSeed(FuzzSeeds.npy(shape: [2, 3]), fields: fields),
+                     FuzzSeed(FuzzSeeds.npy(shape: [5]), fields: fields),
+                     FuzzSeed(FuzzSeeds.npy(shape: []), fields: fields),
+                     FuzzSeed(FuzzSeeds.npy(shape: [0, 4]), fields: fields),
+                     FuzzSeed(FuzzSeeds.npyVersion2Float64(shape: [3, 2]),
+                              fields: [FuzzField(6, 1), FuzzField(8, 4, .little)])]
+        return FuzzTarget(name: "npy", seeds: seeds, parsers: [
+            Parser(name: "npy") { bytes in _ = try NumPy.decode(Data(bytes), path: "fuzz.npy") },
+        ])
+    }
+
+    /// safetensors files: plain tensors with metadata, a saved spiking network (convolution, pooling,
+    /// residual block, linear output) and a saved ANN; each parsed as plain tensors and as both kinds
+    /// of checkpoint. A checkpoint that loads is also run on one image (simulated, or a forward pass),
+    /// as `spikekit energy` and a run would.
+    static func safetensors() throws -> FuzzTarget {
+        let plain = Safetensors.encode(Safetensors.Contents(
+            tensors: [("a", Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])), ("b", Tensor(shape: [3], scalars: [5, 6, 7]))],
+            metadata: ["note": "fuzz", "epoch": "3"]))
+        let spiking = Safetensors.encode(try SpikingNetworkCheckpoint.contents(of: FuzzSeeds.spikingNetwork(),
+                                                                              metadata: ["stage": "conversion"]))
+        let network = Safetensors.encode(try NetworkCheckpoint.contents(of: try FuzzSeeds.network(), metadata: ["epoch": "1"]))
+        let fields = [FuzzField(0, 8, .little)]
+        let seeds = [plain, spiking, network].map { FuzzSeed([UInt8]($0), fields: fields) }
+        return FuzzTarget(name: "safetensors", seeds: seeds, parsers: [
+            Parser(name: "safetensors") { bytes in _ = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors") },
+            Parser(name: "spiking network checkpoint") { bytes in
+                let contents = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors")
+                let network = try SpikingNetworkCheckpoint.decode(contents, path: "fuzz.safetensors")
+                // A network that loads must also simulate (one image, both orderings, a few steps).
+                let shape = network.inputShape
+                guard shape.count <= 1 << 16 else { return }
+                let image = Tensor(shape: [1, shape.channels, shape.height, shape.width],
+                                   scalars: (0..<shape.count).map { Float($0 % 7) / 3 - 1 })
+                for ordering in [SpikeOrdering.delayed, .immediate] {
+                    _ = try EventScheduler(network: network).run(
+                        images: image, options: SimulationOptions(timeSteps: 3, ordering: ordering, threads: 1))
+                }
+            },
+            Parser(name: "network checkpoint") { bytes in
+                let contents = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors")
+                let (network, _) = try NetworkCheckpoint.decode(contents, path: "fuzz.safetensors")
+                // A network that loads must also run on an image of its input shape.
+                let count = network.inputShape.reduce(1, *)
+                guard count <= 1 << 16 else { return }
+                _ = network.forward(Tensor(shape: [1] + network.inputShape, scalars: (0..<count).map { Float($0 % 5) / 2 - 1 }),
+                                    training: false)
+            },
+        ])
+    }
+
+    /// Experiment configs: every key of every section, the quickstart, one with environment variables
+    /// and a custom energy preset, an empty object. An accepted config is also summarised, written
+    /// back out and validated (the checks across sections and of the files it names), as
+    /// `spikekit validate` and `run` do.
+    static func config() throws -> FuzzTarget {
+        let everything = try ExperimentConfig.decode(
+            Data(#"{"training": {}, "conversion": {}, "simulation": {}, "stdb": {}, "energy": {}}"#.utf8),
+            defaultName: "fuzz", baseDirectory: FuzzSeeds.configBase, environment: [:]).effectiveJSON()
+        let seeds = [everything, FuzzSeeds.quickstartConfig, FuzzSeeds.variedConfig, "{}"].map { FuzzSeed(Array($0.utf8)) }
+        @Sendable func decode(_ bytes: [UInt8]) throws -> ExperimentConfig {
+            try ExperimentConfig.decode(Data(bytes), defaultName: "fuzz", baseDirectory: FuzzSeeds.configBase,
+                                        environment: FuzzSeeds.configEnvironment)
+        }
+        return FuzzTarget(name: "config", seeds: seeds, parsers: [
+            Parser(name: "config") { bytes in
+                let config = try decode(bytes)
+                _ = config.summary()
+                _ = config.effectiveJSON()
+                _ = config.configHash
+            },
+            Parser(name: "config validation") { bytes in try decode(bytes).validate(environment: FuzzSeeds.configEnvironment) },
+        ])
+    }
+}
+
+/// A valid input to start mutating from, with the positions of its header fields.
+public struct FuzzSeed: Sendable {
+    public let bytes: [UInt8]
+    /// Header fields worth overwriting with extreme values (sizes, counts, lengths, versions).
+    public let fields: [FuzzField]
+
+    public init(_ bytes: [UInt8], fields: [FuzzField] = []) {
+        self.bytes = bytes
+        self.fields = fields
+    }
+}
+
+/// An integer field of a file header: its offset, width in bytes and byte order. A negative offset
+/// counts from the end of the input (gzip's trailer).
+public struct FuzzField: Sendable {
+    public enum ByteOrder: Sendable { case big, little }
+    public let offset: Int
+    public let width: Int
+    public let order: ByteOrder
+
+    public init(_ offset: Int, _ width: Int, _ order: ByteOrder = .big) {
+        self.offset = offset
+        self.width = width
+        self.order = order
+    }
+}
