@@ -1,6 +1,9 @@
 import Foundation
 
 extension ExperimentConfig {
+    /// The largest number of time steps a config may ask for (simulation, STDB, balancing).
+    public static let maximumTimeSteps = 100_000
+
     /// Problems that involve more than one key, or the file system: combinations the pipeline cannot
     /// run, and paths that do not exist. Each names the key to change.
     public func consistencyProblems() -> [ConfigProblem] {
@@ -49,6 +52,16 @@ extension ExperimentConfig {
         if energy != nil && simulation == nil && stdb == nil {
             add("energy", "energy is computed from simulated operation counts; add a `simulation` (or `stdb`) section")
         }
+        // Per-step counters, traces and spike queues grow with T: beyond this a run cannot fit in
+        // memory (or finish), so it is refused here rather than failing an allocation later.
+        let maximum = ExperimentConfig.maximumTimeSteps
+        func checkSteps(_ keyPath: String, _ steps: Int?) {
+            if let steps, steps > maximum { add(keyPath, "\(steps) time steps is more than the \(maximum) SpikeKit simulates") }
+        }
+        for (index, steps) in (simulation?.timeSteps ?? []).enumerated() { checkSteps("simulation.timeSteps[\(index)]", steps) }
+        checkSteps("stdb.timeSteps", stdb?.timeSteps)
+        checkSteps("conversion.balancingSteps", conversion?.balancingSteps)
+        checkSteps("conversion.fineTuneTimeSteps", conversion?.fineTuneTimeSteps)
         if let limit = simulation?.testLimit, let available = data.testLimit, limit > available {
             add("simulation.testLimit", "\(limit) is more than data.testLimit (\(available)) test images")
         }

@@ -84,13 +84,11 @@ extension ExperimentRunner {
         var history: [RunReport.Epoch] = []
         if state.hasArtifact(RunFiles.annCheckpoint) {
             let (saved, metadata) = try NetworkCheckpoint.load(from: checkpoint)
-            guard saved.parameters.map(\.name) == network.parameters.map(\.name),
-                  saved.parameters.map(\.value.shape) == network.parameters.map(\.value.shape) else {
+            let (mine, theirs) = (network.parameters + network.buffers, saved.parameters + saved.buffers)
+            guard theirs.map(\.name) == mine.map(\.name), theirs.map(\.value.shape) == mine.map(\.value.shape) else {
                 throw SpikeKitError.checkpoint(path: checkpoint.path, reason: "it holds another network than the config's \(config.model.architecture.rawValue)")
             }
-            for (mine, theirs) in zip(network.parameters + network.buffers, saved.parameters + saved.buffers) {
-                mine.assign(theirs.value)
-            }
+            for (parameter, value) in zip(mine, theirs) { parameter.assign(value.value) }
             startEpoch = Int(metadata["epoch"] ?? "") ?? 0
             history = metadata["history"].flatMap { try? JSONDecoder().decode([RunReport.Epoch].self, from: Data($0.utf8)) } ?? []
             let optimizerState = state.file(RunFiles.annOptimizerState(epoch: startEpoch))
