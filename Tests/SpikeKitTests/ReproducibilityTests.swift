@@ -24,5 +24,10 @@ import Testing
         #expect(!reports[0].simulations.isEmpty && reports[0].stdb != nil)
         #expect(reports[0] == reports[1], "1 vs 2 threads")
         #expect(reports[0] == reports[2], "1 vs 4 threads")
+        // Byte for byte: the reports as JSON, every count and accuracy at full precision.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = try reports.map { try encoder.encode($0) }
+        #expect(bytes[0] == bytes[1] && bytes[0] == bytes[2])
     }
 }
