@@ -78,7 +78,8 @@ struct STDBOptimizer {
 
     /// The moments and step count, so a resumed fine-tuning continues bit for bit. Tensors are named
     /// `<slot>/<synapse>.weight` and `<slot>/<synapse>.bias` (slots `m`, `v` and, with AMSGrad, `vMax`),
-    /// each flat in the synapse's own weight order.
+    /// each flat in the synapse's own weight order, and, when θ and λ are trained,
+    /// `<slot>/population<p>.thresholdLeak` ([θ, λ] of population p).
     func state(synapses: [Synapse]) -> OptimizerState {
         var tensors: [String: Tensor] = [:]
         for (s, synapse) in synapses.enumerated() where !synapse.weights.isEmpty {
@@ -87,8 +88,17 @@ struct STDBOptimizer {
                 if !bias.isEmpty { tensors["\(slot)/\(synapse.name).bias"] = Tensor(shape: [bias.count], scalars: bias) }
             }
         }
+        for (p, moments) in neuronMoments.enumerated() {
+            guard let moments else { continue }
+            for (slot, values) in [("m", moments.m), ("v", moments.v)] + (amsgrad ? [("vMax", moments.vMax)] : []) {
+                tensors["\(slot)/\(Self.neuronTensor(p))"] = Tensor(shape: [2], scalars: values)
+            }
+        }
         return OptimizerState(kind: .adam, steps: step, tensors: tensors)
     }
+
+    /// The name of population p's [θ, λ] moments in a saved state.
+    private static func neuronTensor(_ p: Int) -> String { "population\(p).thresholdLeak" }
 
     private func slots(_ s: Int) -> [(String, [Float], [Float])] {
         [("m", m[s], mBias[s]), ("v", v[s], vBias[s])] + (amsgrad ? [("vMax", vMax[s], vMaxBias[s])] : [])
@@ -106,7 +116,7 @@ struct STDBOptimizer {
                 throw SpikeKitError.model(layer: nil, reason: "the STDB optimizer state has no tensor '\(name)'")
             }
             guard tensor.scalars.count == count else {
-                throw SpikeKitError.model(layer: nil, reason: "STDB optimizer tensor '\(name)' has \(tensor.scalars.count) values, the synapse \(count)")
+                throw SpikeKitError.model(layer: nil, reason: "STDB optimizer tensor '\(name)' has \(tensor.scalars.count) values, expected \(count)")
             }
             guard tensor.scalars.allSatisfy(\.isFinite) else {
                 throw SpikeKitError.model(layer: nil, reason: "STDB optimizer tensor '\(name)' holds NaN or infinite values")
@@ -123,6 +133,11 @@ struct STDBOptimizer {
                 copy.vBias[s] = try take("v/\(synapse.name).bias", count: biasCount)
                 if amsgrad { copy.vMaxBias[s] = try take("vMax/\(synapse.name).bias", count: biasCount) }
             }
+        }
+        for p in copy.neuronMoments.indices where copy.neuronMoments[p] != nil {
+            let name = Self.neuronTensor(p)
+            copy.neuronMoments[p] = (try take("m/\(name)", count: 2), try take("v/\(name)", count: 2),
+                                     amsgrad ? try take("vMax/\(name)", count: 2) : [])
         }
         if let extra = state.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw SpikeKitError.model(layer: nil, reason: "the STDB optimizer state has a tensor '\(extra)' for no synapse of this network")

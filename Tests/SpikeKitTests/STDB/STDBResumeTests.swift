@@ -5,15 +5,18 @@ import Testing
 /// STDB fine-tuning resumed after an epoch, from the network and optimizer state saved to disk,
 /// continues bit for bit.
 @Suite struct STDBResumeTests {
-    @Test func resumedFineTuningMatchesAnUninterruptedOne() throws {
+    @Test(arguments: [false, true])
+    func resumedFineTuningMatchesAnUninterruptedOne(trainsNeuronParameters: Bool) throws {
         let folder = TemporaryDirectory()
         let train = STDBTrainerTests.halves(count: 48, seed: 3), test = STDBTrainerTests.halves(count: 8, seed: 4)
         let data = DatasetSplit(train: train, test: test)
         // Bias and dropout make every optimizer slot and random stream matter.
         let network = STDBTestSupport.mlp(seed: 9, input: FeatureShape(height: 4, width: 4, channels: 1), leak: 1,
                                           reset: .subtract, dropout: 0.2)
-        let settings = STDBSettings(timeSteps: 6, epochs: 3, batchSize: 16, learningRate: 3e-3, gradientChunks: 2,
+        var settings = STDBSettings(timeSteps: 6, epochs: 3, batchSize: 16, learningRate: 3e-3, gradientChunks: 2,
                                     threads: 2, evaluateEachEpoch: false)
+        // The low-latency fine-tune also trains every population's threshold and leak.
+        settings.trainsNeuronParameters = trainsNeuronParameters
         let (straight, straightEpochs) = try STDBTrainer.fit(network: network, data: data, settings: settings, seed: 5)
 
         let networkFile = folder.url.appendingPathComponent("snn.safetensors")
@@ -28,12 +31,17 @@ import Testing
         let (saved, _) = try SpikingNetworkCheckpoint.load(from: networkFile)
         let state = try STDBTrainer.loadState(from: stateFile)
         #expect(state.steps == 3 && state.tensors.keys.contains("vMax/fc1.bias"))
+        #expect(state.tensors.keys.contains("m/population0.thresholdLeak") == trainsNeuronParameters)
         let (resumed, resumedEpochs) = try STDBTrainer.fit(network: saved, data: data, settings: settings, seed: 5,
                                                            startEpoch: 1, optimizerState: state)
         #expect(resumedEpochs.map(\.epoch) == [2, 3])
         #expect(firstEpochs + resumedEpochs == straightEpochs)
         #expect(resumed.synapses.map(\.weights) == straight.synapses.map(\.weights))
         #expect(resumed.synapses.map(\.bias) == straight.synapses.map(\.bias))
+        var (resumedNeurons, straightNeurons) = ([NeuronParameters](), [NeuronParameters]())
+        _ = resumed.mapNeurons { resumedNeurons.append($1); return $1 }
+        _ = straight.mapNeurons { straightNeurons.append($1); return $1 }
+        #expect(resumedNeurons == straightNeurons)
 
         // Without the optimizer state the continuation differs (so the state is really used).
         let (fresh, _) = try STDBTrainer.fit(network: saved, data: data, settings: settings, seed: 5, startEpoch: 1)
