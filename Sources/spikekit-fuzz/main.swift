@@ -26,8 +26,11 @@ struct Options {
     var input: String?
 }
 
+let usageLine = "usage: spikekit-fuzz --reader \(FuzzTarget.names.joined(separator: "|"))|all [--seconds N] [--executions N] "
+    + "[--seed S] [--first N] [--findings DIR] [--hang-seconds N] [--input FILE]\n"
+
 func usage(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\nusage: spikekit-fuzz --reader \(FuzzTarget.names.joined(separator: "|"))|all [--seconds N] [--executions N] [--seed S] [--first N] [--findings DIR] [--hang-seconds N] [--input FILE]\n".utf8))
+    FileHandle.standardError.write(Data("error: \(message)\n\(usageLine)".utf8))
     exit(64)
 }
 
@@ -58,7 +61,9 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "--findings": options.findings = value(argument)
         case "--hang-seconds": options.hangSeconds = number(value(argument), argument)
         case "--input": options.input = value(argument)
-        case "--help", "-h": usage("help")
+        case "--help", "-h":
+            print(usageLine, terminator: "")
+            exit(0)
         default: usage("Unknown option '\(argument)'")
         }
     }
