@@ -136,9 +136,9 @@ public enum Safetensors {
                 let product = partial.0.multipliedReportingOverflow(by: extent)
                 return (product.partialValue, partial.1 || product.overflow)
             }
-            guard !overflow, elements.multipliedReportingOverflow(by: size).partialValue == end - begin,
-                  !elements.multipliedReportingOverflow(by: size).overflow else {
-                throw fail("tensor '\(name)': shape \(shape) of \(dtype) needs \(overflow ? "too many" : String(elements * size)) bytes, but data_offsets [\(begin), \(end)] hold \(end - begin)")
+            let (bytes, tooMany) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow, !tooMany, bytes == end - begin else {
+                throw fail("tensor '\(name)': shape \(shape) of \(dtype) needs \(overflow || tooMany ? "too many" : String(bytes)) bytes, but data_offsets [\(begin), \(end)] hold \(end - begin)")
             }
             entries.append((name, dtype, shape, begin, end))
         }

@@ -60,6 +60,17 @@ import Testing
         }
     }
 
+    /// The same in a safetensors header: 2^61 float64 elements (found by a 10-minute run).
+    @Test func safetensorsShapeWhoseByteCountOverflows() {
+        var header = Array(#"{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}}"#.utf8)
+        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) }
+        bytes += header + [UInt8](repeating: 0, count: 8)
+        #expect(throws: SpikeKitError.checkpoint(path: "x.safetensors", reason: "tensor 'a': shape [2305843009213693952] of F64 needs too many bytes, but data_offsets [0, 8] hold 8")) {
+            _ = try Safetensors.decode(Data(bytes), path: "x.safetensors")
+        }
+    }
+
     /// A network checkpoint whose `inputShape` was [4294967296, 6, 6] allocated 300 GB for its
     /// weights before looking at the file's tensors.
     @Test func networkCheckpointAskingForAbsurdWeightsIsRefusedBeforeAllocating() throws {
