@@ -43,7 +43,9 @@ public struct EventScheduler: Sendable {
             if case .synaptic(let s, _, true) = operation { return s }
             return nil
         }.first
-        parallelFor(workers, threads: workers) { _ in
+        parallelFor(workers, threads: workers) { worker in
+            // The first worker reads the shared plan; the others their own copies of it.
+            let plan = worker == 0 ? plan : plan.workerCopy()
             let state = SampleState(plan: plan, network: network)
             var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
             while let range = dispenser.next() {
