@@ -281,15 +281,22 @@ enum EventKernels {
             t32 = Int32(t)
         }
 
+        /// Neurons `first ..< first + 16` without recording their spikes: the new membranes and which fired.
+        @inline(__always)
+        func vector(previous: SIMD16<Float>, input: SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
+            let v = leak == 1 ? previous + input : leakVector * previous + input
+            let fires = delayed ? previous .> thetaVector : v .> thetaVector
+            guard LaneMask.any(fires) else { return (v, fires) }
+            return (subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires), fires)
+        }
+
         /// Neurons `first ..< first + 16`; returns their new membranes.
         @inline(__always)
         func vector(previous: SIMD16<Float>, input: SIMD16<Float>, first n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
                     emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
-            var v = leak == 1 ? previous + input : leakVector * previous + input
-            let fires = delayed ? previous .> thetaVector : v .> thetaVector
+            let (v, fires) = vector(previous: previous, input: input)
             if LaneMask.any(fires) {
                 var bits = LaneMask.bits(fires)
-                v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
                 while bits != 0 {
                     let lane = bits.trailingZeroBitCount
                     spikes[emitted] = Int32(truncatingIfNeeded: n &+ lane)

@@ -15,16 +15,12 @@ enum EventPooling {
         precondition(sums.count >= outputs * c && touched.count >= outputs && scratchIndices.count >= outputs * c
                      && scratchValues.count >= outputs * c,
                      "EventPooling.average: scratch of \(sums.count)/\(scratchIndices.count) for \(outputs) × \(c) outputs")
-        let scale = 1 / Float(k * k)
-        var emitted = 0
         input.indices.withUnsafeBufferPointer { idx in
         input.values.withUnsafeBufferPointer { val in
         table.starts.withUnsafeBufferPointer { starts in
         table.targets.withUnsafeBufferPointer { targets in
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
-        scratchIndices.withUnsafeMutableBufferPointer { outIndex in
-        scratchValues.withUnsafeMutableBufferPointer { outValue in
             let binary = input.isBinary
             // Channel counts are usually powers of two: a shift instead of a division per event.
             let shift = c.nonzeroBitCount == 1 ? c.trailingZeroBitCount : -1
@@ -38,6 +34,23 @@ enum EventPooling {
                     tch[op] = 1
                 }
             }
+        } } } } } }
+        emitAverage(channels: c, outputs: outputs, kernel: k, sums: &sums, touched: &touched, output: &output,
+                    scratchIndices: &scratchIndices, scratchValues: &scratchValues)
+    }
+
+    /// The second half of `average`: every touched output's nonzero sum, times 1/k², as an event
+    /// (ascending), leaving `sums` and `touched` zeroed. Also called after `EventKernels.stepIntoPooling`
+    /// has accumulated the sums itself.
+    static func emitAverage(channels c: Int, outputs: Int, kernel k: Int, sums: inout [Float], touched: inout [UInt8],
+                            output: inout SpikeEvents, scratchIndices: inout [Int32], scratchValues: inout [Float]) {
+        output.removeAll(binary: false)
+        let scale = 1 / Float(k * k)
+        var emitted = 0
+        sums.withUnsafeMutableBufferPointer { sm in
+        touched.withUnsafeMutableBufferPointer { tch in
+        scratchIndices.withUnsafeMutableBufferPointer { outIndex in
+        scratchValues.withUnsafeMutableBufferPointer { outValue in
             guard let sums = sm.baseAddress else { return }
             let scaleVector = SIMD16<Float>(repeating: scale)
             for op in 0..<outputs where tch[op] != 0 {
@@ -73,7 +86,7 @@ enum EventPooling {
                     n += 1
                 }
             }
-        } } } } } } } }
+        } } } }
         output.append(indices: scratchIndices[0..<emitted], values: scratchValues[0..<emitted])
     }
 

@@ -90,6 +90,10 @@ public struct EventScheduler: Sendable {
         let followed = n == 0 ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
         var raster = followed.map { f in f.neurons.map { $0.map { _ in [Int]() } } }
         var captured: [CapturedEvent]? = n < options.captureEventsForSamples ? [] : nil
+        // A population whose spikes go straight into average pooling can skip its spike list when
+        // nothing else reads it (`EventKernels.stepIntoPooling`).
+        let fusesPooling = captured == nil && followed == nil && !options.recordLastSpike && !options.recordMaxInputCurrent
+        var pooledAlready = false
 
         for t in 0..<options.timeSteps {
             if options.encoding == .poisson {
@@ -99,12 +103,27 @@ public struct EventScheduler: Sendable {
                 }
             }
             var incoming: SpikeEvents = state.input
-            for operation in plan.operations {
+            for (index, operation) in plan.operations.enumerated() {
                 switch operation {
                 case .synaptic(let s, let p, let direct):
                     let population = state.populations[p]
-                    if direct && population.neurons != nil {
-                        // The same current every step: the step reads it in place.
+                    // Direct input into spiking neurons: the same current every step, read in place.
+                    let constant = direct && population.neurons != nil
+                    if fusesPooling, population.neurons != nil, index + 1 < plan.operations.count,
+                       case .averagePool(let layer, let shape, let k, let stride) = plan.operations[index + 1],
+                       let pool = state.pooling[layer], let table = plan.poolingTables[layer] {
+                        if !constant { totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population)) }
+                        stepIntoPooling(population, index: p, t: t, options: options, constantCurrent: constant, pool: pool,
+                                        table: table, totals: &totals)
+                        let outputs = ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1)
+                        EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
+                                                 touched: &pool.touched, output: &pool.output,
+                                                 scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                        incoming = pool.output
+                        pooledAlready = true
+                        continue
+                    }
+                    if constant {
                         fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
                              sample: n, captured: &captured, constantCurrent: true)
                         incoming = population.spikes
@@ -128,6 +147,7 @@ public struct EventScheduler: Sendable {
                         incoming = population.spikes
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
+                    if pooledAlready { pooledAlready = false; continue }
                     guard let pool = state.pooling[layer] else { continue }
                     guard let table = plan.poolingTables[layer] else { continue }
                     EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table,
@@ -172,6 +192,29 @@ public struct EventScheduler: Sendable {
         return population.withBuffers { b in
             EventKernels.deliver(events, through: synapse, runs: runs, current: &b.current, touched: &b.flags)
         }
+    }
+
+    /// `fire` fused with the average pooling that follows (see `EventKernels.stepIntoPooling`): the
+    /// population's counts, its spikes added straight into `pool`'s sums.
+    static func stepIntoPooling(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
+                                constantCurrent: Bool, pool: PoolingState, table: FanOutTable, totals: inout WorkerTotals) {
+        guard let neurons = population.neurons else { return }
+        let ordering = options.ordering, shape = population.shape
+        let counts = population.withBuffers { b in
+            b.spikes.removeAll(binary: true)
+            if constantCurrent {
+                return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags,
+                                                    stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering,
+                                                    t: t, constantCurrent: true, poolTable: table, sums: &pool.values,
+                                                    touched: &pool.touched)
+            }
+            return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.current, flags: &b.flags,
+                                                stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering, t: t,
+                                                constantCurrent: false, poolTable: table, sums: &pool.values,
+                                                touched: &pool.touched)
+        }
+        totals.spikes[p][t] += Int64(counts.spikes)
+        totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
     }
 
     /// The threshold / integrate / reset phases of one population, and its counts (and its spikes,

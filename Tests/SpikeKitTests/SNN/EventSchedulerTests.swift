@@ -62,9 +62,50 @@ func expectIdentical(_ a: SimulationRecord, _ b: SimulationRecord, _ context: St
                     let event = try EventScheduler(network: net).run(images: images, options: options)
                     let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options)
                     expectIdentical(event, dense, "conv seed \(seed) \(ordering) λ=\(leak) \(encoding)")
+                    // Without last-spike and current records a population that feeds average pooling
+                    // skips its spike list (`EventKernels.stepIntoPooling`): still the same result.
+                    let plain = SimulationOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed,
+                                                  checkpoints: [3], threads: 2)
+                    expectIdentical(try EventScheduler(network: net).run(images: images, options: plain),
+                                    try DenseReferenceSimulator(network: net).run(images: images, options: plain),
+                                    "conv seed \(seed) \(ordering) λ=\(leak) \(encoding), no records")
                     // Every spiking population should be active somewhere, or the comparison is vacuous.
                     let active = event.spikes.dropLast().filter { $0.reduce(0, +) > 0 }.count
                     #expect(active >= 1, "seed \(seed): no population spiked")
+                }
+            }
+        }
+    }
+
+    /// A population of 20 channels (one 16-lane vector and a scalar tail per position) feeding average
+    /// pooling, with and without the records that keep the spike list: identical to the dense reference.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func wideConvolutionIntoAveragePoolingMatchesDenseReference(seed: UInt64) throws {
+        var g = SeededGenerator(seed: seed &+ 900)
+        let input = FeatureShape(height: 8, width: 8, channels: 1)
+        let geometry = ConvolutionGeometry(inChannels: 1, outChannels: 20, inputHeight: 8, inputWidth: 8,
+                                           kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let conv = Synapse.convolution(name: "conv", geometry: geometry,
+                                       pytorchWeights: RandomSpikingNetworks.weights(20 * 9, fanIn: 9, gain: 3, &g))
+        let pooled = FeatureShape(height: 4, width: 4, channels: 20)
+        let fc = Synapse.linear(name: "fc", inputShape: pooled, outputs: 3,
+                                pytorchWeights: RandomSpikingNetworks.weights(3 * pooled.count, fanIn: pooled.count, gain: 2, &g))
+        for leak: Float in [1, 0.9] {
+            let net = SpikingNetwork(inputShape: input, layers: [
+                .synaptic(conv, neurons: RandomSpikingNetworks.neurons(&g, leak: leak, reset: .subtract), inputDropout: 0),
+                .averagePool(name: "pool", input: conv.outputShape, kernel: 2, stride: 2),
+                .flatten(name: "flatten", input: pooled),
+                .synaptic(fc, neurons: nil, inputDropout: 0),
+            ])
+            for encoding in InputEncoding.allCases {
+                for ordering in SpikeOrdering.allCases {
+                    let images = RandomSpikingNetworks.images(2, input, seed: seed, lower: encoding == .poisson ? -1 : 0)
+                    let plain = SimulationOptions(timeSteps: 9, encoding: encoding, ordering: ordering, seed: seed,
+                                                  checkpoints: [4], threads: 2)
+                    let event = try EventScheduler(network: net).run(images: images, options: plain)
+                    expectIdentical(event, try DenseReferenceSimulator(network: net).run(images: images, options: plain),
+                                    "seed \(seed) λ=\(leak) \(encoding) \(ordering)")
+                    #expect(event.spikes[0].reduce(0, +) > 0, "the wide population never spiked: nothing was compared")
                 }
             }
         }

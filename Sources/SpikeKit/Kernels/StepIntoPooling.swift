@@ -1,0 +1,91 @@
+extension EventKernels {
+    /// `step` fused with the average pooling that takes its spikes, for when nobody needs the spike
+    /// list itself (no event capture, raster, last-spike record or input-current maximum).
+    ///
+    /// Instead of emitting each spike and routing it through the pooling table, every vector of 16
+    /// neurons that fired adds its fire mask (1 where a neuron spiked, 0 elsewhere) into the pooled
+    /// sums of each window its position belongs to. These are the additions `EventPooling.average`
+    /// makes for the same spikes, in the same order (positions ascend, and adding 0 leaves a sum
+    /// unchanged), so the sums — and everything downstream — are bit-identical to the unfused path.
+    /// Membranes, flags and stamps are updated exactly as `step` does; `pool` then needs only
+    /// `EventPooling.emitAverage`. Returns the step's counts.
+    static func stepIntoPooling(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
+                                shape: FeatureShape, neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
+                                constantCurrent: Bool, poolTable table: FanOutTable, sums: inout [Float],
+                                touched: inout [UInt8]) -> StepCounts {
+        let channels = shape.channels
+        precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
+                     "stepIntoPooling: \(current.count) currents, \(membrane.count) neurons, \(table.starts.count - 1) table positions")
+        var counts = StepCounts()
+        let leak = p.leak, theta = p.threshold
+        let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
+        let t32 = Int32(t)
+        let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
+        membrane.withUnsafeMutableBufferPointer { u in
+        current.withUnsafeMutableBufferPointer { cur in
+        flags.withUnsafeMutableBufferPointer { fl in
+        stamps.withUnsafeMutableBufferPointer { st in
+        table.starts.withUnsafeBufferPointer { starts in
+        table.targets.withUnsafeBufferPointer { targets in
+        sums.withUnsafeMutableBufferPointer { sm in
+        touched.withUnsafeMutableBufferPointer { tch in
+            guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return }
+            for position in 0..<shape.positions {
+                if fl[position] == 0 && !constantCurrent { continue }
+                let base = position &* channels
+                if leak != 1 {
+                    // Bring u up to u^{t-1}, as `step` does.
+                    var missing = t - 1 - Int(st[position])
+                    while missing > 0 {
+                        for c in 0..<channels { u[base + c] = leak * u[base + c] }
+                        missing -= 1
+                    }
+                }
+                let windows = Int(starts[position])..<Int(starts[position + 1])
+                var pending = false
+                var c = 0
+                while c &+ 16 <= channels {
+                    let um = UnsafeMutableRawPointer(ub + base + c), cm = UnsafeMutableRawPointer(cb + base + c)
+                    let (v, fires) = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self),
+                                                   input: cm.loadUnaligned(as: SIMD16<Float>.self))
+                    if LaneMask.any(fires) {
+                        counts.spikes &+= LaneMask.bits(fires).nonzeroBitCount
+                        let mask = zero.replacing(with: one, where: fires)
+                        for r in windows {
+                            let op = Int(targets[r])
+                            let sum = UnsafeMutableRawPointer(sb + (op &* channels &+ c))
+                            sum.storeBytes(of: sum.loadUnaligned(as: SIMD16<Float>.self) + mask, as: SIMD16<Float>.self)
+                            tch[op] = 1
+                        }
+                    }
+                    if LaneMask.any(v .> update.thetaVector) { pending = true }
+                    um.storeBytes(of: v, as: SIMD16<Float>.self)
+                    if !constantCurrent { cm.storeBytes(of: zero, as: SIMD16<Float>.self) }
+                    c &+= 16
+                }
+                while c < channels {
+                    let n = base &+ c
+                    let previous = u[n], input = cur[n]
+                    var v = leak == 1 ? previous + input : leak * previous + input
+                    if update.delayed ? previous > theta : v > theta {
+                        v = update.subtract ? v - theta : 0
+                        counts.spikes &+= 1
+                        for r in windows {
+                            let op = Int(targets[r])
+                            sm[op &* channels &+ c] += 1
+                            tch[op] = 1
+                        }
+                    }
+                    if v > theta { pending = true }
+                    u[n] = v
+                    if !constantCurrent { cur[n] = 0 }
+                    c &+= 1
+                }
+                st[position] = t32
+                fl[position] = pending ? aboveThreshold : 0
+                counts.neuronUpdates &+= channels
+            }
+        } } } } } } } }
+        return counts
+    }
+}
