@@ -196,6 +196,7 @@ public struct EventScheduler: Sendable {
 
     /// `fire` fused with the average pooling that follows (see `EventKernels.stepIntoPooling`): the
     /// population's counts, its spikes added straight into `pool`'s sums.
+    @inline(never)
     static func stepIntoPooling(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
                                 constantCurrent: Bool, pool: PoolingState, table: FanOutTable, totals: inout WorkerTotals) {
         guard let neurons = population.neurons else { return }
