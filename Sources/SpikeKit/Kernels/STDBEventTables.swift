@@ -65,44 +65,4 @@ extension STDBKernels {
             }
         } } } } } } }
     }
-
-    /// Average pooling of events through the pooling table, value for value as `EventPooling.average`:
-    /// each output sums its window's events in ascending input order, then carries `sum · (1/k²)`;
-    /// zero sums produce no event. `sums` and `touched` are zero on entry and left zero.
-    static func averagePool(_ input: SpikeEvents, table: FanOutTable, channels c: Int, outputPositions: Int,
-                            kernel k: Int, sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents) {
-        output.removeAll(binary: false)
-        if input.isEmpty { return }
-        input.indices.withUnsafeBufferPointer { idx in
-        input.values.withUnsafeBufferPointer { val in
-        table.starts.withUnsafeBufferPointer { st in
-        table.targets.withUnsafeBufferPointer { tg in
-        sums.withUnsafeMutableBufferPointer { sm in
-        touched.withUnsafeMutableBufferPointer { tc in
-            let binary = input.isBinary
-            for e in 0..<idx.count {
-                let i = Int(idx[e])
-                let position = i / c, ch = i - position * c
-                let v: Float = binary ? 1 : val[e]
-                for k in Int(st[position])..<Int(st[position + 1]) {
-                    let op = Int(tg[k])
-                    sm[op * c + ch] += v
-                    tc[op] = 1
-                }
-            }
-        } } } } } }
-        let scale = 1 / Float(k * k)
-        sums.withUnsafeMutableBufferPointer { sm in
-        touched.withUnsafeMutableBufferPointer { tc in
-            for op in 0..<outputPositions where tc[op] != 0 {
-                tc[op] = 0
-                for ch in 0..<c {
-                    let n = op * c + ch
-                    let total = sm[n]
-                    if total != 0 { output.append(Int32(n), value: total * scale) }
-                    sm[n] = 0
-                }
-            }
-        } }
-    }
 }

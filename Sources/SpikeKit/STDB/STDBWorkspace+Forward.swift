@@ -1,7 +1,7 @@
 /// The forward pass of STDB training: `EventScheduler`'s equations for one sample, recording into the
 /// trace what the backward pass needs. Every floating-point operation is the scheduler's, in the
 /// scheduler's order (event delivery through fan-out tables that visit targets as `EventKernels`
-/// does, average pooling summing as `EventPooling` does, the membrane update of `EventKernels.step`
+/// does, average pooling by `EventPooling.average` itself, the membrane update of `EventKernels.step`
 /// applied to every neuron), so with dropout off the spikes and output potentials are bit-identical
 /// to the scheduler's.
 extension STDBWorkspace {
@@ -58,9 +58,9 @@ extension STDBWorkspace {
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
-                    STDBKernels.averagePool(incoming, table: table, channels: shape.channels,
-                                            outputPositions: ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1),
-                                            kernel: k, sums: &pool.values, touched: &pool.touched, output: &pool.output)
+                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table, sums: &pool.values,
+                                         touched: &pool.touched, output: &pool.output, scratchIndices: &pool.scratchIndices,
+                                         scratchValues: &pool.scratchValues)
                     incoming = pool.output
                 case .maxPool(let layer, let shape, let k, let stride):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
