@@ -193,14 +193,14 @@ enum EnergyCommand {
 
         var rows = [["layer", "neurons", "spikes/image", "spike rate", "synaptic ops/image", "ANN MACs/image"]]
         for l in r.layers {
-            rows.append([l.name + (l.receivesDirectInput ? " (direct input)" : ""), grouped(Double(l.neurons), integer: true),
-                         grouped(l.spikesPerImage), String(format: "%.4f", l.spikeRate), grouped(l.synapticOpsPerImage),
-                         grouped(l.annMACsPerImage)])
+            rows.append([l.name + (l.receivesDirectInput ? " (direct input)" : ""), RunReport.grouped(Double(l.neurons), integer: true),
+                         RunReport.grouped(l.spikesPerImage), String(format: "%.4f", l.spikeRate), RunReport.grouped(l.synapticOpsPerImage),
+                         RunReport.grouped(l.annMACsPerImage)])
         }
-        rows.append(["total", grouped(Double(r.layers.reduce(0) { $0 + $1.neurons }), integer: true),
-                     grouped(r.layers.reduce(0) { $0 + $1.spikesPerImage }), "",
-                     grouped(r.layers.reduce(0) { $0 + $1.synapticOpsPerImage }),
-                     grouped(r.layers.reduce(0) { $0 + $1.annMACsPerImage })])
+        rows.append(["total", RunReport.grouped(Double(r.layers.reduce(0) { $0 + $1.neurons }), integer: true),
+                     RunReport.grouped(r.layers.reduce(0) { $0 + $1.spikesPerImage }), "",
+                     RunReport.grouped(r.layers.reduce(0) { $0 + $1.synapticOpsPerImage }),
+                     RunReport.grouped(r.layers.reduce(0) { $0 + $1.annMACsPerImage })])
         out += render(rows, ruleBefore: rows.count - 1) + "\n"
 
         var energy = [["preset", "ANN µJ/image", "SNN µJ/image", "ANN/SNN", "SNN µJ, first layer every step"]]
@@ -230,18 +230,5 @@ enum EnergyCommand {
             if index == 0 { lines.append(rule) }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Thousands separated by commas (rounded) from 1,000 on, one decimal below (none for `integer`).
-    static func grouped(_ value: Double, integer: Bool = false) -> String {
-        guard value.isFinite else { return "\(value)" }
-        if abs(value) < 1000 && !integer { return String(format: "%.1f", value) }
-        let digits = String(Int64(value.rounded()).magnitude)
-        var out = ""
-        for (i, character) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(character)
-        }
-        return (value < 0 ? "-" : "") + out
     }
 }

@@ -5,16 +5,7 @@
 enum DirectCurrentKernels {
     /// current[o] = Σ_i fma(x_i, w[i][o]) over i ascending, for a linear synapse (rows `[in][out]`).
     static func linear(_ x: [Float], weights: [Float], outputs: Int) -> [Float] {
-        var current = [Float](repeating: 0, count: outputs)
-        current.withUnsafeMutableBufferPointer { cur in
-            weights.withUnsafeBufferPointer { w in
-                guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
-                for i in 0..<x.count where x[i] != 0 {
-                    EventKernels.addScaledRow(dst, wb + i * outputs, value: x[i], count: outputs)
-                }
-            }
-        }
-        return current
+        linear(block: [x], weights: weights, outputs: outputs)[0]
     }
 
     /// `linear` for several images at once, with the loops swapped: weight row i is read once for

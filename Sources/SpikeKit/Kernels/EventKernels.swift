@@ -163,7 +163,7 @@ enum EventKernels {
         // go: appending one by one costs a uniqueness check of the array per spike.
         var emitted = 0
         let channels = shape.channels
-        let theta = p.threshold, leak = p.leak
+        let theta = p.threshold
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         let t32 = Int32(t)
         membrane.withUnsafeMutableBufferPointer { u in
@@ -173,17 +173,9 @@ enum EventKernels {
         lastSpike.withUnsafeMutableBufferPointer { last in
         scratch.withUnsafeMutableBufferPointer { out in
             for position in 0..<shape.positions {
-                let flag = fl[position]
-                if flag == 0 && !constantCurrent { continue }
+                if fl[position] == 0 { continue }
                 let base = position * channels
-                if leak != 1 {
-                    // Bring u up to u^{t-1}: one multiplication per elapsed step, as the dense update does.
-                    var missing = t - 1 - Int(st[position])
-                    while missing > 0 {
-                        for c in 0..<channels { u[base + c] = leak * u[base + c] }
-                        missing -= 1
-                    }
-                }
+                update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
                 var pending = false
                 var c = 0
                 while c + 16 <= channels {
@@ -196,7 +188,7 @@ enum EventKernels {
                                           lastSpike: last)
                     if LaneMask.any(v .> update.thetaVector) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
-                    if !constantCurrent { cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self) }
+                    cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
                     c += 16
                 }
                 while c < channels {
@@ -207,7 +199,7 @@ enum EventKernels {
                                           lastSpike: last)
                     if v > theta { pending = true }
                     u[n] = v
-                    if !constantCurrent { cur[n] = 0 }
+                    cur[n] = 0
                     c += 1
                 }
                 st[position] = t32
@@ -308,13 +300,33 @@ enum EventKernels {
             return v
         }
 
+        /// With λ < 1, brings the membranes of one position (`channels` neurons from `base`) from
+        /// their last visit at step `lastVisit` up to u^{t−1}: one multiplication per elapsed step, as
+        /// the dense update does.
+        @inline(__always)
+        func catchUpDecay(_ u: UnsafeMutableBufferPointer<Float>, base: Int, channels: Int, lastVisit: Int32) {
+            guard leak != 1 else { return }
+            var missing = Int(t32) - 1 - Int(lastVisit)
+            while missing > 0 {
+                for c in 0..<channels { u[base + c] = leak * u[base + c] }
+                missing -= 1
+            }
+        }
+
+        /// One neuron without recording its spike: the new membrane and whether it fired.
+        @inline(__always)
+        func scalar(previous: Float, input: Float) -> (membrane: Float, fires: Bool) {
+            let v = leak == 1 ? previous + input : leak * previous + input
+            guard delayed ? previous > theta : v > theta else { return (v, false) }
+            return (subtract ? v - theta : 0, true)
+        }
+
         /// Neuron `n`; returns its new membrane.
         @inline(__always)
         func scalar(previous: Float, input: Float, neuron n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
                     emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
-            var v = leak == 1 ? previous + input : leak * previous + input
-            if delayed ? previous > theta : v > theta {
-                v = subtract ? v - theta : 0
+            let (v, fires) = scalar(previous: previous, input: input)
+            if fires {
                 spikes[emitted] = Int32(truncatingIfNeeded: n)
                 emitted &+= 1
                 last[n] = t32

@@ -12,9 +12,8 @@ enum EventPooling {
         if input.isEmpty { return }
         let c = shape.channels
         let outputs = ((shape.height - k) / s + 1) * ((shape.width - k) / s + 1)
-        precondition(sums.count >= outputs * c && touched.count >= outputs && scratchIndices.count >= outputs * c
-                     && scratchValues.count >= outputs * c,
-                     "EventPooling.average: scratch of \(sums.count)/\(scratchIndices.count) for \(outputs) × \(c) outputs")
+        precondition(sums.count >= outputs * c && touched.count >= outputs,
+                     "EventPooling.average: scratch of \(sums.count) sums for \(outputs) × \(c) outputs")
         input.indices.withUnsafeBufferPointer { idx in
         input.values.withUnsafeBufferPointer { val in
         table.starts.withUnsafeBufferPointer { starts in
@@ -45,6 +44,9 @@ enum EventPooling {
     static func emitAverage(channels c: Int, outputs: Int, kernel k: Int, sums: inout [Float], touched: inout [UInt8],
                             output: inout SpikeEvents, scratchIndices: inout [Int32], scratchValues: inout [Float]) {
         output.removeAll(binary: false)
+        precondition(sums.count >= outputs * c && touched.count >= outputs && scratchIndices.count >= outputs * c
+                     && scratchValues.count >= outputs * c,
+                     "EventPooling.emitAverage: scratch of \(sums.count)/\(scratchIndices.count) for \(outputs) × \(c) outputs")
         let scale = 1 / Float(k * k)
         var emitted = 0
         sums.withUnsafeMutableBufferPointer { sm in

@@ -58,7 +58,7 @@ enum STDBKernels {
                     inner = inner.replacing(with: zero, where: inner .< zero)
                     let d = gammaVector * inner / thetaVector
                     let nonZero = d .!= zero
-                    var bits = any(nonZero) ? laneBits(nonZero) : 0
+                    var bits = LaneMask.any(nonZero) ? LaneMask.bits(nonZero) : 0
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
                         surrogateIndices.append(Int32(n + lane))
@@ -68,7 +68,7 @@ enum STDBKernels {
                 }
                 let fires = compared .> thetaVector
                 if any(fires) {
-                    var bits = laneBits(fires)
+                    var bits = LaneMask.bits(fires)
                     v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
@@ -101,13 +101,6 @@ enum STDBKernels {
                 n += 1
             }
         } } }
-    }
-
-    /// The mask as 16 bits, lane i in bit i.
-    @inline(__always)
-    static func laneBits(_ mask: SIMDMask<SIMD16<Int32>>) -> UInt32 {
-        let weights = SIMD16<Int32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
-        return UInt32(bitPattern: SIMD16<Int32>(repeating: 0).replacing(with: weights, where: mask).wrappedSum())
     }
 
     /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron

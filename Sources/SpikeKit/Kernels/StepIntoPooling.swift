@@ -17,7 +17,7 @@ extension EventKernels {
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
                      "stepIntoPooling: \(current.count) currents, \(membrane.count) neurons, \(table.starts.count - 1) table positions")
         var counts = StepCounts()
-        let leak = p.leak, theta = p.threshold
+        let theta = p.threshold
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         let t32 = Int32(t)
         let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
@@ -33,14 +33,7 @@ extension EventKernels {
             for position in 0..<shape.positions {
                 if fl[position] == 0 && !constantCurrent { continue }
                 let base = position &* channels
-                if leak != 1 {
-                    // Bring u up to u^{t-1}, as `step` does.
-                    var missing = t - 1 - Int(st[position])
-                    while missing > 0 {
-                        for c in 0..<channels { u[base + c] = leak * u[base + c] }
-                        missing -= 1
-                    }
-                }
+                update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
                 let windows = Int(starts[position])..<Int(starts[position + 1])
                 var pending = false
                 var c = 0
@@ -65,10 +58,8 @@ extension EventKernels {
                 }
                 while c < channels {
                     let n = base &+ c
-                    let previous = u[n], input = cur[n]
-                    var v = leak == 1 ? previous + input : leak * previous + input
-                    if update.delayed ? previous > theta : v > theta {
-                        v = update.subtract ? v - theta : 0
+                    let (v, fires) = update.scalar(previous: u[n], input: cur[n])
+                    if fires {
                         counts.spikes &+= 1
                         for r in windows {
                             let op = Int(targets[r])

@@ -59,10 +59,10 @@ extension RunReport {
         return String(format: "%.\(digits)f", value)
     }
 
-    /// Thousands separated by commas for values of 1,000 and more (rounded), one decimal below.
-    static func grouped(_ value: Double) -> String {
+    /// Thousands separated by commas (rounded) from 1,000 on, one decimal below (none for `integer`).
+    public static func grouped(_ value: Double, integer: Bool = false) -> String {
         guard value.isFinite else { return "\(value)" }
-        if abs(value) < 1000 { return String(format: "%.1f", value) }
+        if abs(value) < 1000 && !integer { return String(format: "%.1f", value) }
         let digits = String(Int64(value.rounded()).magnitude)
         var out = ""
         for (i, character) in digits.enumerated() {
