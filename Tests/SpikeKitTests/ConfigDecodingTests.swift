@@ -103,7 +103,7 @@ import Testing
         let problems = T.problems("""
             {"simulation": {"leak": 0, "batchSize": 0, "threads": -1},
              "conversion": {"percentile": 100.5, "scale": -0.7},
-             "training": {"momentum": 1, "dropout": 1.0}}
+             "training": {"momentum": 1, "dropout": 1.0, "poissonInputSteps": -2}}
             """)
         #expect(T.problem(at: "simulation.leak", in: problems)?.message == "expected a number in (0, 1], got 0")
         #expect(T.problem(at: "simulation.batchSize", in: problems)?.message == "expected a positive integer, got 0")
@@ -112,7 +112,8 @@ import Testing
         #expect(T.problem(at: "conversion.scale", in: problems)?.message == "expected a number > 0, got -0.7")
         #expect(T.problem(at: "training.momentum", in: problems)?.message == "expected a number in [0, 1), got 1")
         #expect(T.problem(at: "training.dropout", in: problems)?.message == "expected a number in [0, 1), got 1.0")
-        #expect(problems.count == 7)
+        #expect(T.problem(at: "training.poissonInputSteps", in: problems)?.message == "expected a non-negative integer, got -2")
+        #expect(problems.count == 8)
     }
 
     @Test func unknownNamesSuggestTheClosestValidOne() {

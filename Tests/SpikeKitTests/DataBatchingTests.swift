@@ -146,3 +146,50 @@ import Testing
         #expect(Augmentation.standard(for: cifar) == Augmentation(cropPadding: 4, horizontalFlip: true))
     }
 }
+
+@Suite struct PoissonInputAugmentationTests {
+    /// 200 images of 4 pixels with the values −1, −0.3, 0.25, 0.9 (normalised range).
+    static func dataset() -> Dataset {
+        let pixels: [Float] = [-1, -0.3, 0.25, 0.9]
+        return Dataset(name: "t", images: Array((0..<200).map { _ in pixels }.joined()), labels: [Int32](repeating: 0, count: 200),
+                       channels: 1, height: 2, width: 2, classCount: 2)
+    }
+
+    @Test func pixelsBecomeSignedSpikeCountsOverTheSteps() {
+        let d = Self.dataset()
+        let steps = 8
+        let batch = d.makeBatch(indices: Array(0..<200), augmentation: Augmentation(poissonSteps: steps), seed: 4, epoch: 2)
+        var means = [Double](repeating: 0, count: 4)
+        for (k, value) in batch.images.scalars.enumerated() {
+            let original = d.images[k]
+            let spikes = value * Float(steps)
+            // A whole number of spikes out of `steps`, with the pixel's sign (or 0).
+            #expect(spikes == spikes.rounded() && abs(spikes) <= Float(steps), "pixel \(k): \(value)")
+            #expect(value == 0 || (value < 0) == (original < 0), "pixel \(k): \(value) for \(original)")
+            means[k % 4] += Double(value) / 200
+        }
+        // |x| = 1 always spikes; the others average to x (binomial standard error of the mean < 0.012).
+        #expect(batch.images.scalars.enumerated().allSatisfy { $0.offset % 4 != 0 || $0.element == -1 })
+        for (mean, expected) in zip(means, [-1.0, -0.3, 0.25, 0.9]) {
+            #expect(abs(mean - expected) < 0.05, "mean \(mean), expected \(expected)")
+        }
+    }
+
+    @Test func theRateCodeDependsOnlyOnSeedEpochAndIndex() {
+        let d = Self.dataset()
+        let augmentation = Augmentation(cropPadding: 0, horizontalFlip: false, poissonSteps: 4)
+        let all = d.makeBatch(indices: Array(0..<200), augmentation: augmentation, seed: 7, epoch: 0).images
+        let one = d.makeBatch(indices: [37], augmentation: augmentation, seed: 7, epoch: 0).images
+        #expect(all.slice(37) == one.slice(0))
+        #expect(d.makeBatch(indices: Array(0..<200), augmentation: augmentation, seed: 7, epoch: 1).images != all)
+        // Crops and flips draw from their own stream: adding the rate code leaves the draw unchanged.
+        let moved = Augmentation(cropPadding: 1, horizontalFlip: true)
+        #expect(moved.draw(seed: 7, epoch: 0, index: 5) == moved.withPoissonSteps(4).draw(seed: 7, epoch: 0, index: 5))
+        #expect(!Augmentation(poissonSteps: 3).isIdentity && !Augmentation(poissonSteps: 3).movesPixels)
+    }
+
+    @Test func trainingSettingsAndConfigCarryTheSteps() throws {
+        #expect(TrainingSettings(poissonInputSteps: 8).problems().isEmpty)
+        #expect(TrainingSettings(poissonInputSteps: -1).problems().map(\.keyPath) == ["training.poissonInputSteps"])
+    }
+}

@@ -82,7 +82,8 @@ public final class ANNTrainer {
     /// One epoch of updates; returns the mean loss, the training accuracy and the seconds it took.
     func trainEpoch(_ network: Network, optimizer: any Optimizer, data: Dataset, epoch: Int,
                     learningRate: Float) throws -> (loss: Double, accuracy: Double, seconds: Double) {
-        let augmentation = settings.augmentation ? Augmentation.standard(for: data) : .none
+        let augmentation = (settings.augmentation ? Augmentation.standard(for: data) : .none)
+            .withPoissonSteps(settings.poissonInputSteps)
         let batches = data.batches(size: settings.batchSize, seed: seed, epoch: epoch, shuffle: true, augmentation: augmentation)
         let parameters = network.parameters
         let start = DispatchTime.now().uptimeNanoseconds

@@ -18,11 +18,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var milestones: [Double] = []
     public var factor: Float = 10
     public var augmentation: Bool = false
+    /// Poisson frames averaged into each training pixel (`Augmentation.poissonSteps`); 0 = analog pixels.
+    public var poissonInputSteps: Int = 0
     public var dropout: Float? = nil
 
     public init(epochs: Int = 10, batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Float = 1e-3,
                 momentum: Float = 0.9, weightDecay: Float = 0, amsgrad: Bool = false, milestones: [Double] = [],
-                factor: Float = 10, augmentation: Bool = false, dropout: Float? = nil) {
+                factor: Float = 10, augmentation: Bool = false, poissonInputSteps: Int = 0, dropout: Float? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -33,12 +35,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.milestones = milestones
         self.factor = factor
         self.augmentation = augmentation
+        self.poissonInputSteps = poissonInputSteps
         self.dropout = dropout
     }
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, optimizer, learningRate, momentum, weightDecay, amsgrad, milestones, factor,
-             augmentation, dropout
+             augmentation, poissonInputSteps, dropout
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +57,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         milestones = try c.decodeIfPresent([Double].self, forKey: .milestones) ?? defaults.milestones
         factor = try c.decodeIfPresent(Float.self, forKey: .factor) ?? defaults.factor
         augmentation = try c.decodeIfPresent(Bool.self, forKey: .augmentation) ?? defaults.augmentation
+        poissonInputSteps = try c.decodeIfPresent(Int.self, forKey: .poissonInputSteps) ?? defaults.poissonInputSteps
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout)
     }
 
@@ -70,6 +74,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             add("milestones[\(i)]", "must be a fraction of the epochs in (0, 1), got \(milestone)")
         }
         if !(factor >= 1) || !factor.isFinite { add("factor", "must be at least 1, got \(factor)") }
+        if poissonInputSteps < 0 { add("poissonInputSteps", "must be 0 (off) or a number of steps, got \(poissonInputSteps)") }
         if let dropout, !(dropout >= 0 && dropout < 1) { add("dropout", "must be in [0, 1), got \(dropout)") }
         return problems
     }

@@ -7,6 +7,11 @@
 /// on raw pixels before normalisation, so the fill is the normalised value of a black pixel
 /// (`Dataset.blackLevel`; −1 with the default normalisation), not 0.0.
 ///
+/// Optionally, after the crop and flip, each normalised pixel x is replaced by the mean of
+/// `poissonSteps` Poisson frames, sign(x)·[U < |x|] per frame (DESIGN §3's rate code): the input a
+/// spiking network with Poisson encoding integrates over that many steps. An ANN trained on it learns
+/// to classify from the noisy rate estimate a short simulation sees.
+///
 /// The random numbers for a sample come from its own stream, `(seed, epoch, sample index)`, so a
 /// sample's augmentation depends neither on the batch it lands in nor on the thread that builds it.
 public struct Augmentation: Sendable, Equatable, Codable {
@@ -14,14 +19,18 @@ public struct Augmentation: Sendable, Equatable, Codable {
     public var cropPadding: Int
     /// Whether to mirror each image left-right with probability ½.
     public var horizontalFlip: Bool
+    /// Poisson frames averaged into each training pixel; 0 keeps the analog pixels.
+    public var poissonSteps: Int
 
-    public init(cropPadding: Int = 0, horizontalFlip: Bool = false) {
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false, poissonSteps: Int = 0) {
         precondition(cropPadding >= 0, "crop padding must be non-negative, got \(cropPadding)")
+        precondition(poissonSteps >= 0, "Poisson steps must be non-negative, got \(poissonSteps)")
         self.cropPadding = cropPadding
         self.horizontalFlip = horizontalFlip
+        self.poissonSteps = poissonSteps
     }
 
-    private enum CodingKeys: String, CodingKey { case cropPadding, horizontalFlip }
+    private enum CodingKeys: String, CodingKey { case cropPadding, horizontalFlip, poissonSteps }
 
     /// Decodes `{"cropPadding": 4, "horizontalFlip": true}` (both optional), rejecting a negative padding.
     public init(from decoder: any Decoder) throws {
@@ -31,15 +40,29 @@ public struct Augmentation: Sendable, Equatable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .cropPadding, in: container,
                                                    debugDescription: "cropPadding must be non-negative, got \(padding)")
         }
+        let steps = try container.decodeIfPresent(Int.self, forKey: .poissonSteps) ?? 0
+        guard steps >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .poissonSteps, in: container,
+                                                   debugDescription: "poissonSteps must be non-negative, got \(steps)")
+        }
         self.init(cropPadding: padding,
-                  horizontalFlip: try container.decodeIfPresent(Bool.self, forKey: .horizontalFlip) ?? false)
+                  horizontalFlip: try container.decodeIfPresent(Bool.self, forKey: .horizontalFlip) ?? false,
+                  poissonSteps: steps)
     }
 
     /// No augmentation.
     public static let none = Augmentation()
 
     /// Whether this augmentation leaves every image unchanged.
-    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip }
+    public var isIdentity: Bool { cropPadding == 0 && !horizontalFlip && poissonSteps == 0 }
+
+    /// Whether crops or flips move pixels (as opposed to only the Poisson rate code changing them).
+    public var movesPixels: Bool { cropPadding > 0 || horizontalFlip }
+
+    /// This augmentation with every pixel also rate-coded over `steps` Poisson frames.
+    public func withPoissonSteps(_ steps: Int) -> Augmentation {
+        Augmentation(cropPadding: cropPadding, horizontalFlip: horizontalFlip, poissonSteps: steps)
+    }
 
     /// The usual choice for a dataset: padding 4 for 32×32 images and 2 for 28×28 ones, with flips,
     /// except for MNIST digits, whose mirror images are not digits.
@@ -113,6 +136,26 @@ public struct Augmentation: Sendable, Equatable, Codable {
                 let sourceRow = sourceOffset + (c * height + sourceY) * width + draw.shiftX
                 output[(row + first)..<(row + last)] = source[(sourceRow + first)..<(sourceRow + last)]
                 if draw.flip { output[row..<(row + width)].reverse() }
+            }
+        }
+    }
+
+    /// Replaces each of the `count` pixels at `values[offset...]` by the mean of `poissonSteps` Poisson
+    /// frames, drawing from the sample's own stream `(seed, epoch, index)` pixel by pixel, frame by frame.
+    func rateCode(_ values: inout [Float], offset: Int, count: Int, seed: UInt64, epoch: Int, index: Int) {
+        guard poissonSteps > 0 else { return }
+        var generator = SeededGenerator(seed: seed, stream: [DataStreams.poissonAugmentation,
+                                                             UInt64(bitPattern: Int64(epoch)),
+                                                             UInt64(bitPattern: Int64(index))])
+        let scale = 1 / Float(poissonSteps)
+        values.withUnsafeMutableBufferPointer { pixels in
+            for i in offset..<(offset + count) {
+                let x = pixels[i]
+                let rate = abs(x)
+                var spikes = 0
+                for _ in 0..<poissonSteps where generator.nextUniform() < rate { spikes += 1 }
+                // Same comparison as the encoder (U < |x|), so the frames are the SNN's frames in distribution.
+                pixels[i] = (x < 0 ? -1 : 1) * Float(spikes) * scale
             }
         }
     }

@@ -72,9 +72,14 @@ extension Dataset {
             let fill = blackLevel
             for (slot, index) in indices.enumerated() {
                 precondition(index >= 0 && index < count, "image \(index) out of range 0..<\(count)")
-                Augmentation.apply(augmentation.draw(seed: seed, epoch: epoch, index: index),
-                                   source: images, sourceOffset: index * size, into: &values, outputOffset: slot * size,
-                                   channels: channels, height: height, width: width, fill: fill)
+                if augmentation.movesPixels {
+                    Augmentation.apply(augmentation.draw(seed: seed, epoch: epoch, index: index),
+                                       source: images, sourceOffset: index * size, into: &values, outputOffset: slot * size,
+                                       channels: channels, height: height, width: width, fill: fill)
+                } else {
+                    values[(slot * size)..<((slot + 1) * size)] = images[(index * size)..<((index + 1) * size)]
+                }
+                augmentation.rateCode(&values, offset: slot * size, count: size, seed: seed, epoch: epoch, index: index)
             }
         }
         return Batch(images: Tensor(shape: [indices.count, channels, height, width], scalars: values),

@@ -38,4 +38,6 @@ enum DataStreams {
     static let shuffle: UInt64 = 0x73_6875_6666_6C65
     /// ASCII "augment".
     static let augmentation: UInt64 = 0x61_7567_6D65_6E74
+    /// ASCII "ratecode".
+    static let poissonAugmentation: UInt64 = 0x7261_7465_636F_6465
 }

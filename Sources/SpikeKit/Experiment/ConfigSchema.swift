@@ -103,6 +103,8 @@ public enum ConfigSchema {
                           "Divisor applied at each milestone."),
             ConfigKeySpec("augmentation", .boolean, default: .bool(false),
                           "Random crop (4-pixel zero padding) and horizontal flip of training images."),
+            ConfigKeySpec("poissonInputSteps", .integer(minimum: 0), default: .integer(0), unit: "time steps",
+                          "Train on the mean of this many Poisson frames of each image (the rate code a Poisson-input SNN integrates over that many steps) instead of its analog pixels; 0 = off. Makes the ANN robust to the input noise of short Poisson simulations."),
             ConfigKeySpec("dropout", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: nil,
                           defaultText: "the architecture's", unit: "probability",
                           "Overrides every dropout probability of the architecture."),

@@ -25,6 +25,7 @@ extension ExperimentConfig {
                 text += " ÷\(Self.number(training.schedule.factor)) at " + training.schedule.milestones.map(Self.number).joined(separator: ", ")
             }
             if training.augmentation { text += ", augmentation" }
+            if training.poissonInputSteps > 0 { text += ", Poisson-coded input (\(Self.plural(training.poissonInputSteps, "step")))" }
             rows.append(("training", text))
         } else {
             rows.append(("training", model.checkpoint == nil ? "skipped (no section; the network keeps its seeded initialisation)" : "skipped (weights from the checkpoint)"))

@@ -77,7 +77,7 @@ extension ExperimentRunner {
             epochs: t.epochs, batchSize: t.batchSize, optimizer: t.optimizer == .sgd ? .sgd : .adam,
             learningRate: Float(t.learningRate), momentum: Float(t.momentum), weightDecay: Float(t.weightDecay),
             amsgrad: t.amsgrad, milestones: t.schedule.milestones, factor: Float(t.schedule.factor),
-            augmentation: t.augmentation, dropout: t.dropout.map { Float($0) })
+            augmentation: t.augmentation, poissonInputSteps: t.poissonInputSteps, dropout: t.dropout.map { Float($0) })
         let trainer = ANNTrainer(settings: settings, seed: seed) { [progress] line in progress.note(line) }
         let checkpoint = state.file(RunFiles.annCheckpoint)
         var startEpoch = 0

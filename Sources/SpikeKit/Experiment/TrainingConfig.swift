@@ -30,6 +30,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var schedule: Schedule
     /// Random crop (zero padding 4) and horizontal flip of training images.
     public var augmentation: Bool
+    /// Train on the mean of this many Poisson frames of each image (0 = the analog pixels).
+    public var poissonInputSteps: Int
     /// Overrides the architecture's dropout probabilities when set.
     public var dropout: Double?
 
@@ -51,6 +53,7 @@ public struct TrainingConfig: Equatable, Sendable {
         scheduleReader.checkUnknownKeys()
         schedule = Schedule(milestones: scheduleReader.fractionList("milestones"), factor: scheduleReader.number("factor"))
         augmentation = reader.bool("augmentation")
+        poissonInputSteps = reader.integer("poissonInputSteps")
         dropout = reader.optionalNumber("dropout")
     }
 
@@ -66,6 +69,7 @@ public struct TrainingConfig: Equatable, Sendable {
             "schedule": .object(["milestones": .array(schedule.milestones.map(JSONValue.number)),
                                  "factor": .number(schedule.factor)]),
             "augmentation": .bool(augmentation),
+            "poissonInputSteps": .integer(poissonInputSteps),
         ]
         if let dropout { members["dropout"] = .number(dropout) }
         return .object(members)
