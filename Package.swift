@@ -28,7 +28,7 @@ let libraryOnlySettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configurat
 
 let package = Package(
     name: "SpikeKit",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SpikeKit", targets: ["SpikeKit"]),
         .executable(name: "spikekit", targets: ["spikekit"]),

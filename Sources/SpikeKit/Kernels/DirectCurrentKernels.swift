@@ -12,7 +12,8 @@ enum DirectCurrentKernels {
     /// all images instead of once per image (a 784 × 512 layer's 1.6 MB of weights do not stay in
     /// cache from one image to the next). Each image's outputs still receive their inputs in
     /// ascending order with one fused multiply-add each, so every current is bit-identical to `linear`'s.
-    static func linear(block xs: [[Float]], weights: [Float], outputs: Int) -> [[Float]] {
+    /// With `columns`, only those outputs are computed (the others stay 0).
+    static func linear(block xs: [[Float]], weights: [Float], outputs: Int, columns: Range<Int>? = nil) -> [[Float]] {
         guard let inputs = xs.first?.count else { return [] }
         precondition(xs.allSatisfy { $0.count == inputs } && weights.count == inputs * outputs,
                      "DirectCurrentKernels.linear(block:): images of \(inputs) inputs against \(weights.count) weights")
@@ -24,12 +25,14 @@ enum DirectCurrentKernels {
         currents.withUnsafeMutableBufferPointer { cur in
         transposed.withUnsafeBufferPointer { x in
         weights.withUnsafeBufferPointer { w in
-            guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
+            let columns = columns ?? 0..<outputs
+            guard let dst = cur.baseAddress.map({ $0 + columns.lowerBound }),
+                  let wb = w.baseAddress.map({ $0 + columns.lowerBound }) else { return }
             for i in 0..<inputs {
                 let row = wb + i * outputs
                 for n in 0..<count {
                     let v = x[i * count + n]
-                    if v != 0 { EventKernels.addScaledRow(dst + n * outputs, row, value: v, count: outputs) }
+                    if v != 0 { EventKernels.addScaledRow(dst + n * outputs, row, value: v, count: columns.count) }
                 }
             }
         } } }
@@ -37,15 +40,18 @@ enum DirectCurrentKernels {
     }
 
     /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in
-    /// height-width-channel order; each output position sums (ky, kx, c_in) ascending.
-    static func convolution(_ x: [Float], weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+    /// height-width-channel order; each output position sums (ky, kx, c_in) ascending. With
+    /// `positions`, only those output positions are computed (the others stay 0).
+    static func convolution(_ x: [Float], weights: [Float], geometry g: ConvolutionGeometry,
+                            positions: Range<Int>? = nil) -> [Float] {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
         var current = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * cout)
         current.withUnsafeMutableBufferPointer { cur in
             weights.withUnsafeBufferPointer { w in
                 guard let dst = cur.baseAddress, let wb = w.baseAddress else { return }
-                for oy in 0..<g.outputHeight {
-                    for ox in 0..<g.outputWidth {
+                for position in positions ?? 0..<(g.outputHeight * g.outputWidth) {
+                    let (oy, ox) = position.quotientAndRemainder(dividingBy: g.outputWidth)
+                    do {
                         let out = dst + (oy * g.outputWidth + ox) * cout
                         for ky in 0..<kh {
                             let y = oy * g.stride - g.padding + ky

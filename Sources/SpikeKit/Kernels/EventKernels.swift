@@ -42,50 +42,69 @@ enum EventKernels {
     /// Delivers `events` through `synapse` into `current` (the target population's per-neuron input
     /// current for this step), marking each target position in `touched`. Returns the number of
     /// synaptic operations performed (the summed fan-out of the events).
+    ///
+    /// With a `band`, only the band's targets receive anything (and only their operations are
+    /// counted): each target still gets its contributions in ascending event order, so a band's
+    /// currents are the whole delivery's, bit for bit.
     static func deliver(_ events: SpikeEvents, through synapse: Synapse, runs: ConvolutionRuns?,
-                        current: inout [Float], touched: inout [UInt8]) -> Int {
+                        current: inout [Float], touched: inout [UInt8], band: NeuronBand? = nil) -> Int {
         if events.isEmpty { return 0 }
+        let band = band ?? .full(synapse.outputShape)
+        if band.isEmpty { return 0 }
         switch synapse.connectivity {
         case .identity:
             return current.withUnsafeMutableBufferPointer { cur in
                 touched.withUnsafeMutableBufferPointer { tch in
                     let channels = synapse.outputShape.channels
+                    var delivered = 0
                     for k in 0..<events.count {
                         let i = Int(events.indices[k])
+                        let position = i / channels
+                        guard band.positions.contains(position), band.channels.contains(i - position * channels) else { continue }
                         cur[i] = cur[i].addingProduct(events.value(at: k), 1)
-                        tch[i / channels] |= receivedCurrent
+                        tch[position] |= receivedCurrent
+                        delivered += 1
                     }
-                    return events.count
+                    return delivered
                 }
             }
         case .linear:
             let outputs = synapse.outputShape.count
+            let first = band.channels.lowerBound, width = band.channels.count
             return current.withUnsafeMutableBufferPointer { cur in
                 synapse.weights.withUnsafeBufferPointer { w in
-                    guard let dst = cur.baseAddress, let wb = w.baseAddress else { return 0 }
+                    guard let dst = cur.baseAddress.map({ $0 + first }), let wb = w.baseAddress.map({ $0 + first }) else { return 0 }
                     events.indices.withUnsafeBufferPointer { idx in
                         if events.isBinary {
-                            for k in 0..<idx.count { addRow(dst, wb + Int(idx[k]) * outputs, count: outputs) }
+                            for k in 0..<idx.count { addRow(dst, wb + Int(idx[k]) * outputs, count: width) }
                         } else {
                             events.values.withUnsafeBufferPointer { val in
                                 for k in 0..<idx.count {
-                                    addScaledRow(dst, wb + Int(idx[k]) * outputs, value: val[k], count: outputs)
+                                    addScaledRow(dst, wb + Int(idx[k]) * outputs, value: val[k], count: width)
                                 }
                             }
                         }
                     }
                     touched[0] |= receivedCurrent
-                    return events.count * outputs
+                    return events.count * width
                 }
             }
         case .convolution(let g):
             return deliverConvolution(events, geometry: g, runs: runs ?? ConvolutionRuns(synapse: synapse, geometry: g),
-                                      current: &current, touched: &touched)
+                                      current: &current, touched: &touched, targets: band.positions, channels: band.channels)
         }
     }
 
+    /// `deliver` for a convolution, into the output positions `band` only. A run covers adjacent
+    /// positions of one output row and bands are whole rows, so a run is either inside or outside.
+    /// (A band of some channels only is a worker's share of a 1 × 1 map; it adds position by position.)
     private static func deliverConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
-                                           current: inout [Float], touched: inout [UInt8]) -> Int {
+                                           current: inout [Float], touched: inout [UInt8], targets band: Range<Int>,
+                                           channels: Range<Int>) -> Int {
+        if channels.count != g.outChannels {
+            return deliverConvolutionChannels(events, geometry: g, runs: runs, current: &current, touched: &touched,
+                                              targets: band, channels: channels)
+        }
         let (cin, cout) = (g.inChannels, g.outChannels)
         let kernelArea = g.kernelHeight * g.kernelWidth
         var targetsReached = 0
@@ -102,12 +121,14 @@ enum EventKernels {
             let binary = events.isBinary
             // Channel counts are usually powers of two: a shift instead of a division per event.
             let shift = cin.nonzeroBitCount == 1 ? cin.trailingZeroBitCount : -1
+            let (bandStart, bandEnd) = (band.lowerBound, band.upperBound)
             for k in 0..<idx.count {
                 let i = Int(idx[k])
                 let position = shift >= 0 ? i &>> shift : i / cin, c = i &- position &* cin
                 let channelBase = c * kernelArea
                 for r in Int(starts[position])..<Int(starts[position + 1]) {
                     let target = Int(targets[r]), length = Int(lengths[r])
+                    if target < bandStart || target >= bandEnd { continue }
                     let destination = dst + target * cout, source = wb + (channelBase + Int(rows[r])) * cout
                     if binary {
                         addRow(destination, source, count: length * cout)
@@ -120,6 +141,35 @@ enum EventKernels {
             }
         } } } } } } } } }
         return targetsReached * cout
+    }
+
+    /// `deliverConvolution` into some channels of each target position: the same additions on the
+    /// band's neurons, in the same order.
+    private static func deliverConvolutionChannels(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
+                                                   current: inout [Float], touched: inout [UInt8], targets band: Range<Int>,
+                                                   channels: Range<Int>) -> Int {
+        let (cin, cout) = (g.inChannels, g.outChannels)
+        let kernelArea = g.kernelHeight * g.kernelWidth
+        let (first, width) = (channels.lowerBound, channels.count)
+        var targetsReached = 0
+        for k in 0..<events.count {
+            let i = Int(events.indices[k]), value = events.value(at: k)
+            let position = i / cin, c = i - position * cin
+            for r in Int(runs.starts[position])..<Int(runs.starts[position + 1]) {
+                let target = Int(runs.targets[r]), length = Int(runs.lengths[r])
+                if target < band.lowerBound || target >= band.upperBound { continue }
+                let row = (c * kernelArea + Int(runs.rows[r])) * cout
+                for j in 0..<length {
+                    for o in 0..<width {
+                        let n = (target + j) * cout + first + o
+                        current[n] = current[n].addingProduct(value, runs.mirroredWeights[row + j * cout + first + o])
+                    }
+                    touched[target + j] |= receivedCurrent
+                }
+                targetsReached += length
+            }
+        }
+        return targetsReached * width
     }
 
     /// Flags of a population's positions: bit 0 = received current this step, bit 1 = some membrane
@@ -148,15 +198,19 @@ enum EventKernels {
     /// With `constantCurrent` (direct input into the first layer), `current` is the input current of
     /// every step: every position is visited and the current is read but not cleared, which saves
     /// copying it in and zeroing it out each step.
+    ///
+    /// With a `band`, only the band's neurons are stepped (the rest of the population belongs to
+    /// other workers).
     static func step(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
                      lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
                      ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
-                     recordMaxCurrent: Bool, constantCurrent: Bool = false) -> StepCounts {
+                     recordMaxCurrent: Bool, constantCurrent: Bool = false, band: NeuronBand? = nil) -> StepCounts {
         precondition(scratch.count >= membrane.count, "step: a spike scratch of \(scratch.count) for \(membrane.count) neurons")
+        let band = band ?? .full(shape)
         if constantCurrent {
             return stepEveryNeuron(membrane: &membrane, current: current, lastSpike: &lastSpike, neurons: p,
                                    ordering: ordering, t: t, spikes: &spikes, scratch: &scratch,
-                                   recordMaxCurrent: recordMaxCurrent)
+                                   recordMaxCurrent: recordMaxCurrent, range: band.neurons(channelsPerPosition: shape.channels))
         }
         var counts = StepCounts()
         // Spikes are written into `scratch` (at most one per neuron) and appended to `spikes` in one
@@ -172,13 +226,14 @@ enum EventKernels {
         stamps.withUnsafeMutableBufferPointer { st in
         lastSpike.withUnsafeMutableBufferPointer { last in
         scratch.withUnsafeMutableBufferPointer { out in
-            for position in 0..<shape.positions {
+            let (firstChannel, endChannel) = (band.channels.lowerBound, band.channels.upperBound)
+            for position in band.positions {
                 if fl[position] == 0 { continue }
                 let base = position * channels
-                update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
+                update.catchUpDecay(u, base: base + firstChannel, channels: endChannel - firstChannel, lastVisit: st[position])
                 var pending = false
-                var c = 0
-                while c + 16 <= channels {
+                var c = firstChannel
+                while c + 16 <= endChannel {
                     let n = base + c
                     let um = UnsafeMutableRawPointer(u.baseAddress! + n), cm = UnsafeMutableRawPointer(cur.baseAddress! + n)
                     let previous = um.loadUnaligned(as: SIMD16<Float>.self)
@@ -191,7 +246,7 @@ enum EventKernels {
                     cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
                     c += 16
                 }
-                while c < channels {
+                while c < endChannel {
                     let n = base + c
                     let input = cur[n]
                     if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
@@ -204,7 +259,7 @@ enum EventKernels {
                 }
                 st[position] = t32
                 fl[position] = pending ? aboveThreshold : 0
-                counts.neuronUpdates += channels
+                counts.neuronUpdates += endChannel - firstChannel
             }
         } } } } } }
         counts.spikes = emitted
@@ -218,18 +273,18 @@ enum EventKernels {
     private static func stepEveryNeuron(membrane: inout [Float], current: [Float], lastSpike: inout [Int32],
                                         neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
                                         spikes: inout SpikeEvents, scratch: inout [Int32],
-                                        recordMaxCurrent: Bool) -> StepCounts {
+                                        recordMaxCurrent: Bool, range: Range<Int>) -> StepCounts {
         precondition(current.count == membrane.count, "step: \(current.count) currents for \(membrane.count) neurons")
         var counts = StepCounts()
         var emitted = 0
-        let count = membrane.count
+        let count = range.upperBound
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         membrane.withUnsafeMutableBufferPointer { u in
         current.withUnsafeBufferPointer { cur in
         lastSpike.withUnsafeMutableBufferPointer { last in
         scratch.withUnsafeMutableBufferPointer { out in
             guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
-            var n = 0
+            var n = range.lowerBound
             while n + 16 <= count {
                 let um = UnsafeMutableRawPointer(ub + n)
                 let input = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
@@ -247,7 +302,7 @@ enum EventKernels {
             }
         } } } }
         counts.spikes = emitted
-        counts.neuronUpdates = count
+        counts.neuronUpdates = range.count
         spikes.append(binary: scratch[0..<emitted])
         return counts
     }
@@ -363,14 +418,14 @@ extension EventKernels {
         }
     }
 
-    /// current[n] += bias[n mod channels] for every neuron.
-    static func addBias(_ bias: [Float], to current: inout [Float], channels: Int) {
+    /// current[n] += bias[n mod channels] for every neuron of `band` (default: all).
+    static func addBias(_ bias: [Float], to current: inout [Float], channels: Int, band: NeuronBand? = nil) {
+        let band = band ?? NeuronBand(positions: 0..<(current.count / max(1, channels)), channels: 0..<channels)
         current.withUnsafeMutableBufferPointer { cur in
             bias.withUnsafeBufferPointer { b in
-                var n = 0
-                while n < cur.count {
-                    for c in 0..<channels { cur[n + c] += b[c] }
-                    n += channels
+                for position in band.positions {
+                    let n = position * channels
+                    for c in band.channels { cur[n + c] += b[c] }
                 }
             }
         }
@@ -381,10 +436,10 @@ extension EventKernels {
         array.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
     }
 
-    /// flags[p] |= bits for every position.
-    static func markAll(_ flags: inout [UInt8], with bits: UInt8) {
+    /// flags[p] |= bits for every position in `positions` (default: all).
+    static func markAll(_ flags: inout [UInt8], with bits: UInt8, positions: Range<Int>? = nil) {
         flags.withUnsafeMutableBufferPointer { f in
-            for p in f.indices { f[p] |= bits }
+            for p in positions ?? f.indices { f[p] |= bits }
         }
     }
 }

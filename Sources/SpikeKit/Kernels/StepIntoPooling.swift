@@ -8,11 +8,12 @@ extension EventKernels {
     /// makes for the same spikes, in the same order (positions ascend, and adding 0 leaves a sum
     /// unchanged), so the sums — and everything downstream — are bit-identical to the unfused path.
     /// Membranes, flags and stamps are updated exactly as `step` does; `pool` then needs only
-    /// `EventPooling.emitAverage`. Returns the step's counts.
+    /// `EventPooling.emitAverage`. Returns the step's counts. With `positions`, only those positions
+    /// are stepped (a band of whole pooling rows, see `NeuronBand`).
     static func stepIntoPooling(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
                                 shape: FeatureShape, neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
                                 constantCurrent: Bool, poolTable table: FanOutTable, sums: inout [Float],
-                                touched: inout [UInt8]) -> StepCounts {
+                                touched: inout [UInt8], positions: Range<Int>? = nil) -> StepCounts {
         let channels = shape.channels
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
                      "stepIntoPooling: \(current.count) currents, \(membrane.count) neurons, \(table.starts.count - 1) table positions")
@@ -30,7 +31,7 @@ extension EventKernels {
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
             guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return }
-            for position in 0..<shape.positions {
+            for position in positions ?? 0..<shape.positions {
                 if fl[position] == 0 && !constantCurrent { continue }
                 let base = position &* channels
                 update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])

@@ -11,7 +11,11 @@ import Foundation
 ///
 /// Samples are independent: workers (Dispatch, `threads` of them) take samples one at a time and
 /// simulate all T steps of each; every sample's result depends only on the sample and its dataset
-/// index, so the record is identical for any thread count.
+/// index, so the record is identical for any thread count. When the batch has fewer samples than
+/// threads, the workers share each sample instead (neuron blocks, `SampleTeam`): each delivers into
+/// and steps its band of every population, and the bands' spikes are joined at a barrier per layer
+/// and step. Every neuron still receives the same additions in the same order, so the results are
+/// the same bits either way.
 public struct EventScheduler: Sendable {
     public let network: SpikingNetwork
 
@@ -33,6 +37,9 @@ public struct EventScheduler: Sendable {
         let plan = try SimulationPlan(network: network, encoding: options.encoding)
         let samples = images.shape[0]
         let collector = RecordCollector(plan: plan, options: options, samples: samples)
+        if options.threads > 1 && samples < options.threads {
+            return runSharingSamples(images: images, plan: plan, options: options, collector: collector)
+        }
         let workers = max(1, min(options.threads, samples))
         let network = self.network
         // Workers take samples in small blocks, so a direct-input linear layer computes the constant
@@ -77,8 +84,10 @@ public struct EventScheduler: Sendable {
     /// Simulates one sample for all T steps.
     /// `directCurrent`: under direct encoding, the first synapse's current for this image
     /// (`InputEncoder.directCurrent`).
+    /// `team`: the workers sharing this sample and which one this is (nil: this worker alone).
     static func simulate(sample n: Int, images: Tensor, plan: SimulationPlan, state: SampleState,
-                         options: SimulationOptions, directCurrent: [Float], totals: inout WorkerTotals) -> SampleResult {
+                         options: SimulationOptions, directCurrent: [Float], totals: inout WorkerTotals,
+                         team: TeamMember? = nil) -> SampleResult {
         state.reset()
         let image = InputEncoder.imageHWC(images, sample: n)
         let encoder = InputEncoder(encoding: options.encoding, seed: options.seed)
@@ -87,13 +96,36 @@ public struct EventScheduler: Sendable {
         let checkpoints = options.effectiveCheckpoints
         var outputs: [[Float]] = []
         let output = state.populations[state.populations.count - 1]
-        let followed = n == 0 ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
+        // Spike lists are recorded (raster, captured events) by the first worker, from whole lists.
+        let recordsEvents = n < options.captureEventsForSamples || (n == 0 && options.rasterNeuronsPerPopulation > 0)
+        let leads = (team?.worker ?? 0) == 0
+        let followed = n == 0 && leads ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
         var raster = followed.map { f in f.neurons.map { $0.map { _ in [Int]() } } }
-        var captured: [CapturedEvent]? = n < options.captureEventsForSamples ? [] : nil
+        var captured: [CapturedEvent]? = leads && n < options.captureEventsForSamples ? [] : nil
         // A population whose spikes go straight into average pooling can skip its spike list when
         // nothing else reads it (`EventKernels.stepIntoPooling`).
-        let fusesPooling = captured == nil && followed == nil && !options.recordLastSpike && !options.recordMaxInputCurrent
+        let fusesPooling = !recordsEvents && !options.recordLastSpike && !options.recordMaxInputCurrent
         var pooledAlready = false
+        /// The whole list of events a band produced: its own list when the worker is alone.
+        func joined(_ part: SpikeEvents, slot: Int, t: Int) -> SpikeEvents {
+            guard let team else { return part }
+            if slot < state.populations.count, state.populations[slot].shape.positions == 1 {
+                // A single-position population is split by channels, but whether its position is
+                // visited next step depends on all of them: a membrane above threshold in any band
+                // marks it for every band, as it does for a lone worker (same visits, same counts).
+                let population = state.populations[slot]
+                let pending = team.team.gather(part, slot: slot, t: t, worker: team.worker, into: &state.gathered[slot],
+                                               flags: population.flags[0] & EventKernels.aboveThreshold)
+                population.flags[0] |= pending
+            } else {
+                team.team.gather(part, slot: slot, t: t, worker: team.worker, into: &state.gathered[slot])
+            }
+            return state.gathered[slot]
+        }
+        func record(_ events: SpikeEvents, population p: Int, t: Int) {
+            if let followed, raster != nil { followed.record(events, population: p, t: t, into: &raster!) }
+            if captured != nil { captured!.append(events, sample: n, step: t, population: Int32(p)) }
+        }
 
         for t in 0..<options.timeSteps {
             if options.encoding == .poisson {
@@ -111,6 +143,7 @@ public struct EventScheduler: Sendable {
                     let constant = direct && population.neurons != nil
                     if fusesPooling, population.neurons != nil, index + 1 < plan.operations.count,
                        case .averagePool(let layer, let shape, let k, let stride) = plan.operations[index + 1],
+                       team == nil || (k == stride && population.shape.positions > 1),
                        let pool = state.pooling[layer], let table = plan.poolingTables[layer] {
                         if !constant { totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population)) }
                         stepIntoPooling(population, index: p, t: t, options: options, constantCurrent: constant, pool: pool,
@@ -119,16 +152,18 @@ public struct EventScheduler: Sendable {
                         EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
                                                  touched: &pool.touched, output: &pool.output,
                                                  scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
-                        incoming = pool.output
+                        incoming = joined(pool.output, slot: plan.populationShapes.count + layer, t: t)
                         pooledAlready = true
                         continue
                     }
                     if constant {
-                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
-                             sample: n, captured: &captured, constantCurrent: true)
-                        incoming = population.spikes
+                        fire(population, index: p, t: t, options: options, totals: &totals, constantCurrent: true)
+                        incoming = joined(population.spikes, slot: p, t: t)
+                        record(incoming, population: p, t: t)
                         continue
                     }
+                    // The output layer belongs to the first worker alone; the others have nothing to do.
+                    if population.neurons == nil && population.band.isEmpty { continue }
                     if direct {
                         EventKernels.copy(directCurrent, into: &population.current)
                         population.touchAll()
@@ -142,9 +177,9 @@ public struct EventScheduler: Sendable {
                                                           channels: channels)
                         }
                     } else {
-                        fire(population, index: p, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
-                             sample: n, captured: &captured)
-                        incoming = population.spikes
+                        fire(population, index: p, t: t, options: options, totals: &totals)
+                        incoming = joined(population.spikes, slot: p, t: t)
+                        record(incoming, population: p, t: t)
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
                     if pooledAlready { pooledAlready = false; continue }
@@ -165,13 +200,14 @@ public struct EventScheduler: Sendable {
                 case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
                     let first = state.populations[p1], second = state.populations[p2]
                     totals.synapticOps[c1][t] += Int64(deliver(incoming, plan, c1, into: first))
-                    fire(first, index: p1, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
-                         sample: n, captured: &captured)
-                    totals.synapticOps[c2][t] += Int64(deliver(first.spikes, plan, c2, into: second))
+                    fire(first, index: p1, t: t, options: options, totals: &totals)
+                    let firstSpikes = joined(first.spikes, slot: p1, t: t)
+                    record(firstSpikes, population: p1, t: t)
+                    totals.synapticOps[c2][t] += Int64(deliver(firstSpikes, plan, c2, into: second))
                     totals.synapticOps[shortcut][t] += Int64(deliver(incoming, plan, shortcut, into: second))
-                    fire(second, index: p2, t: t, options: options, totals: &totals, raster: &raster, follower: followed,
-                         sample: n, captured: &captured)
-                    incoming = second.spikes
+                    fire(second, index: p2, t: t, options: options, totals: &totals)
+                    incoming = joined(second.spikes, slot: p2, t: t)
+                    record(incoming, population: p2, t: t)
                 }
             }
             if checkpoints.contains(t + 1) { outputs.append(output.membrane) }
@@ -184,13 +220,14 @@ public struct EventScheduler: Sendable {
     @inline(__always)
     static func deliver(_ events: SpikeEvents, _ plan: SimulationPlan, _ s: Int, into population: PopulationState) -> Int {
         let synapse = plan.synapses[s]
+        let band = population.band
         if let bias = synapse.bias {
-            EventKernels.addBias(bias, to: &population.current, channels: population.shape.channels)
+            EventKernels.addBias(bias, to: &population.current, channels: population.shape.channels, band: band)
             population.touchAll()
         }
         let runs = plan.convolutionRuns[s]
         return population.withBuffers { b in
-            EventKernels.deliver(events, through: synapse, runs: runs, current: &b.current, touched: &b.flags)
+            EventKernels.deliver(events, through: synapse, runs: runs, current: &b.current, touched: &b.flags, band: band)
         }
     }
 
@@ -200,50 +237,48 @@ public struct EventScheduler: Sendable {
     static func stepIntoPooling(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
                                 constantCurrent: Bool, pool: PoolingState, table: FanOutTable, totals: inout WorkerTotals) {
         guard let neurons = population.neurons else { return }
-        let ordering = options.ordering, shape = population.shape
+        let ordering = options.ordering, shape = population.shape, positions = population.band.positions
         let counts = population.withBuffers { b in
             b.spikes.removeAll(binary: true)
             if constantCurrent {
                 return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags,
                                                     stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering,
                                                     t: t, constantCurrent: true, poolTable: table, sums: &pool.values,
-                                                    touched: &pool.touched)
+                                                    touched: &pool.touched, positions: positions)
             }
             return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.current, flags: &b.flags,
                                                 stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering, t: t,
                                                 constantCurrent: false, poolTable: table, sums: &pool.values,
-                                                touched: &pool.touched)
+                                                touched: &pool.touched, positions: positions)
         }
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
     }
 
-    /// The threshold / integrate / reset phases of one population, and its counts (and its spikes,
-    /// when sample `n`'s events are being captured). With `constantCurrent`, the population integrates
-    /// `population.constantCurrent` (direct input, the same every step) instead of a delivered current.
+    /// The threshold / integrate / reset phases of one population (its band), and its counts. With
+    /// `constantCurrent`, the population integrates `population.constantCurrent` (direct input, the
+    /// same every step) instead of a delivered current.
     @inline(__always)
     static func fire(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
-                     totals: inout WorkerTotals, raster: inout [[[Int]]]?, follower: RasterFollower?,
-                     sample n: Int, captured: inout [CapturedEvent]?, constantCurrent: Bool = false) {
+                     totals: inout WorkerTotals, constantCurrent: Bool = false) {
         guard let neurons = population.neurons else { return }
         let ordering = options.ordering, record = options.recordMaxInputCurrent, shape = population.shape
+        let band = population.band
         let counts = population.withBuffers { b in
             b.spikes.removeAll(binary: true)
             if constantCurrent {
                 return EventKernels.step(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags, stamps: &b.stamps,
                                          lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
                                          spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record,
-                                         constantCurrent: true)
+                                         constantCurrent: true, band: band)
             }
             return EventKernels.step(membrane: &b.membrane, current: &b.current, flags: &b.flags, stamps: &b.stamps,
                                      lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
-                                     spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record)
+                                     spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record, band: band)
         }
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
         if counts.maxCurrent > totals.maxInputCurrent[p] { totals.maxInputCurrent[p] = counts.maxCurrent }
-        if let follower, raster != nil { follower.record(population.spikes, population: p, t: t, into: &raster!) }
-        if captured != nil { captured!.append(population.spikes, sample: n, step: t, population: Int32(p)) }
     }
 }
 
@@ -339,6 +374,17 @@ final class RecordCollector: @unchecked Sendable {
 
     func store(sample n: Int, _ result: EventScheduler.SampleResult) {
         lock.lock(); results[n] = result; lock.unlock()
+    }
+
+    /// Folds another worker's last-spike steps for sample `n` into the stored result (elementwise
+    /// maximum; a worker's steps are −1 outside its band). The first worker's result must be stored.
+    func mergeLastSpike(sample n: Int, _ lastSpike: [[Int32]]) {
+        lock.lock(); defer { lock.unlock() }
+        guard var stored = results[n]?.lastSpike else { return }
+        for p in stored.indices {
+            for i in stored[p].indices where lastSpike[p][i] > stored[p][i] { stored[p][i] = lastSpike[p][i] }
+        }
+        results[n]?.lastSpike = stored
     }
 
     func merge(_ worker: WorkerTotals) {

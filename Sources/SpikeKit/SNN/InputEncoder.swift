@@ -72,8 +72,22 @@ public struct InputEncoder: Sendable {
     /// `directCurrent` of several images, bit-identical to computing them one by one; a linear
     /// synapse reads its weights once for all of them.
     public static func directCurrents(imagesHWC xs: [[Float]], synapse: Synapse) -> [[Float]] {
-        guard case .linear = synapse.connectivity else { return xs.map { directCurrent(imageHWC: $0, synapse: synapse) } }
-        var currents = DirectCurrentKernels.linear(block: xs, weights: synapse.weights, outputs: synapse.outputShape.count)
+        directCurrents(imagesHWC: xs, synapse: synapse, band: nil)
+    }
+
+    /// `directCurrents` computed for the neurons of `band` only (nil: all): the same numbers there;
+    /// the other neurons' currents, which other workers compute, are left unspecified.
+    static func directCurrents(imagesHWC xs: [[Float]], synapse: Synapse, band: NeuronBand?) -> [[Float]] {
+        var currents: [[Float]]
+        switch synapse.connectivity {
+        case .linear:
+            currents = DirectCurrentKernels.linear(block: xs, weights: synapse.weights, outputs: synapse.outputShape.count,
+                                                   columns: band?.channels)
+        case .convolution(let g) where band != nil:
+            currents = xs.map { DirectCurrentKernels.convolution($0, weights: synapse.weights, geometry: g, positions: band?.positions) }
+        default:
+            return xs.map { directCurrent(imageHWC: $0, synapse: synapse) }
+        }
         for n in currents.indices { addBias(synapse, to: &currents[n]) }
         return currents
     }

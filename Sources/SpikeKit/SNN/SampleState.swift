@@ -7,6 +7,8 @@ final class PopulationState {
     /// The arrays, in one struct: the hot loop borrows them with a single access to this object
     /// (`withBuffers`) instead of one runtime exclusivity check per array per call.
     var buffers: PopulationBuffers
+    /// The neurons this worker simulates: all of them, unless workers share the sample (`SampleTeam`).
+    var band: NeuronBand
 
     var membrane: [Float] { get { buffers.membrane } _modify { yield &buffers.membrane } }
     var current: [Float] { get { buffers.current } _modify { yield &buffers.current } }
@@ -20,6 +22,7 @@ final class PopulationState {
         self.shape = shape
         self.neurons = neurons
         buffers = PopulationBuffers(shape: shape)
+        band = .full(shape)
     }
 
     /// Runs `body` with the arrays borrowed once.
@@ -36,9 +39,9 @@ final class PopulationState {
         spikes.removeAll(binary: true)
     }
 
-    /// Marks every position as receiving current this step (direct input, bias).
+    /// Marks every position of the band as receiving current this step (direct input, bias).
     func touchAll() {
-        EventKernels.markAll(&flags, with: EventKernels.receivedCurrent)
+        EventKernels.markAll(&flags, with: EventKernels.receivedCurrent, positions: band.positions)
     }
 }
 
@@ -91,6 +94,8 @@ final class SampleState {
     /// Pooling scratch per layer index (nil for other layers).
     let pooling: [PoolingState?]
     var input = SpikeEvents(binary: false)
+    /// When workers share the sample: per gather slot, the joined list of every worker's events.
+    var gathered: [SpikeEvents] = []
 
     init(plan: SimulationPlan, network: SpikingNetwork) {
         populations = zip(plan.populationShapes, plan.populationNeurons).map { PopulationState(shape: $0, neurons: $1) }

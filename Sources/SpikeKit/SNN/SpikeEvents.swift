@@ -57,6 +57,22 @@ public struct SpikeEvents: Sendable, Equatable {
         values.append(contentsOf: newValues)
     }
 
+    /// Appends binary events from memory another thread filled (ascending, above every index held).
+    mutating func append(binary newIndices: UnsafeBufferPointer<Int32>) {
+        assert(isBinary, "append(binary:) on valued events")
+        assert(newIndices.first.map { first in indices.last.map { $0 < first } ?? true } ?? true, "SpikeEvents must be ascending")
+        indices.append(contentsOf: newIndices)
+    }
+
+    /// Appends valued events from memory another thread filled (ascending, above every index held).
+    mutating func append(indices newIndices: UnsafeBufferPointer<Int32>, values newValues: UnsafeBufferPointer<Float>) {
+        assert(!isBinary, "append(indices:values:) on binary events")
+        precondition(newIndices.count == newValues.count, "SpikeEvents: \(newIndices.count) indices but \(newValues.count) values")
+        assert(newIndices.first.map { first in indices.last.map { $0 < first } ?? true } ?? true, "SpikeEvents must be ascending")
+        indices.append(contentsOf: newIndices)
+        values.append(contentsOf: newValues)
+    }
+
     /// Appends a valued event; indices must be appended in ascending order.
     public mutating func append(_ index: Int32, value: Float) {
         assert(!isBinary, "append(_:value:) on binary events")
