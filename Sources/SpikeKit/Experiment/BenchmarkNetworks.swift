@@ -38,6 +38,8 @@ extension BenchmarkRegistry {
             .value("images", "n", kind: .integer(minimum: 1), default: "1000", help: "Test images to simulate."),
             .value("checkpoint", "file", help: "An ANN checkpoint (.safetensors) to convert instead of a briefly trained one."),
             .value("encoding", "kind", default: "direct", help: "direct or poisson."),
+            .value("batch", "n", kind: .integer(minimum: 1), default: "100",
+                   help: "Images per simulation call; fewer than the threads makes the threads share each image (neuron blocks)."),
         ]
     ) { command in
         let model = command.string("model") ?? "cnn-s"
@@ -50,7 +52,7 @@ extension BenchmarkRegistry {
         let batch = data.test.makeBatch(indices: 0..<n)
         return try BenchmarkOutput(report: SimulationBenchmark.run(
             network: snn, model: model, images: batch.images, labels: batch.labels,
-            timeSteps: command.integer("steps") ?? 32, encoding: encoding))
+            timeSteps: command.integer("steps") ?? 32, encoding: encoding, batchSize: command.integer("batch") ?? 100))
     }
 
     static let train = Benchmark(

@@ -20,7 +20,8 @@ extension EventScheduler {
         }.first
         let network = self.network
         runConcurrently(workers) { worker in
-            let plan = worker == 0 ? plan : plan.workerCopy()
+            // All workers read the one plan: a copy per worker (as sample-parallel runs make) would
+            // cost more than it saves when a call simulates a single image.
             let state = SampleState(plan: plan, network: network)
             state.gathered = capacities.map { _ in SpikeEvents() }
             for (p, population) in state.populations.enumerated() {

@@ -37,7 +37,8 @@ public struct EventScheduler: Sendable {
         let plan = try SimulationPlan(network: network, encoding: options.encoding)
         let samples = images.shape[0]
         let collector = RecordCollector(plan: plan, options: options, samples: samples)
-        if options.threads > 1 && samples < options.threads {
+        let spikingNeurons = zip(plan.populationShapes, plan.populationNeurons).reduce(0) { $0 + ($1.1 == nil ? 0 : $1.0.count) }
+        if options.threads > 1 && samples < options.threads && spikingNeurons >= options.minimumNeuronsPerBlock * options.threads {
             return runSharingSamples(images: images, plan: plan, options: options, collector: collector)
         }
         let workers = max(1, min(options.threads, samples))

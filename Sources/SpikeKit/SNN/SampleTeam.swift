@@ -114,20 +114,77 @@ final class SpinBarrier: Sendable {
 }
 
 /// Runs `body(worker)` for `workers` workers on that many threads at once (the calling thread is
-/// worker 0). Unlike `DispatchQueue.concurrentPerform`, every worker is guaranteed its own running
-/// thread, which workers that wait for each other at a barrier need.
+/// worker 0, the others come from `TeamThreads.shared`). Unlike `DispatchQueue.concurrentPerform`,
+/// every worker is guaranteed its own running thread, which workers that wait for each other at a
+/// barrier need.
 func runConcurrently(_ workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
     if workers <= 1 { body(0); return }
-    let done = DispatchGroup()
-    for worker in 1..<workers {
-        done.enter()
-        let thread = Thread {
-            body(worker)
-            done.leave()
+    TeamThreads.shared.run(workers, body)
+}
+
+/// Threads kept for `runConcurrently`, so that simulating one image at a time does not start a
+/// thread per image. A thread that finished its part spins briefly for the next one (the next image
+/// usually follows within microseconds), then sleeps on a semaphore. Calls are serialised.
+final class TeamThreads: @unchecked Sendable {
+    static let shared = TeamThreads()
+    private let lock = NSLock()
+    private var threads: [TeamThread] = []
+
+    func run(_ workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        while threads.count < workers - 1 { threads.append(TeamThread()) }
+        let finished = FinishedCount()
+        for w in 1..<workers {
+            threads[w - 1].submit { body(w); finished.count.wrappingAdd(1, ordering: .releasing) }
         }
+        body(0)
+        var spins = 0
+        while finished.count.load(ordering: .acquiring) < workers - 1 {
+            spins += 1
+            if spins > 4_000 { sched_yield() }
+        }
+    }
+
+    private final class FinishedCount: Sendable {
+        let count = Atomic<Int>(0)
+    }
+}
+
+/// One kept thread: it runs the jobs `submit` hands it, one at a time.
+final class TeamThread: @unchecked Sendable {
+    private var job: (@Sendable () -> Void)?
+    private let generation = Atomic<Int>(0)
+    private let sleeping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+
+    init() {
+        let thread = Thread { [unowned self] in self.loop() }
         thread.stackSize = 8 << 20
         thread.start()
     }
-    body(0)
-    done.wait()
+
+    /// Hands the thread its next job (the previous one must have finished).
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        self.job = job
+        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        // Either the thread sees the new generation before sleeping, or this sees it asleep.
+        if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+    }
+
+    private func loop() {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .sequentiallyConsistent) == seen {
+                spins += 1
+                if spins < 20_000 { continue }
+                sleeping.store(true, ordering: .sequentiallyConsistent)
+                if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                sleeping.store(false, ordering: .sequentiallyConsistent)
+                spins = 0
+            }
+            seen = generation.load(ordering: .acquiring)
+            job?()
+        }
+    }
 }

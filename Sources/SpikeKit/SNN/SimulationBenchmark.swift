@@ -8,6 +8,8 @@ public enum SimulationBenchmark {
         public var timeSteps: Int
         public var encoding: String
         public var images: Int
+        /// Images per `EventScheduler.run` call.
+        public var batchSize: Int
         public var threads: Int
         public var imagesPerSecond: Double
         public var synapticEventsPerSecond: Double
@@ -86,7 +88,7 @@ public enum SimulationBenchmark {
         }
         let imagesPerSecond = Double(count) / seconds
         let denseRate = Double(denseCount) / denseSeconds
-        return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue, images: count,
+        return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue, images: count, batchSize: batchSize,
                       threads: Parallel.threadCount, imagesPerSecond: imagesPerSecond,
                       synapticEventsPerSecond: Double(ops) / seconds, synapticOpsPerImage: Double(ops) / Double(count),
                       spikeRate: Double(spikes) / Double(max(neurons, 1) * timeSteps * count), testAccuracy: accuracy,

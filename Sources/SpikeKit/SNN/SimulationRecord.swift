@@ -99,6 +99,11 @@ public struct SimulationOptions: Sendable {
     /// Keep every event (input, and spikes of every population) of the batch's first this many
     /// samples in `SimulationRecord.events` (0 = none; other samples pay nothing for it).
     public var captureEventsForSamples: Int
+    /// When a batch has fewer samples than `threads`, the threads share each sample (each simulating
+    /// a block of every layer's neurons) if the network has at least this many spiking neurons per
+    /// thread; smaller networks run one sample per thread, since their layers' work between two
+    /// synchronisations would be shorter than the synchronisation. The results are the same either way.
+    public var minimumNeuronsPerBlock: Int = 4_096
 
     public init(timeSteps: Int, encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed, seed: UInt64 = 0,
                 checkpoints: [Int] = [], firstSampleIndex: Int = 0, recordLastSpike: Bool = false,

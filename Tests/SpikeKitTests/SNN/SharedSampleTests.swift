@@ -18,8 +18,10 @@ import Testing
             let images = RandomSpikingNetworks.images(1, input, seed: seed, lower: encoding == .poisson ? -1 : 0)
             for records in [true, false] {
                 let options = { (threads: Int) in
-                    SimulationOptions(timeSteps: 12, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [1, 5],
-                                      recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
+                    var options = SimulationOptions(timeSteps: 12, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [1, 5],
+                                                    recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
+                    options.minimumNeuronsPerBlock = 0
+                    return options
                 }
                 let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options(1))
                 for threads in [2, 3] {
@@ -46,8 +48,10 @@ import Testing
             // feeds average pooling is stepped straight into its band of the pooled sums.
             for records in [true, false] {
                 let options = { (threads: Int) in
-                    SimulationOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [3, 10],
-                                      recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
+                    var options = SimulationOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [3, 10],
+                                                    recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
+                    options.minimumNeuronsPerBlock = 0
+                    return options
                 }
                 let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options(1))
                 let alone = try EventScheduler(network: net).run(images: images, options: options(1))
@@ -67,8 +71,10 @@ import Testing
                                                       residual: true, projectionShortcut: true)
         let images = RandomSpikingNetworks.images(1, input, seed: 5, lower: -1)
         let options = { (threads: Int) in
-            SimulationOptions(timeSteps: 8, encoding: .poisson, ordering: .delayed, seed: 9, rasterNeuronsPerPopulation: 3,
-                              threads: threads, captureEventsForSamples: 1)
+            var options = SimulationOptions(timeSteps: 8, encoding: .poisson, ordering: .delayed, seed: 9, rasterNeuronsPerPopulation: 3,
+                                            threads: threads, captureEventsForSamples: 1)
+            options.minimumNeuronsPerBlock = 0
+            return options
         }
         let alone = try EventScheduler(network: net).run(images: images, options: options(1))
         let shared = try EventScheduler(network: net).run(images: images, options: options(2))
@@ -76,6 +82,18 @@ import Testing
         #expect(alone.raster?.times == shared.raster?.times)
         #expect(alone.events == shared.events)
         #expect((alone.events?.count ?? 0) > 0, "nothing was captured: the comparison is vacuous")
+    }
+
+    @Test func smallNetworksRunOneSamplePerThreadInstead() throws {
+        // Same results whichever way a small batch is split; a tiny network takes the sample-parallel path.
+        let input = FeatureShape(height: 3, width: 4, channels: 2)
+        let net = RandomSpikingNetworks.mlp(seed: 3, inputs: input, leak: 1, reset: .subtract)
+        let images = RandomSpikingNetworks.images(1, input, seed: 3)
+        var shared = SimulationOptions(timeSteps: 6, threads: 2)
+        shared.minimumNeuronsPerBlock = 0
+        let automatic = SimulationOptions(timeSteps: 6, threads: 2)
+        expectIdentical(try EventScheduler(network: net).run(images: images, options: shared),
+                        try EventScheduler(network: net).run(images: images, options: automatic), "shared vs automatic")
     }
 
     @Test func bandsTileEveryPopulationInOrder() {
