@@ -43,17 +43,29 @@ enum EventPooling {
     /// has accumulated the sums itself.
     static func emitAverage(channels c: Int, outputs: Int, kernel k: Int, sums: inout [Float], touched: inout [UInt8],
                             output: inout SpikeEvents, scratchIndices: inout [Int32], scratchValues: inout [Float]) {
+        precondition(sums.count >= outputs * c && touched.count >= outputs,
+                     "EventPooling.emitAverage: sums of \(sums.count) for \(outputs) × \(c) outputs")
+        sums.withUnsafeMutableBufferPointer { sm in
+            touched.withUnsafeMutableBufferPointer { tch in
+                emitAverage(channels: c, outputs: outputs, kernel: k, sums: sm.baseAddress!, touched: tch.baseAddress!,
+                            output: &output, scratchIndices: &scratchIndices, scratchValues: &scratchValues)
+            }
+        }
+    }
+
+    /// `emitAverage` on sums and flags in memory the caller owns (`outputs · c` and `outputs` of them).
+    static func emitAverage(channels c: Int, outputs: Int, kernel k: Int, sums: UnsafeMutablePointer<Float>,
+                            touched: UnsafeMutablePointer<UInt8>, output: inout SpikeEvents,
+                            scratchIndices: inout [Int32], scratchValues: inout [Float]) {
         output.removeAll(binary: false)
-        precondition(sums.count >= outputs * c && touched.count >= outputs && scratchIndices.count >= outputs * c
-                     && scratchValues.count >= outputs * c,
-                     "EventPooling.emitAverage: scratch of \(sums.count)/\(scratchIndices.count) for \(outputs) × \(c) outputs")
+        precondition(scratchIndices.count >= outputs * c && scratchValues.count >= outputs * c,
+                     "EventPooling.emitAverage: scratch of \(scratchIndices.count) for \(outputs) × \(c) outputs")
         let scale = 1 / Float(k * k)
         var emitted = 0
-        sums.withUnsafeMutableBufferPointer { sm in
-        touched.withUnsafeMutableBufferPointer { tch in
+        let sm = UnsafeMutableBufferPointer(start: sums, count: outputs * c)
+        let tch = UnsafeMutableBufferPointer(start: touched, count: outputs)
         scratchIndices.withUnsafeMutableBufferPointer { outIndex in
         scratchValues.withUnsafeMutableBufferPointer { outValue in
-            guard let sums = sm.baseAddress else { return }
             let scaleVector = SIMD16<Float>(repeating: scale)
             for op in 0..<outputs where tch[op] != 0 {
                 tch[op] = 0
@@ -88,7 +100,7 @@ enum EventPooling {
                     n += 1
                 }
             }
-        } } } }
+        } }
         output.append(indices: scratchIndices[0..<emitted], values: scratchValues[0..<emitted])
     }
 

@@ -17,12 +17,8 @@ extension EventKernels {
         let channels = shape.channels
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
                      "stepIntoPooling: \(current.count) currents, \(membrane.count) neurons, \(table.starts.count - 1) table positions")
-        var counts = StepCounts()
-        let theta = p.threshold
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
-        let t32 = Int32(t)
-        let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
-        membrane.withUnsafeMutableBufferPointer { u in
+        return membrane.withUnsafeMutableBufferPointer { u in
         current.withUnsafeMutableBufferPointer { cur in
         flags.withUnsafeMutableBufferPointer { fl in
         stamps.withUnsafeMutableBufferPointer { st in
@@ -30,54 +26,75 @@ extension EventKernels {
         table.targets.withUnsafeBufferPointer { targets in
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
-            guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return }
-            for position in positions ?? 0..<shape.positions {
-                if fl[position] == 0 && !constantCurrent { continue }
-                let base = position &* channels
-                update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
-                let windows = Int(starts[position])..<Int(starts[position + 1])
-                var pending = false
-                var c = 0
-                while c &+ 16 <= channels {
-                    let um = UnsafeMutableRawPointer(ub + base + c), cm = UnsafeMutableRawPointer(cb + base + c)
-                    let (v, fires) = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self),
-                                                   input: cm.loadUnaligned(as: SIMD16<Float>.self))
-                    if LaneMask.any(fires) {
-                        counts.spikes &+= LaneMask.bits(fires).nonzeroBitCount
-                        let mask = zero.replacing(with: one, where: fires)
-                        for r in windows {
-                            let op = Int(targets[r])
-                            let sum = UnsafeMutableRawPointer(sb + (op &* channels &+ c))
-                            sum.storeBytes(of: sum.loadUnaligned(as: SIMD16<Float>.self) + mask, as: SIMD16<Float>.self)
-                            tch[op] = 1
-                        }
-                    }
-                    if LaneMask.any(v .> update.thetaVector) { pending = true }
-                    um.storeBytes(of: v, as: SIMD16<Float>.self)
-                    if !constantCurrent { cm.storeBytes(of: zero, as: SIMD16<Float>.self) }
-                    c &+= 16
-                }
-                while c < channels {
-                    let n = base &+ c
-                    let (v, fires) = update.scalar(previous: u[n], input: cur[n])
-                    if fires {
-                        counts.spikes &+= 1
-                        for r in windows {
-                            let op = Int(targets[r])
-                            sm[op &* channels &+ c] += 1
-                            tch[op] = 1
-                        }
-                    }
-                    if v > theta { pending = true }
-                    u[n] = v
-                    if !constantCurrent { cur[n] = 0 }
-                    c &+= 1
-                }
-                st[position] = t32
-                fl[position] = pending ? aboveThreshold : 0
-                counts.neuronUpdates &+= channels
-            }
+            stepIntoPooling(u: u, cur: cur, fl: fl, st: st, starts: starts, targets: targets, sums: sm, touched: tch,
+                            positions: positions ?? 0..<shape.positions, channels: channels, update: update,
+                            constantCurrent: constantCurrent)
         } } } } } } } }
+    }
+
+    /// The loop of `stepIntoPooling` on borrowed buffers, its counters in locals (a counter captured
+    /// by the closures that borrow the arrays would live in memory).
+    private static func stepIntoPooling(u: UnsafeMutableBufferPointer<Float>, cur: UnsafeMutableBufferPointer<Float>,
+                                        fl: UnsafeMutableBufferPointer<UInt8>, st: UnsafeMutableBufferPointer<Int32>,
+                                        starts: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>,
+                                        sums sm: UnsafeMutableBufferPointer<Float>, touched tch: UnsafeMutableBufferPointer<UInt8>,
+                                        positions: Range<Int>, channels: Int, update: NeuronUpdate,
+                                        constantCurrent: Bool) -> StepCounts {
+        guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return StepCounts() }
+        let theta = update.theta, t32 = update.t32
+        let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
+        // Spikes of the vector lanes are tallied as the fire masks themselves (exact: far below 2^24).
+        var tally = SIMD16<Float>()
+        var scalarSpikes = 0, updates = 0
+        for position in positions {
+            if fl[position] == 0 && !constantCurrent { continue }
+            let base = position &* channels
+            update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
+            let windows = Int(starts[position])..<Int(starts[position &+ 1])
+            var pending = false
+            var c = 0
+            while c &+ 16 <= channels {
+                let um = UnsafeMutableRawPointer(ub + base + c), cm = UnsafeMutableRawPointer(cb + base + c)
+                let (v, fires) = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self),
+                                               input: cm.loadUnaligned(as: SIMD16<Float>.self))
+                if LaneMask.any(fires) {
+                    let mask = zero.replacing(with: one, where: fires)
+                    tally += mask
+                    for r in windows {
+                        let op = Int(targets[r])
+                        let sum = UnsafeMutableRawPointer(sb + (op &* channels &+ c))
+                        sum.storeBytes(of: sum.loadUnaligned(as: SIMD16<Float>.self) + mask, as: SIMD16<Float>.self)
+                        tch[op] = 1
+                    }
+                }
+                if LaneMask.any(v .> update.thetaVector) { pending = true }
+                um.storeBytes(of: v, as: SIMD16<Float>.self)
+                if !constantCurrent { cm.storeBytes(of: zero, as: SIMD16<Float>.self) }
+                c &+= 16
+            }
+            while c < channels {
+                let n = base &+ c
+                let (v, fires) = update.scalar(previous: u[n], input: cur[n])
+                if fires {
+                    scalarSpikes &+= 1
+                    for r in windows {
+                        let op = Int(targets[r])
+                        sm[op &* channels &+ c] += 1
+                        tch[op] = 1
+                    }
+                }
+                if v > theta { pending = true }
+                u[n] = v
+                if !constantCurrent { cur[n] = 0 }
+                c &+= 1
+            }
+            st[position] = t32
+            fl[position] = pending ? aboveThreshold : 0
+            updates &+= channels
+        }
+        var counts = StepCounts()
+        counts.spikes = scalarSpikes &+ Int(tally.sum())
+        counts.neuronUpdates = updates
         return counts
     }
 }

@@ -146,13 +146,27 @@ public struct EventScheduler: Sendable {
                        case .averagePool(let layer, let shape, let k, let stride) = plan.operations[index + 1],
                        team == nil || (k == stride && population.shape.positions > 1),
                        let pool = state.pooling[layer], let table = plan.poolingTables[layer] {
-                        if !constant { totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population)) }
-                        stepIntoPooling(population, index: p, t: t, options: options, constantCurrent: constant, pool: pool,
-                                        table: table, totals: &totals)
                         let outputs = ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1)
-                        EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
-                                                 touched: &pool.touched, output: &pool.output,
-                                                 scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                        if constant {
+                            // Direct input: the population's pooled sums for the next steps, computed ahead.
+                            let ahead = state.poolingAhead(layer: layer, timeSteps: options.timeSteps)
+                            if !ahead.holds(step: t) {
+                                fillAhead(ahead, population, from: t, options: options, table: table)
+                            }
+                            let counts = ahead.counts[t - ahead.firstStep]
+                            totals.spikes[p][t] += Int64(counts.spikes)
+                            totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
+                            EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: ahead.sums(step: t),
+                                                     touched: ahead.touched(step: t), output: &pool.output,
+                                                     scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                        } else {
+                            totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
+                            stepIntoPooling(population, index: p, t: t, options: options, constantCurrent: false, pool: pool,
+                                            table: table, totals: &totals)
+                            EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
+                                                     touched: &pool.touched, output: &pool.output,
+                                                     scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                        }
                         incoming = joined(pool.output, slot: plan.populationShapes.count + layer, t: t)
                         pooledAlready = true
                         continue
@@ -229,6 +243,22 @@ public struct EventScheduler: Sendable {
         let runs = plan.convolutionRuns[s]
         return population.withBuffers { b in
             EventKernels.deliver(events, through: synapse, runs: runs, current: &b.current, touched: &b.flags, band: band)
+        }
+    }
+
+    /// Simulates a constant-current population from step `t` for as many steps as `ahead` holds
+    /// (`EventKernels.constantCurrentIntoPooling`).
+    @inline(never)
+    static func fillAhead(_ ahead: PoolingAhead, _ population: PopulationState, from t: Int, options: SimulationOptions,
+                          table: FanOutTable) {
+        guard let neurons = population.neurons else { return }
+        let steps = min(ahead.capacity, options.timeSteps - t)
+        let shape = population.shape, positions = population.band.positions
+        ahead.firstStep = t
+        ahead.counts = population.withBuffers { b in
+            EventKernels.constantCurrentIntoPooling(membrane: &b.membrane, current: b.constantCurrent, shape: shape,
+                                                    neurons: neurons, ordering: options.ordering, firstStep: t, steps: steps,
+                                                    poolTable: table, ahead: ahead, positions: positions)
         }
     }
 

@@ -77,10 +77,9 @@ func expectIdentical(_ a: SimulationRecord, _ b: SimulationRecord, _ context: St
         }
     }
 
-    /// A population of 20 channels (one 16-lane vector and a scalar tail per position) feeding average
-    /// pooling, with and without the records that keep the spike list: identical to the dense reference.
-    @Test(arguments: [UInt64(1), 2, 3, 4])
-    func wideConvolutionIntoAveragePoolingMatchesDenseReference(seed: UInt64) throws {
+    /// conv 3×3 (20 channels: one 16-lane vector and a scalar tail per position) → average pooling
+    /// 2×2 → linear output, on 8×8 single-channel images.
+    static func wideNetwork(seed: UInt64, leak: Float, reset: ResetMode = .subtract) -> SpikingNetwork {
         var g = SeededGenerator(seed: seed &+ 900)
         let input = FeatureShape(height: 8, width: 8, channels: 1)
         let geometry = ConvolutionGeometry(inChannels: 1, outChannels: 20, inputHeight: 8, inputWidth: 8,
@@ -90,13 +89,21 @@ func expectIdentical(_ a: SimulationRecord, _ b: SimulationRecord, _ context: St
         let pooled = FeatureShape(height: 4, width: 4, channels: 20)
         let fc = Synapse.linear(name: "fc", inputShape: pooled, outputs: 3,
                                 pytorchWeights: RandomSpikingNetworks.weights(3 * pooled.count, fanIn: pooled.count, gain: 2, &g))
+        return SpikingNetwork(inputShape: input, layers: [
+            .synaptic(conv, neurons: RandomSpikingNetworks.neurons(&g, leak: leak, reset: reset), inputDropout: 0),
+            .averagePool(name: "pool", input: conv.outputShape, kernel: 2, stride: 2),
+            .flatten(name: "flatten", input: pooled),
+            .synaptic(fc, neurons: nil, inputDropout: 0),
+        ])
+    }
+
+    /// A population of 20 channels feeding average pooling, with and without the records that keep
+    /// the spike list: identical to the dense reference.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func wideConvolutionIntoAveragePoolingMatchesDenseReference(seed: UInt64) throws {
+        let input = FeatureShape(height: 8, width: 8, channels: 1)
         for leak: Float in [1, 0.9] {
-            let net = SpikingNetwork(inputShape: input, layers: [
-                .synaptic(conv, neurons: RandomSpikingNetworks.neurons(&g, leak: leak, reset: .subtract), inputDropout: 0),
-                .averagePool(name: "pool", input: conv.outputShape, kernel: 2, stride: 2),
-                .flatten(name: "flatten", input: pooled),
-                .synaptic(fc, neurons: nil, inputDropout: 0),
-            ])
+            let net = Self.wideNetwork(seed: seed, leak: leak)
             for encoding in InputEncoding.allCases {
                 for ordering in SpikeOrdering.allCases {
                     let images = RandomSpikingNetworks.images(2, input, seed: seed, lower: encoding == .poisson ? -1 : 0)
@@ -107,6 +114,28 @@ func expectIdentical(_ a: SimulationRecord, _ b: SimulationRecord, _ context: St
                                     "seed \(seed) λ=\(leak) \(encoding) \(ordering)")
                     #expect(event.spikes[0].reduce(0, +) > 0, "the wide population never spiked: nothing was compared")
                 }
+            }
+        }
+    }
+
+    /// Direct input into a population that feeds average pooling is simulated up to 64 steps ahead
+    /// of the rest (`EventKernels.constantCurrentIntoPooling`); across several such chunks it must
+    /// still be the dense reference, spike for spike.
+    @Test(arguments: [UInt64(2), 4, 5])
+    func directInputAheadOfTheTimeLoopMatchesDenseReference(seed: UInt64) throws {
+        let input = FeatureShape(height: 8, width: 8, channels: 1)
+        for ordering in SpikeOrdering.allCases {
+            for (leak, reset): (Float, ResetMode) in [(1, .subtract), (0.9, .zero)] {
+                let net = Self.wideNetwork(seed: seed, leak: leak, reset: reset)
+                // Dim images, so the first population keeps changing its spike pattern over 150 steps.
+                let images = Tensor(shape: [2, 1, 8, 8],
+                                    scalars: RandomSpikingNetworks.images(2, input, seed: seed, lower: 0).scalars.map { $0 * 0.3 })
+                let options = SimulationOptions(timeSteps: 150, encoding: .direct, ordering: ordering, seed: seed,
+                                                checkpoints: [1, 64, 65, 150], threads: 2)
+                let event = try EventScheduler(network: net).run(images: images, options: options)
+                expectIdentical(event, try DenseReferenceSimulator(network: net).run(images: images, options: options),
+                                "seed \(seed) \(ordering) λ=\(leak)")
+                #expect(event.spikes[0].suffix(80).reduce(0, +) > 0, "the first population is silent after the first chunk")
             }
         }
     }
