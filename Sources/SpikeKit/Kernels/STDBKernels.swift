@@ -49,7 +49,9 @@ enum STDBKernels {
                 let um = UnsafeMutableRawPointer(ub + n), cm = UnsafeMutableRawPointer(cb + n)
                 let previousU = um.loadUnaligned(as: SIMD16<Float>.self)
                 let input = cm.loadUnaligned(as: SIMD16<Float>.self)
-                var v = leak == 1 ? previousU + input : leakVector * previousU + input
+                // `if` rather than `cond ? vectorA : vectorB` (see `EventKernels.NeuronUpdate.vector`).
+                var v = previousU + input
+                if leak != 1 { v = leakVector * previousU + input }
                 let compared = delayed ? previousU : v
                 if recordLinear {
                     // The same operations as `linear(_:)`, lane by lane.
@@ -69,7 +71,7 @@ enum STDBKernels {
                 let fires = compared .> thetaVector
                 if any(fires) {
                     var bits = LaneMask.bits(fires)
-                    v = subtract ? v.replacing(with: v - thetaVector, where: fires) : v.replacing(with: 0, where: fires)
+                    if subtract { v = v.replacing(with: v - thetaVector, where: fires) } else { v = v.replacing(with: 0, where: fires) }
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
                         spikes.append(Int32(n + lane))
