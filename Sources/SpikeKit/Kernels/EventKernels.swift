@@ -24,6 +24,49 @@ enum EventKernels {
         while i < n { dst[i] += src[i]; i += 1 }
     }
 
+    /// For g = 0, 1, … `group` − 1 in order: dst[0..<n] = fma(scales[g], src[offsets[g] ..< offsets[g] + n], dst[0..<n]),
+    /// with each destination vector loaded and stored once, four vectors at a time so their sums
+    /// advance independently.
+    @inline(__always)
+    static func addWeightGroup(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                               offsets: UnsafeMutableBufferPointer<Int>, scales: UnsafeMutableBufferPointer<Float>,
+                               group: Int, count n: Int) {
+        typealias V = SIMD16<Float>
+        var i = 0
+        while i &+ 64 <= n {
+            let d = UnsafeMutableRawPointer(dst + i)
+            var a0 = d.loadUnaligned(as: V.self), a1 = d.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var a2 = d.loadUnaligned(fromByteOffset: 128, as: V.self), a3 = d.loadUnaligned(fromByteOffset: 192, as: V.self)
+            for g in 0..<group {
+                let w = UnsafeRawPointer(src + (offsets[g] &+ i)), v = V(repeating: scales[g])
+                a0 = a0.addingProduct(v, w.loadUnaligned(as: V.self))
+                a1 = a1.addingProduct(v, w.loadUnaligned(fromByteOffset: 64, as: V.self))
+                a2 = a2.addingProduct(v, w.loadUnaligned(fromByteOffset: 128, as: V.self))
+                a3 = a3.addingProduct(v, w.loadUnaligned(fromByteOffset: 192, as: V.self))
+            }
+            d.storeBytes(of: a0, as: V.self)
+            d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+            d.storeBytes(of: a2, toByteOffset: 128, as: V.self)
+            d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+            i &+= 64
+        }
+        while i &+ 16 <= n {
+            let d = UnsafeMutableRawPointer(dst + i)
+            var a = d.loadUnaligned(as: V.self)
+            for g in 0..<group {
+                a = a.addingProduct(V(repeating: scales[g]), UnsafeRawPointer(src + (offsets[g] &+ i)).loadUnaligned(as: V.self))
+            }
+            d.storeBytes(of: a, as: V.self)
+            i &+= 16
+        }
+        while i < n {
+            var a = dst[i]
+            for g in 0..<group { a = a.addingProduct(scales[g], src[offsets[g] &+ i]) }
+            dst[i] = a
+            i &+= 1
+        }
+    }
+
     /// dst[0..<n] = fma(value, src[0..<n], dst[0..<n]).
     @inline(__always)
     static func addScaledRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, value: Float, count n: Int) {
@@ -74,17 +117,24 @@ enum EventKernels {
             return current.withUnsafeMutableBufferPointer { cur in
                 synapse.weights.withUnsafeBufferPointer { w in
                     guard let dst = cur.baseAddress.map({ $0 + first }), let wb = w.baseAddress.map({ $0 + first }) else { return 0 }
+                    // Every event adds a row onto the same targets: up to 32 events at a time, each
+                    // target vector loaded and stored once (`addWeightGroup`; same order, same bits).
+                    let chunk = 32, binary = events.isBinary
                     events.indices.withUnsafeBufferPointer { idx in
-                        if events.isBinary {
-                            for k in 0..<idx.count { addRow(dst, wb + Int(idx[k]) * outputs, count: width) }
-                        } else {
-                            events.values.withUnsafeBufferPointer { val in
-                                for k in 0..<idx.count {
-                                    addScaledRow(dst, wb + Int(idx[k]) * outputs, value: val[k], count: width)
-                                }
+                    events.values.withUnsafeBufferPointer { val in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: chunk) { offsets in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { scales in
+                        var k = 0
+                        while k < idx.count {
+                            let group = min(chunk, idx.count - k)
+                            for g in 0..<group {
+                                offsets[g] = Int(idx[k &+ g]) &* outputs
+                                scales[g] = binary ? 1 : val[k &+ g]
                             }
+                            addWeightGroup(dst, wb, offsets: offsets, scales: scales, group: group, count: width)
+                            k &+= group
                         }
-                    }
+                    } } } }
                     touched[0] |= receivedCurrent
                     return events.count * width
                 }
@@ -122,23 +172,37 @@ enum EventKernels {
             // Channel counts are usually powers of two: a shift instead of a division per event.
             let shift = cin.nonzeroBitCount == 1 ? cin.trailingZeroBitCount : -1
             let (bandStart, bandEnd) = (band.lowerBound, band.upperBound)
-            for k in 0..<idx.count {
-                let i = Int(idx[k])
-                let position = shift >= 0 ? i &>> shift : i / cin, c = i &- position &* cin
-                let channelBase = c * kernelArea
-                for r in Int(starts[position])..<Int(starts[position + 1]) {
-                    let target = Int(targets[r]), length = Int(lengths[r])
-                    if target < bandStart || target >= bandEnd { continue }
-                    let destination = dst + target * cout, source = wb + (channelBase + Int(rows[r])) * cout
-                    if binary {
-                        addRow(destination, source, count: length * cout)
-                    } else {
-                        addScaledRow(destination, source, value: val[k], count: length * cout)
+            let count = idx.count
+            // The events of one input position (adjacent in the list) share their runs. Adding them
+            // one event at a time made each event's load of a target vector wait for the previous
+            // event's store to it; instead each target vector is loaded once, receives the group's
+            // weights in event order (the order a target receives them one event at a time, so the
+            // sums are the same bits; a binary spike adds fma(1, w, I) = I + w) and is stored once.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, cin)) { offsets in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, cin)) { scales in
+                var k = 0
+                while k < count {
+                    let i = Int(idx[k])
+                    let position = shift >= 0 ? i &>> shift : i / cin
+                    let positionBase = position &* cin, positionEnd = positionBase &+ cin
+                    var group = 0
+                    while k < count && Int(idx[k]) < positionEnd {
+                        offsets[group] = (Int(idx[k]) &- positionBase) &* kernelArea &* cout
+                        scales[group] = binary ? 1 : val[k]
+                        group &+= 1
+                        k &+= 1
                     }
-                    for p in target..<(target + length) { tb[p] |= receivedCurrent }
-                    targetsReached += length
+                    for r in Int(starts[position])..<Int(starts[position &+ 1]) {
+                        let target = Int(targets[r]), length = Int(lengths[r])
+                        if target < bandStart || target >= bandEnd { continue }
+                        // A run's weights are `length · cout` contiguous floats for each event.
+                        addWeightGroup(dst + target &* cout, wb + Int(rows[r]) &* cout, offsets: offsets, scales: scales,
+                                       group: group, count: length &* cout)
+                        for p in target..<(target &+ length) { tb[p] |= receivedCurrent }
+                        targetsReached &+= length &* group
+                    }
                 }
-            }
+            } }
         } } } } } } } } }
         return targetsReached * cout
     }
@@ -346,18 +410,21 @@ enum EventKernels {
         @inline(__always)
         func vector(previous: SIMD16<Float>, input: SIMD16<Float>, first n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
                     emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
-            let (v, fires) = vector(previous: previous, input: input)
-            if LaneMask.any(fires) {
-                var bits = LaneMask.bits(fires)
-                while bits != 0 {
-                    let lane = bits.trailingZeroBitCount
-                    spikes[emitted] = Int32(truncatingIfNeeded: n &+ lane)
-                    emitted &+= 1
-                    last[n &+ lane] = t32
-                    bits &= bits &- 1
-                }
+            // `vector(previous:input:)` with the reset applied only when a lane fired.
+            var v = previous + input
+            if leak != 1 { v = leakVector * previous + input }
+            let fires = (delayed ? previous : v) .> thetaVector
+            if !LaneMask.any(fires) { return v }
+            var bits = LaneMask.bits(fires)
+            while bits != 0 {
+                let lane = bits.trailingZeroBitCount
+                spikes[emitted] = Int32(truncatingIfNeeded: n &+ lane)
+                emitted &+= 1
+                last[n &+ lane] = t32
+                bits &= bits &- 1
             }
-            return v
+            if subtract { return v.replacing(with: v - thetaVector, where: fires) }
+            return v.replacing(with: 0, where: fires)
         }
 
         /// With λ < 1, brings the membranes of one position (`channels` neurons from `base`) from
