@@ -8,6 +8,16 @@ import Testing
 @Suite struct SharedSampleTests {
     static let seeds: [UInt64] = Array(1...20)
 
+    /// Options that let even these small networks be shared by the threads.
+    static func sharedOptions(timeSteps: Int, encoding: InputEncoding, ordering: SpikeOrdering, seed: UInt64,
+                              checkpoints: [Int], records: Bool, threads: Int) -> SimulationOptions {
+        var options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
+                                        checkpoints: checkpoints, recordLastSpike: records, recordMaxInputCurrent: records,
+                                        threads: threads)
+        options.minimumNeuronsPerBlock = 0
+        return options
+    }
+
     @Test(arguments: seeds)
     func mlpSharedByWorkersMatchesDenseReference(seed: UInt64) throws {
         let input = FeatureShape(height: 3, width: 4, channels: 2)
@@ -18,10 +28,8 @@ import Testing
             let images = RandomSpikingNetworks.images(1, input, seed: seed, lower: encoding == .poisson ? -1 : 0)
             for records in [true, false] {
                 let options = { (threads: Int) in
-                    var options = SimulationOptions(timeSteps: 12, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [1, 5],
-                                                    recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
-                    options.minimumNeuronsPerBlock = 0
-                    return options
+                    Self.sharedOptions(timeSteps: 12, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [1, 5],
+                                       records: records, threads: threads)
                 }
                 let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options(1))
                 for threads in [2, 3] {
@@ -48,10 +56,8 @@ import Testing
             // feeds average pooling is stepped straight into its band of the pooled sums.
             for records in [true, false] {
                 let options = { (threads: Int) in
-                    var options = SimulationOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [3, 10],
-                                                    recordLastSpike: records, recordMaxInputCurrent: records, threads: threads)
-                    options.minimumNeuronsPerBlock = 0
-                    return options
+                    Self.sharedOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [3, 10],
+                                       records: records, threads: threads)
                 }
                 let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options(1))
                 let alone = try EventScheduler(network: net).run(images: images, options: options(1))
