@@ -32,6 +32,7 @@ import Testing
         #expect(training.epochs == 10 && training.batchSize == 64 && training.optimizer == .adam)
         #expect(training.learningRate == 1e-3 && training.momentum == 0.9 && training.weightDecay == 0)
         #expect(training.amsgrad == false && training.augmentation == false && training.dropout == nil)
+        #expect(training.poissonInputSteps == 0)
         #expect(training.schedule == TrainingConfig.Schedule(milestones: [], factor: 10))
         let conversion = try #require(config.conversion)
         #expect(conversion.recipe == .thresholdBalancing && conversion.calibrationImages == 512)
@@ -69,7 +70,7 @@ import Testing
              "data": {"trainLimit": 600, "testLimit": 100, "normalization": "dataset"},
              "model": {"architecture": "vgg5", "activation": "clipped-relu", "clipInit": 2},
              "training": {"epochs": 3.0, "optimizer": "sgd", "schedule": {"milestones": [0.5, 0.75], "factor": 10},
-                          "augmentation": true, "dropout": 0.1},
+                          "augmentation": true, "dropout": 0.1, "poissonInputSteps": 8},
              "simulation": {"timeSteps": [4], "encoding": "poisson", "reset": "zero", "leak": 0.9, "testLimit": 50},
              "conversion": {"recipe": "data-norm"}, "stdb": {"surrogate": "linear", "lossOverTime": "mean"},
              "energy": {"preset": "loihi"},
@@ -81,6 +82,8 @@ import Testing
         #expect(config.training?.epochs == 3 && config.training?.optimizer == .sgd)
         #expect(config.training?.schedule == TrainingConfig.Schedule(milestones: [0.5, 0.75], factor: 10))
         #expect(config.training?.augmentation == true && config.training?.dropout == 0.1)
+        #expect(config.training?.poissonInputSteps == 8)
+        #expect(config.summary().contains("Poisson-coded input (8 steps)"))
         #expect(config.simulation?.timeSteps == [4] && config.simulation?.encoding == .poisson)
         #expect(config.simulation?.reset == .zero && config.simulation?.leak == 0.9 && config.simulation?.testLimit == 50)
         // stdb.encoding follows simulation.encoding when not given.
