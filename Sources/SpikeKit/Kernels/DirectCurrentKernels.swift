@@ -8,35 +8,86 @@ enum DirectCurrentKernels {
         linear(block: [x], weights: weights, outputs: outputs)[0]
     }
 
-    /// `linear` for several images at once, with the loops swapped: weight row i is read once for
-    /// all images instead of once per image (a 784 × 512 layer's 1.6 MB of weights do not stay in
-    /// cache from one image to the next). Each image's outputs still receive their inputs in
-    /// ascending order with one fused multiply-add each, so every current is bit-identical to `linear`'s.
-    /// With `columns`, only those outputs are computed (the others stay 0).
+    /// `linear` for several images at once. The outputs are taken 64 at a time (four vectors kept in
+    /// registers) and the inputs 128 at a time, so a 128 × 64 tile of the weights (32 KB) stays in the
+    /// first-level cache while every image of the block passes over it, and each image's partial sums
+    /// are loaded and stored once per tile rather than once per input. Each output still receives its
+    /// inputs in ascending order with one fused multiply-add each, so every current is bit-identical
+    /// to `linear`'s. With `columns`, only those outputs are computed (the others stay 0).
     static func linear(block xs: [[Float]], weights: [Float], outputs: Int, columns: Range<Int>? = nil) -> [[Float]] {
         guard let inputs = xs.first?.count else { return [] }
         precondition(xs.allSatisfy { $0.count == inputs } && weights.count == inputs * outputs,
                      "DirectCurrentKernels.linear(block:): images of \(inputs) inputs against \(weights.count) weights")
         let count = xs.count
-        // Inputs transposed to [input][image] so the inner loop reads one contiguous row per input.
-        var transposed = [Float](repeating: 0, count: inputs * count)
-        for n in 0..<count { for i in 0..<inputs { transposed[i * count + n] = xs[n][i] } }
-        var currents = [Float](repeating: 0, count: count * outputs)
-        currents.withUnsafeMutableBufferPointer { cur in
-        transposed.withUnsafeBufferPointer { x in
+        let columns = columns ?? 0..<outputs
+        var currents = (0..<count).map { _ in [Float](repeating: 0, count: outputs) }
+        let inputTile = 128
         weights.withUnsafeBufferPointer { w in
-            let columns = columns ?? 0..<outputs
-            guard let dst = cur.baseAddress.map({ $0 + columns.lowerBound }),
-                  let wb = w.baseAddress.map({ $0 + columns.lowerBound }) else { return }
-            for i in 0..<inputs {
-                let row = wb + i * outputs
-                for n in 0..<count {
-                    let v = x[i * count + n]
-                    if v != 0 { EventKernels.addScaledRow(dst + n * outputs, row, value: v, count: columns.count) }
+            guard let wb = w.baseAddress else { return }
+            var column = columns.lowerBound
+            while column < columns.upperBound {
+                let width = min(64, columns.upperBound - column)
+                var first = 0
+                while first < inputs {
+                    let last = min(inputs, first + inputTile)
+                    for n in 0..<count {
+                        xs[n].withUnsafeBufferPointer { x in
+                            currents[n].withUnsafeMutableBufferPointer { cur in
+                                guard let xb = x.baseAddress, let dst = cur.baseAddress else { return }
+                                accumulateTile(dst + column, weights: wb + column, stride: outputs, inputs: xb,
+                                               range: first..<last, width: width)
+                            }
+                        }
+                    }
+                    first = last
                 }
+                column += width
             }
-        } } }
-        return (0..<count).map { n in Array(currents[(n * outputs)..<((n + 1) * outputs)]) }
+        }
+        return currents
+    }
+
+    /// dst[0..<width] = fma(x_i, w[i][0..<width], dst) for i in `range`, ascending; rows of `w` are
+    /// `stride` apart. Whole vectors of 16 stay in registers over the range; the rest is scalar.
+    @inline(__always)
+    private static func accumulateTile(_ dst: UnsafeMutablePointer<Float>, weights w: UnsafePointer<Float>, stride: Int,
+                                       inputs x: UnsafePointer<Float>, range: Range<Int>, width: Int) {
+        typealias V = SIMD16<Float>
+        if width == 64 {
+            let d = UnsafeMutableRawPointer(dst)
+            var a0 = d.loadUnaligned(as: V.self), a1 = d.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var a2 = d.loadUnaligned(fromByteOffset: 128, as: V.self), a3 = d.loadUnaligned(fromByteOffset: 192, as: V.self)
+            for i in range {
+                let v = x[i]
+                if v == 0 { continue }
+                let row = UnsafeRawPointer(w + i &* stride), s = V(repeating: v)
+                a0 = a0.addingProduct(s, row.loadUnaligned(as: V.self))
+                a1 = a1.addingProduct(s, row.loadUnaligned(fromByteOffset: 64, as: V.self))
+                a2 = a2.addingProduct(s, row.loadUnaligned(fromByteOffset: 128, as: V.self))
+                a3 = a3.addingProduct(s, row.loadUnaligned(fromByteOffset: 192, as: V.self))
+            }
+            d.storeBytes(of: a0, as: V.self)
+            d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+            d.storeBytes(of: a2, toByteOffset: 128, as: V.self)
+            d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+            return
+        }
+        var o = 0
+        while o + 16 <= width {
+            let d = UnsafeMutableRawPointer(dst + o)
+            var a = d.loadUnaligned(as: V.self)
+            for i in range where x[i] != 0 {
+                a = a.addingProduct(V(repeating: x[i]), UnsafeRawPointer(w + i &* stride + o).loadUnaligned(as: V.self))
+            }
+            d.storeBytes(of: a, as: V.self)
+            o += 16
+        }
+        while o < width {
+            var a = dst[o]
+            for i in range where x[i] != 0 { a = a.addingProduct(x[i], w[i &* stride + o]) }
+            dst[o] = a
+            o += 1
+        }
     }
 
     /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in

@@ -52,6 +52,29 @@ import Testing
         #expect(DirectCurrentKernels.linear(block: [], weights: weights, outputs: outputs).isEmpty)
     }
 
+    /// Wide and deep enough for every path of the tiled kernel: 64-output chunks, a 16-lane chunk and
+    /// a scalar tail (150 = 64 + 64 + 16 + 6), several 128-input tiles (300 inputs), and a column band,
+    /// against the scalar definition fma by fma.
+    @Test(arguments: [1, 5])
+    func tiledBlockMatchesTheDefinition(images: Int) {
+        var g = SeededGenerator(seed: UInt64(images) &+ 70)
+        let inputs = 300, outputs = 150
+        let weights = (0..<(inputs * outputs)).map { _ in g.nextNormal() }
+        let xs = (0..<images).map { n in (0..<inputs).map { i in (i + n) % 5 == 0 ? 0 : g.nextNormal() } }
+        for columns in [0..<outputs, 16..<150, 64..<80] {
+            let block = DirectCurrentKernels.linear(block: xs, weights: weights, outputs: outputs, columns: columns)
+            for n in 0..<images {
+                for o in 0..<outputs {
+                    var expected: Float = 0
+                    if columns.contains(o) {
+                        for i in 0..<inputs where xs[n][i] != 0 { expected = expected.addingProduct(xs[n][i], weights[i * outputs + o]) }
+                    }
+                    #expect(block[n][o] == expected, "image \(n), output \(o), columns \(columns)")
+                }
+            }
+        }
+    }
+
     /// The mask helpers against the mask's own lanes.
     @Test func laneMaskMatchesLanes() {
         var g = SeededGenerator(seed: 9)
