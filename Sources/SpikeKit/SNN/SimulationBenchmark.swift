@@ -24,6 +24,60 @@ public enum SimulationBenchmark {
         /// Per input scaling ("intensity"): images/s and synaptic events per image, showing the time
         /// per image grows no faster than linearly with the number of events.
         public var intensitySweep: [IntensityPoint]
+        /// Event delivery alone through a linear layer (`LinearDeliveryRate`), on every thread.
+        public var linearLayerDelivery: LinearDeliveryRate
+    }
+
+    /// Synaptic events per second delivered through a `inputs × outputs` linear synapse with random
+    /// weights, `activeInputs` spikes per step, each thread delivering into its own currents.
+    public struct LinearDeliveryRate: Codable, Sendable {
+        public var inputs: Int
+        public var outputs: Int
+        public var activeInputs: Int
+        public var threads: Int
+        public var synapticEventsPerSecond: Double
+    }
+
+    /// Times `EventKernels.deliver` alone on a linear synapse (best of three rounds of `steps` steps per thread).
+    public static func linearDeliveryRate(inputs: Int = 512, outputs: Int = 512, activeInputs: Int = 51, steps: Int = 20_000,
+                                          threads: Int = Parallel.threadCount) -> LinearDeliveryRate {
+        var generator = SeededGenerator(seed: 17)
+        let weights = (0..<(inputs * outputs)).map { _ in generator.nextNormal() * 0.05 }
+        let synapse = Synapse.linear(name: "fc", inputShape: .flat(inputs), outputs: outputs, pytorchWeights: weights)
+        // A fixed pool of random spike lists (ascending, `activeInputs` of them each).
+        let lists: [SpikeEvents] = (0..<64).map { _ in
+            var chosen = Set<Int32>()
+            while chosen.count < activeInputs { chosen.insert(Int32(generator.nextInt(below: inputs))) }
+            return SpikeEvents(indices: chosen.sorted(), values: [])
+        }
+        var best = Double.infinity
+        var sums = [Float](repeating: 0, count: threads)
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            sums.withUnsafeMutableBufferPointer { buffer in
+                let sink = SendablePointer(buffer)
+                parallelFor(threads, threads: threads) { worker in
+                    var current = [Float](repeating: 0, count: outputs)
+                    var touched = [UInt8](repeating: 0, count: 1)
+                    var total: Float = 0
+                    for step in 0..<steps {
+                        _ = EventKernels.deliver(lists[step & 63], through: synapse, runs: nil, current: &current, touched: &touched)
+                        // Read the currents and start again every 64 steps, as a neuron step would.
+                        if step & 63 == 63 {
+                            total += current[(step / 64) % outputs]
+                            EventKernels.fill(&current, with: 0)
+                        }
+                    }
+                    sink.base[worker] = total
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        // The delivered currents are used, so none of the work can be optimised away.
+        precondition(sums.allSatisfy(\.isFinite), "linear delivery benchmark: non-finite currents")
+        let events = Double(threads * steps * activeInputs * outputs)
+        return LinearDeliveryRate(inputs: inputs, outputs: outputs, activeInputs: activeInputs, threads: threads,
+                                  synapticEventsPerSecond: events / best)
     }
 
     public struct IntensityPoint: Codable, Sendable {
@@ -93,6 +147,7 @@ public enum SimulationBenchmark {
                       synapticEventsPerSecond: Double(ops) / seconds, synapticOpsPerImage: Double(ops) / Double(count),
                       spikeRate: Double(spikes) / Double(max(neurons, 1) * timeSteps * count), testAccuracy: accuracy,
                       denseReferenceImages: denseCount, denseReferenceImagesPerSecond: denseRate,
-                      speedupOverDenseReference: imagesPerSecond / denseRate, verified: verified, intensitySweep: sweep)
+                      speedupOverDenseReference: imagesPerSecond / denseRate, verified: verified, intensitySweep: sweep,
+                      linearLayerDelivery: linearDeliveryRate())
     }
 }

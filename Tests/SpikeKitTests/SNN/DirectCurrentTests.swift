@@ -89,3 +89,11 @@ import Testing
         }
     }
 }
+
+@Suite struct LinearDeliveryRateTests {
+    @Test func measuresTheDeliveryOfTheRequestedEvents() {
+        let rate = SimulationBenchmark.linearDeliveryRate(inputs: 64, outputs: 48, activeInputs: 7, steps: 200, threads: 2)
+        #expect(rate.inputs == 64 && rate.outputs == 48 && rate.activeInputs == 7 && rate.threads == 2)
+        #expect(rate.synapticEventsPerSecond.isFinite && rate.synapticEventsPerSecond > 0)
+    }
+}
