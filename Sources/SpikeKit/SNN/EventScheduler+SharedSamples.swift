@@ -2,6 +2,9 @@
 struct TeamMember {
     let team: SampleTeam
     let worker: Int
+    /// The first operation of the network's tail (`EventScheduler.tailOperation`): from there on the
+    /// first worker simulates alone.
+    let tailOperation: Int
 }
 
 extension EventScheduler {
@@ -14,6 +17,14 @@ extension EventScheduler {
         let capacities = plan.populationShapes.map(\.count) + network.layers.map(\.outputShape.count)
         let team = SampleTeam(workers: workers, capacities: capacities)
         let rowsPerUnit = Self.bandRows(plan: plan)
+        let tail = Self.tailOperation(plan: plan, smallPopulation: options.minimumNeuronsPerBlock / 4)
+        let tailPopulations = Set(plan.operations[tail...].flatMap { operation -> [Int] in
+            switch operation {
+            case .synaptic(_, let p, _): return [p]
+            case .residual(_, _, let p1, _, _, let p2): return [p1, p2]
+            default: return []
+            }
+        })
         let directOperation = plan.operations.lazy.compactMap { operation -> (synapse: Int, population: Int)? in
             if case .synaptic(let s, let p, true) = operation { return (s, p) }
             return nil
@@ -25,14 +36,14 @@ extension EventScheduler {
             let state = SampleState(plan: plan, network: network)
             state.gathered = capacities.map { _ in SpikeEvents() }
             for (p, population) in state.populations.enumerated() {
-                if population.neurons == nil {
+                if population.neurons == nil || tailPopulations.contains(p) {
                     population.band = worker == 0 ? .full(population.shape) : .empty
                 } else {
                     population.band = NeuronBand.split(population.shape, worker: worker, of: workers, rowsPerUnit: rowsPerUnit[p])
                 }
             }
             var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
-            let member = TeamMember(team: team, worker: worker)
+            let member = TeamMember(team: team, worker: worker, tailOperation: tail)
             for n in 0..<samples {
                 var current: [Float] = []
                 if let (s, p) = directOperation {
@@ -52,6 +63,28 @@ extension EventScheduler {
             collector.merge(totals)
         }
         return collector.record()
+    }
+
+    /// The first operation from which every population has fewer than `smallPopulation` neurons (a
+    /// quarter of `SimulationOptions.minimumNeuronsPerBlock`; the output layer always counts as small):
+    /// the first worker simulates these alone, since their work between two joins would be shorter
+    /// than the join, and the other workers go on to the next step. For CNN-S: the 128-neuron hidden
+    /// layer and the output.
+    static func tailOperation(plan: SimulationPlan, smallPopulation: Int) -> Int {
+        var tail = plan.operations.count
+        for index in plan.operations.indices.reversed() {
+            switch plan.operations[index] {
+            case .synaptic(_, let p, _):
+                guard plan.populationNeurons[p] == nil || plan.populationShapes[p].count < smallPopulation else { return tail }
+                tail = index
+            case .residual(_, _, let p1, _, _, let p2):
+                guard max(plan.populationShapes[p1].count, plan.populationShapes[p2].count) < smallPopulation else { return tail }
+                tail = index
+            default:
+                continue
+            }
+        }
+        return tail
     }
 
     /// Per population, the rows a band must keep together: the pooling stride when an average

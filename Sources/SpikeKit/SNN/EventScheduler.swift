@@ -108,8 +108,9 @@ public struct EventScheduler: Sendable {
         let fusesPooling = !recordsEvents && !options.recordLastSpike && !options.recordMaxInputCurrent
         var pooledAlready = false
         /// The whole list of events a band produced: its own list when the worker is alone.
-        func joined(_ part: SpikeEvents, slot: Int, t: Int) -> SpikeEvents {
-            guard let team else { return part }
+        /// (From the team's tail operation on, the first worker owns every neuron: nothing to join.)
+        func joined(_ part: SpikeEvents, slot: Int, t: Int, operation: Int) -> SpikeEvents {
+            guard let team, operation < team.tailOperation else { return part }
             if slot < state.populations.count, state.populations[slot].shape.positions == 1 {
                 // A single-position population is split by channels, but whether its position is
                 // visited next step depends on all of them: a membrane above threshold in any band
@@ -137,6 +138,9 @@ public struct EventScheduler: Sendable {
             }
             var incoming: SpikeEvents = state.input
             for (index, operation) in plan.operations.enumerated() {
+                // The network's small last layers belong to the first worker; the others go on to
+                // the next step.
+                if let team, index >= team.tailOperation, team.worker != 0 { break }
                 switch operation {
                 case .synaptic(let s, let p, let direct):
                     let population = state.populations[p]
@@ -167,13 +171,13 @@ public struct EventScheduler: Sendable {
                                                      touched: &pool.touched, output: &pool.output,
                                                      scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
                         }
-                        incoming = joined(pool.output, slot: plan.populationShapes.count + layer, t: t)
+                        incoming = joined(pool.output, slot: plan.populationShapes.count + layer, t: t, operation: index)
                         pooledAlready = true
                         continue
                     }
                     if constant {
                         fire(population, index: p, t: t, options: options, totals: &totals, constantCurrent: true)
-                        incoming = joined(population.spikes, slot: p, t: t)
+                        incoming = joined(population.spikes, slot: p, t: t, operation: index)
                         record(incoming, population: p, t: t)
                         continue
                     }
@@ -193,7 +197,7 @@ public struct EventScheduler: Sendable {
                         }
                     } else {
                         fire(population, index: p, t: t, options: options, totals: &totals)
-                        incoming = joined(population.spikes, slot: p, t: t)
+                        incoming = joined(population.spikes, slot: p, t: t, operation: index)
                         record(incoming, population: p, t: t)
                     }
                 case .averagePool(let layer, let shape, let k, let stride):
@@ -216,12 +220,12 @@ public struct EventScheduler: Sendable {
                     let first = state.populations[p1], second = state.populations[p2]
                     totals.synapticOps[c1][t] += Int64(deliver(incoming, plan, c1, into: first))
                     fire(first, index: p1, t: t, options: options, totals: &totals)
-                    let firstSpikes = joined(first.spikes, slot: p1, t: t)
+                    let firstSpikes = joined(first.spikes, slot: p1, t: t, operation: index)
                     record(firstSpikes, population: p1, t: t)
                     totals.synapticOps[c2][t] += Int64(deliver(firstSpikes, plan, c2, into: second))
                     totals.synapticOps[shortcut][t] += Int64(deliver(incoming, plan, shortcut, into: second))
                     fire(second, index: p2, t: t, options: options, totals: &totals)
-                    incoming = joined(second.spikes, slot: p2, t: t)
+                    incoming = joined(second.spikes, slot: p2, t: t, operation: index)
                     record(incoming, population: p2, t: t)
                 }
             }

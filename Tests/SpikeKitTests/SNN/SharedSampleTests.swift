@@ -8,13 +8,15 @@ import Testing
 @Suite struct SharedSampleTests {
     static let seeds: [UInt64] = Array(1...20)
 
-    /// Options that let even these small networks be shared by the threads.
+    /// Options that let even these small networks be shared by the threads: every population split
+    /// (`minimumNeuronsPerBlock` 0), or those under `minimumNeuronsPerBlock / 4` neurons at the end of
+    /// the network left to the first thread.
     static func sharedOptions(timeSteps: Int, encoding: InputEncoding, ordering: SpikeOrdering, seed: UInt64,
-                              checkpoints: [Int], records: Bool, threads: Int) -> SimulationOptions {
+                              checkpoints: [Int], records: Bool, threads: Int, minimumNeuronsPerBlock: Int = 0) -> SimulationOptions {
         var options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
                                         checkpoints: checkpoints, recordLastSpike: records, recordMaxInputCurrent: records,
                                         threads: threads)
-        options.minimumNeuronsPerBlock = 0
+        options.minimumNeuronsPerBlock = minimumNeuronsPerBlock
         return options
     }
 
@@ -54,16 +56,18 @@ import Testing
             let images = RandomSpikingNetworks.images(seed % 2 == 0 ? 1 : 3, input, seed: seed, lower: encoding == .poisson ? -1 : 0)
             // With records the spike lists are joined per population; without them a population that
             // feeds average pooling is stepped straight into its band of the pooled sums.
-            for records in [true, false] {
+            // Without a tail (every population split), and with the populations under 100 neurons at
+            // the end of the network left to the first thread.
+            for (records, minimum) in [(true, 0), (false, 0), (false, 400)] {
                 let options = { (threads: Int) in
                     Self.sharedOptions(timeSteps: 10, encoding: encoding, ordering: ordering, seed: seed, checkpoints: [3, 10],
-                                       records: records, threads: threads)
+                                       records: records, threads: threads, minimumNeuronsPerBlock: minimum)
                 }
                 let dense = try DenseReferenceSimulator(network: net).run(images: images, options: options(1))
                 let alone = try EventScheduler(network: net).run(images: images, options: options(1))
                 for threads in [4] + (images.shape[0] == 1 ? [2] : []) {
                     let shared = try EventScheduler(network: net).run(images: images, options: options(threads))
-                    expectIdentical(shared, dense, "conv seed \(seed) \(encoding) records \(records), \(threads) threads")
+                    expectIdentical(shared, dense, "conv seed \(seed) \(encoding) records \(records), \(threads) threads, minimum \(minimum)")
                     #expect(shared.neuronUpdates == alone.neuronUpdates, "seed \(seed): neuron updates differ")
                 }
                 #expect(dense.spikes.dropLast().filter { $0.reduce(0, +) > 0 }.count >= 1, "seed \(seed): no population spiked")
@@ -100,6 +104,19 @@ import Testing
         let automatic = SimulationOptions(timeSteps: 6, threads: 2)
         expectIdentical(try EventScheduler(network: net).run(images: images, options: shared),
                         try EventScheduler(network: net).run(images: images, options: automatic), "shared vs automatic")
+    }
+
+    @Test func theTailStartsAfterTheLastLargePopulation() throws {
+        let input = FeatureShape(height: 10, width: 8, channels: 1)
+        let net = RandomSpikingNetworks.convolutional(seed: 2, input: input, leak: 1, reset: .subtract, maxPool: false,
+                                                      residual: false, projectionShortcut: false)
+        let plan = try SimulationPlan(network: net, encoding: .direct)
+        // conv1 → pool → conv2 → flatten → output.
+        let sizes = plan.populationShapes.map(\.count)
+        #expect(EventScheduler.tailOperation(plan: plan, smallPopulation: 0) == plan.operations.count - 1, "only the output layer")
+        let conv2 = plan.operations.firstIndex { if case .synaptic(_, 1, _) = $0 { return true } else { return false } }
+        #expect(EventScheduler.tailOperation(plan: plan, smallPopulation: sizes[1] + 1) == conv2, "sizes \(sizes)")
+        #expect(EventScheduler.tailOperation(plan: plan, smallPopulation: sizes.max()! + 1) == 0)
     }
 
     @Test func bandsTileEveryPopulationInOrder() {
