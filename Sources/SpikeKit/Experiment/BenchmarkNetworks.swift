@@ -76,10 +76,17 @@ extension BenchmarkRegistry {
             .value("steps", "T", kind: .integer(minimum: 1), default: "16", help: "Time steps."),
             .value("checkpoint", "file", help: "An ANN checkpoint (.safetensors) to convert instead of a briefly trained one."),
             .value("encoding", "kind", default: "direct", help: "direct or poisson."),
+            .value("surrogate", "kind", default: "stdb", help: "stdb (α·exp(−β·Δt)) or linear (γ·max(0, 1 − |u/θ − 1|))."),
         ]
     ) { command in
         guard let encoding = InputEncoding(rawValue: command.string("encoding") ?? "direct") else {
             throw SpikeKitError.usage("--encoding must be direct or poisson")
+        }
+        let surrogate: SurrogateGradient
+        switch command.string("surrogate") ?? "stdb" {
+        case "stdb": surrogate = .stdb()
+        case "linear": surrogate = .linear()
+        default: throw SpikeKitError.usage("--surrogate must be stdb or linear")
         }
         let data = try DatasetLoader.load(name: "fashion-mnist")
         let model = command.string("model") ?? "cnn-s"
@@ -88,6 +95,6 @@ extension BenchmarkRegistry {
         let batch = data.train.makeBatch(indices: 0..<min(1024, data.train.count))
         return try BenchmarkOutput(report: STDBBenchmark.run(network: snn, images: batch.images, labels: batch.labels,
                                                              timeSteps: command.integer("steps") ?? 16, batchSize: 64,
-                                                             encoding: encoding))
+                                                             encoding: encoding, surrogate: surrogate))
     }
 }

@@ -35,10 +35,21 @@ enum STDBKernels {
         let t32 = Int32(t)
         let gamma = recording.linearGamma ?? 0
         let recordLinear = recording.linearGamma != nil
+        // Room for one surrogate value per neuron, written in place and trimmed after the loop
+        // (appending one by one cost an array uniqueness and capacity check per neuron).
+        let surrogateStart = surrogateIndices.count
+        if recordLinear {
+            surrogateIndices.append(contentsOf: repeatElement(0, count: count))
+            surrogateValues.append(contentsOf: repeatElement(0, count: count))
+        }
+        var recorded = 0
         membrane.withUnsafeMutableBufferPointer { u in
         current.withUnsafeMutableBufferPointer { cur in
         lastSpike.withUnsafeMutableBufferPointer { last in
+        surrogateIndices.withUnsafeMutableBufferPointer { surrogateIndex in
+        surrogateValues.withUnsafeMutableBufferPointer { surrogateValue in
             guard let ub = u.baseAddress, let cb = cur.baseAddress else { return }
+            let si = surrogateIndex.baseAddress.map { $0 + surrogateStart }, sv = surrogateValue.baseAddress.map { $0 + surrogateStart }
             @inline(__always) func linear(_ compared: Float) -> Float {
                 gamma * max(0, 1 - abs(compared / theta - 1)) / theta
             }
@@ -61,11 +72,14 @@ enum STDBKernels {
                     let d = gammaVector * inner / thetaVector
                     let nonZero = d .!= zero
                     var bits = LaneMask.any(nonZero) ? LaneMask.bits(nonZero) : 0
-                    while bits != 0 {
-                        let lane = bits.trailingZeroBitCount
-                        surrogateIndices.append(Int32(n + lane))
-                        surrogateValues.append(d[lane])
-                        bits &= bits - 1
+                    if let si, let sv {
+                        while bits != 0 {
+                            let lane = bits.trailingZeroBitCount
+                            si[recorded] = Int32(n + lane)
+                            sv[recorded] = d[lane]
+                            recorded &+= 1
+                            bits &= bits - 1
+                        }
                     }
                 }
                 let fires = compared .> thetaVector
@@ -88,9 +102,9 @@ enum STDBKernels {
                 let previousU = u[n], input = cur[n]
                 var v = leak == 1 ? previousU + input : leak * previousU + input
                 let compared = delayed ? previousU : v
-                if recordLinear {
+                if recordLinear, let si, let sv {
                     let d = linear(compared)
-                    if d != 0 { surrogateIndices.append(Int32(n)); surrogateValues.append(d) }
+                    if d != 0 { si[recorded] = Int32(n); sv[recorded] = d; recorded &+= 1 }
                 }
                 if compared > theta {
                     v = subtract ? v - theta : 0
@@ -102,7 +116,11 @@ enum STDBKernels {
                 cur[n] = 0
                 n += 1
             }
-        } } }
+        } } } } }
+        if recordLinear {
+            surrogateIndices.removeLast(count - recorded)
+            surrogateValues.removeLast(count - recorded)
+        }
     }
 
     /// The test-only smooth step: the same membrane update and hard reset as `step`, but every neuron

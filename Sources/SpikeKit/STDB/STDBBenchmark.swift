@@ -27,14 +27,16 @@ public enum STDBBenchmark {
     /// pass, with the default STDB settings at `timeSteps`, timing every batch but the first.
     public static func run(network: SpikingNetwork, images: Tensor, labels: [Int32], timeSteps: Int, batchSize: Int = 64,
                            encoding: InputEncoding = .direct, ordering: SpikeOrdering = .delayed,
+                           surrogate: SurrogateGradient = .stdb(),
                            threads: Int = Parallel.threadCount, seed: UInt64 = 1) throws -> Report {
         let count = labels.count
         guard images.rank == 4, images.shape[0] == count, count > batchSize else {
             throw SpikeKitError.runtime("STDB benchmark: need more than one batch (\(batchSize)) of images with labels, "
                                         + "got \(images.shape) images and \(count) labels")
         }
-        let settings = STDBSettings(timeSteps: timeSteps, batchSize: batchSize, encoding: encoding, ordering: ordering,
+        var settings = STDBSettings(timeSteps: timeSteps, batchSize: batchSize, encoding: encoding, ordering: ordering,
                                     threads: threads)
+        settings.surrogate = surrogate
         let session = try STDBSession(network: network, settings: settings, seed: seed)
         var timed = 0, lossSum = 0.0
         var seconds = 0.0
