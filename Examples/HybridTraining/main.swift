@@ -16,7 +16,9 @@
 //     swift run -c release HybridTraining [--quick] [--target-accuracy 0.75]
 //
 // The target applies to the hybrid (conversion + STDB) SNN at T = 8. `--quick` fine-tunes for one
-// epoch instead of five.
+// epoch instead of five. On full Fashion-MNIST, `Configs/fmnist-cnn-s-hybrid.json` trains the ANN on
+// Poisson-coded input (`training.poissonInputSteps`), which lets the hybrid SNN at T = 8 pass the
+// converted network at T = 64 (90.54 % against 90.23 %).
 
 import Foundation
 import SpikeKit
