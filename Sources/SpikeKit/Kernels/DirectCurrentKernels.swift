@@ -23,6 +23,8 @@ enum DirectCurrentKernels {
         var currents = (0..<count).map { _ in [Float](repeating: 0, count: outputs) }
         let inputTile = 128
         weights.withUnsafeBufferPointer { w in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: inputTile) { offsets in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: inputTile) { scales in
             guard let wb = w.baseAddress else { return }
             var column = columns.lowerBound
             while column < columns.upperBound {
@@ -31,63 +33,25 @@ enum DirectCurrentKernels {
                 while first < inputs {
                     let last = min(inputs, first + inputTile)
                     for n in 0..<count {
-                        xs[n].withUnsafeBufferPointer { x in
-                            currents[n].withUnsafeMutableBufferPointer { cur in
-                                guard let xb = x.baseAddress, let dst = cur.baseAddress else { return }
-                                accumulateTile(dst + column, weights: wb + column, stride: outputs, inputs: xb,
-                                               range: first..<last, width: width)
-                            }
+                        // The tile's non-zero inputs as a group of weight rows (`EventKernels.addWeightGroup`).
+                        var group = 0
+                        for i in first..<last where xs[n][i] != 0 {
+                            offsets[group] = i &* outputs
+                            scales[group] = xs[n][i]
+                            group &+= 1
+                        }
+                        currents[n].withUnsafeMutableBufferPointer { cur in
+                            guard let dst = cur.baseAddress else { return }
+                            EventKernels.addWeightGroup(dst + column, wb + column, offsets: offsets, scales: scales,
+                                                        group: group, count: width)
                         }
                     }
                     first = last
                 }
                 column += width
             }
-        }
+        } } }
         return currents
-    }
-
-    /// dst[0..<width] = fma(x_i, w[i][0..<width], dst) for i in `range`, ascending; rows of `w` are
-    /// `stride` apart. Whole vectors of 16 stay in registers over the range; the rest is scalar.
-    @inline(__always)
-    private static func accumulateTile(_ dst: UnsafeMutablePointer<Float>, weights w: UnsafePointer<Float>, stride: Int,
-                                       inputs x: UnsafePointer<Float>, range: Range<Int>, width: Int) {
-        typealias V = SIMD16<Float>
-        if width == 64 {
-            let d = UnsafeMutableRawPointer(dst)
-            var a0 = d.loadUnaligned(as: V.self), a1 = d.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var a2 = d.loadUnaligned(fromByteOffset: 128, as: V.self), a3 = d.loadUnaligned(fromByteOffset: 192, as: V.self)
-            for i in range {
-                let v = x[i]
-                if v == 0 { continue }
-                let row = UnsafeRawPointer(w + i &* stride), s = V(repeating: v)
-                a0 = a0.addingProduct(s, row.loadUnaligned(as: V.self))
-                a1 = a1.addingProduct(s, row.loadUnaligned(fromByteOffset: 64, as: V.self))
-                a2 = a2.addingProduct(s, row.loadUnaligned(fromByteOffset: 128, as: V.self))
-                a3 = a3.addingProduct(s, row.loadUnaligned(fromByteOffset: 192, as: V.self))
-            }
-            d.storeBytes(of: a0, as: V.self)
-            d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
-            d.storeBytes(of: a2, toByteOffset: 128, as: V.self)
-            d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
-            return
-        }
-        var o = 0
-        while o + 16 <= width {
-            let d = UnsafeMutableRawPointer(dst + o)
-            var a = d.loadUnaligned(as: V.self)
-            for i in range where x[i] != 0 {
-                a = a.addingProduct(V(repeating: x[i]), UnsafeRawPointer(w + i &* stride + o).loadUnaligned(as: V.self))
-            }
-            d.storeBytes(of: a, as: V.self)
-            o += 16
-        }
-        while o < width {
-            var a = dst[o]
-            for i in range where x[i] != 0 { a = a.addingProduct(x[i], w[i &* stride + o]) }
-            dst[o] = a
-            o += 1
-        }
     }
 
     /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in
