@@ -94,14 +94,14 @@ final class PoolingAhead {
     var firstStep = 0
     var counts: [EventKernels.StepCounts] = []
 
-    init(capacity: Int, output shape: FeatureShape) {
+    init(capacity: Int, outputPositions: Int, channels: Int) {
         self.capacity = capacity
-        outputCount = shape.count
-        outputPositions = shape.positions
-        sumsBase = .allocate(capacity: capacity * shape.count)
-        sumsBase.initialize(repeating: 0, count: capacity * shape.count)
-        touchedBase = .allocate(capacity: capacity * shape.positions)
-        touchedBase.initialize(repeating: 0, count: capacity * shape.positions)
+        outputCount = outputPositions * channels
+        self.outputPositions = outputPositions
+        sumsBase = .allocate(capacity: capacity * outputCount)
+        sumsBase.initialize(repeating: 0, count: capacity * outputCount)
+        touchedBase = .allocate(capacity: capacity * outputPositions)
+        touchedBase.initialize(repeating: 0, count: capacity * outputPositions)
     }
 
     deinit {

@@ -151,11 +151,10 @@ enum EventKernels {
     private static func deliverConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
                                            current: inout [Float], touched: inout [UInt8], targets band: Range<Int>,
                                            channels: Range<Int>) -> Int {
-        if channels.count != g.outChannels {
-            return deliverConvolutionChannels(events, geometry: g, runs: runs, current: &current, touched: &touched,
-                                              targets: band, channels: channels)
-        }
         let (cin, cout) = (g.inChannels, g.outChannels)
+        // A band of some channels only (a worker's share of a 1 × 1 map) adds position by position.
+        let wholePositions = channels.count == cout
+        let (firstChannel, width) = (channels.lowerBound, channels.count)
         let kernelArea = g.kernelHeight * g.kernelWidth
         var targetsReached = 0
         current.withUnsafeMutableBufferPointer { cur in
@@ -196,43 +195,22 @@ enum EventKernels {
                         let target = Int(targets[r]), length = Int(lengths[r])
                         if target < bandStart || target >= bandEnd { continue }
                         // A run's weights are `length · cout` contiguous floats for each event.
-                        addWeightGroup(dst + target &* cout, wb + Int(rows[r]) &* cout, offsets: offsets, scales: scales,
-                                       group: group, count: length &* cout)
+                        let row = Int(rows[r]) &* cout
+                        if wholePositions {
+                            addWeightGroup(dst + target &* cout, wb + row, offsets: offsets, scales: scales,
+                                           group: group, count: length &* cout)
+                        } else {
+                            for j in 0..<length {
+                                addWeightGroup(dst + ((target &+ j) &* cout &+ firstChannel), wb + (row &+ j &* cout &+ firstChannel),
+                                               offsets: offsets, scales: scales, group: group, count: width)
+                            }
+                        }
                         for p in target..<(target &+ length) { tb[p] |= receivedCurrent }
                         targetsReached &+= length &* group
                     }
                 }
             } }
         } } } } } } } } }
-        return targetsReached * cout
-    }
-
-    /// `deliverConvolution` into some channels of each target position: the same additions on the
-    /// band's neurons, in the same order.
-    private static func deliverConvolutionChannels(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
-                                                   current: inout [Float], touched: inout [UInt8], targets band: Range<Int>,
-                                                   channels: Range<Int>) -> Int {
-        let (cin, cout) = (g.inChannels, g.outChannels)
-        let kernelArea = g.kernelHeight * g.kernelWidth
-        let (first, width) = (channels.lowerBound, channels.count)
-        var targetsReached = 0
-        for k in 0..<events.count {
-            let i = Int(events.indices[k]), value = events.value(at: k)
-            let position = i / cin, c = i - position * cin
-            for r in Int(runs.starts[position])..<Int(runs.starts[position + 1]) {
-                let target = Int(runs.targets[r]), length = Int(runs.lengths[r])
-                if target < band.lowerBound || target >= band.upperBound { continue }
-                let row = (c * kernelArea + Int(runs.rows[r])) * cout
-                for j in 0..<length {
-                    for o in 0..<width {
-                        let n = (target + j) * cout + first + o
-                        current[n] = current[n].addingProduct(value, runs.mirroredWeights[row + j * cout + first + o])
-                    }
-                    touched[target + j] |= receivedCurrent
-                }
-                targetsReached += length
-            }
-        }
         return targetsReached * width
     }
 

@@ -12,7 +12,7 @@ extension EventKernels {
     /// are stepped (a band of whole pooling rows, see `NeuronBand`).
     static func stepIntoPooling(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
                                 shape: FeatureShape, neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
-                                constantCurrent: Bool, poolTable table: FanOutTable, sums: inout [Float],
+                                poolTable table: FanOutTable, sums: inout [Float],
                                 touched: inout [UInt8], positions: Range<Int>? = nil) -> StepCounts {
         let channels = shape.channels
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
@@ -27,8 +27,7 @@ extension EventKernels {
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
             stepIntoPooling(u: u, cur: cur, fl: fl, st: st, starts: starts, targets: targets, sums: sm, touched: tch,
-                            positions: positions ?? 0..<shape.positions, channels: channels, update: update,
-                            constantCurrent: constantCurrent)
+                            positions: positions ?? 0..<shape.positions, channels: channels, update: update)
         } } } } } } } }
     }
 
@@ -38,8 +37,7 @@ extension EventKernels {
                                         fl: UnsafeMutableBufferPointer<UInt8>, st: UnsafeMutableBufferPointer<Int32>,
                                         starts: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>,
                                         sums sm: UnsafeMutableBufferPointer<Float>, touched tch: UnsafeMutableBufferPointer<UInt8>,
-                                        positions: Range<Int>, channels: Int, update: NeuronUpdate,
-                                        constantCurrent: Bool) -> StepCounts {
+                                        positions: Range<Int>, channels: Int, update: NeuronUpdate) -> StepCounts {
         guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return StepCounts() }
         let theta = update.theta, t32 = update.t32
         let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
@@ -47,7 +45,7 @@ extension EventKernels {
         var tally = SIMD16<Float>()
         var scalarSpikes = 0, updates = 0
         for position in positions {
-            if fl[position] == 0 && !constantCurrent { continue }
+            if fl[position] == 0 { continue }
             let base = position &* channels
             update.catchUpDecay(u, base: base, channels: channels, lastVisit: st[position])
             let windows = Int(starts[position])..<Int(starts[position &+ 1])
@@ -69,7 +67,7 @@ extension EventKernels {
                 }
                 if LaneMask.any(v .> update.thetaVector) { pending = true }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
-                if !constantCurrent { cm.storeBytes(of: zero, as: SIMD16<Float>.self) }
+                cm.storeBytes(of: zero, as: SIMD16<Float>.self)
                 c &+= 16
             }
             while c < channels {
@@ -85,7 +83,7 @@ extension EventKernels {
                 }
                 if v > theta { pending = true }
                 u[n] = v
-                if !constantCurrent { cur[n] = 0 }
+                cur[n] = 0
                 c &+= 1
             }
             st[position] = t32

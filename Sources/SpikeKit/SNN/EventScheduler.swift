@@ -153,7 +153,8 @@ public struct EventScheduler: Sendable {
                         let outputs = ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1)
                         if constant {
                             // Direct input: the population's pooled sums for the next steps, computed ahead.
-                            let ahead = state.poolingAhead(layer: layer, timeSteps: options.timeSteps)
+                            let ahead = state.poolingAhead(layer: layer, outputs: outputs, channels: shape.channels,
+                                                           timeSteps: options.timeSteps)
                             if !ahead.holds(step: t) {
                                 fillAhead(ahead, population, from: t, options: options, table: table)
                             }
@@ -165,7 +166,7 @@ public struct EventScheduler: Sendable {
                                                      scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
                         } else {
                             totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
-                            stepIntoPooling(population, index: p, t: t, options: options, constantCurrent: false, pool: pool,
+                            stepIntoPooling(population, index: p, t: t, options: options, pool: pool,
                                             table: table, totals: &totals)
                             EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
                                                      touched: &pool.touched, output: &pool.output,
@@ -267,24 +268,19 @@ public struct EventScheduler: Sendable {
     }
 
     /// `fire` fused with the average pooling that follows (see `EventKernels.stepIntoPooling`): the
-    /// population's counts, its spikes added straight into `pool`'s sums.
+    /// population's counts, its spikes added straight into `pool`'s sums. (A direct-input population
+    /// goes through `fillAhead` instead.)
     @inline(never)
     static func stepIntoPooling(_ population: PopulationState, index p: Int, t: Int, options: SimulationOptions,
-                                constantCurrent: Bool, pool: PoolingState, table: FanOutTable, totals: inout WorkerTotals) {
+                                pool: PoolingState, table: FanOutTable, totals: inout WorkerTotals) {
         guard let neurons = population.neurons else { return }
         let ordering = options.ordering, shape = population.shape, positions = population.band.positions
         let counts = population.withBuffers { b in
             b.spikes.removeAll(binary: true)
-            if constantCurrent {
-                return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags,
-                                                    stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering,
-                                                    t: t, constantCurrent: true, poolTable: table, sums: &pool.values,
-                                                    touched: &pool.touched, positions: positions)
-            }
             return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.current, flags: &b.flags,
                                                 stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering, t: t,
-                                                constantCurrent: false, poolTable: table, sums: &pool.values,
-                                                touched: &pool.touched, positions: positions)
+                                                poolTable: table, sums: &pool.values, touched: &pool.touched,
+                                                positions: positions)
         }
         totals.spikes[p][t] += Int64(counts.spikes)
         totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)

@@ -98,7 +98,6 @@ final class SampleState {
     var gathered: [SpikeEvents] = []
     /// Per pooling layer fed by a direct-input population: its pooled sums computed ahead.
     private var ahead: [Int: PoolingAhead] = [:]
-    private let pooledShapes: [FeatureShape?]
 
     init(plan: SimulationPlan, network: SpikingNetwork) {
         populations = zip(plan.populationShapes, plan.populationNeurons).map { PopulationState(shape: $0, neurons: $1) }
@@ -108,10 +107,6 @@ final class SampleState {
             default: return nil
             }
         }
-        pooledShapes = network.layers.map { layer in
-            if case .averagePool = layer { return layer.outputShape }
-            return nil
-        }
     }
 
     func reset() {
@@ -119,11 +114,11 @@ final class SampleState {
         for buffer in ahead.values { buffer.counts = [] }
     }
 
-    /// The ahead buffers of average-pooling layer `layer`: room for up to 64 steps, so memory stays
-    /// bounded for long simulations.
-    func poolingAhead(layer: Int, timeSteps: Int) -> PoolingAhead {
+    /// The ahead buffers of average-pooling layer `layer` (`outputs` positions of `channels`): room for
+    /// up to 64 steps, so memory stays bounded for long simulations.
+    func poolingAhead(layer: Int, outputs: Int, channels: Int, timeSteps: Int) -> PoolingAhead {
         if let buffer = ahead[layer], buffer.capacity >= min(64, timeSteps) { return buffer }
-        let buffer = PoolingAhead(capacity: min(64, max(1, timeSteps)), output: pooledShapes[layer] ?? FeatureShape(height: 1, width: 1, channels: 1))
+        let buffer = PoolingAhead(capacity: min(64, max(1, timeSteps)), outputPositions: outputs, channels: channels)
         ahead[layer] = buffer
         return buffer
     }
