@@ -67,6 +67,10 @@ public enum SpikingNetworkCheckpoint {
         for synapse in network.synapses {
             switch synapse.connectivity {
             case .identity:
+                // A rescaled shortcut keeps one weight per channel; a plain one has no tensor.
+                if !synapse.weights.isEmpty {
+                    tensors.append((synapse.name + ".weight", Tensor(shape: [synapse.weights.count], scalars: synapse.weights)))
+                }
                 continue
             case .linear:
                 tensors.append((synapse.name + ".weight",
@@ -345,7 +349,10 @@ private struct Builder {
                 throw fail(layer, label + "an identity synapse maps a shape onto itself without bias, "
                            + "got \(d.inputShape)→\(d.outputShape)\(d.bias ? " with bias" : "")")
             }
-            return Synapse.identity(name: d.name, shape: d.inputShape)
+            // Present only for a shortcut a recipe rescaled: one weight per channel.
+            guard tensors[d.name + ".weight"] != nil else { return Synapse.identity(name: d.name, shape: d.inputShape) }
+            let scales = try weight(d.name + ".weight", shape: [d.inputShape.channels], layer: layer)
+            return Synapse.identity(name: d.name, shape: d.inputShape, channelScale: scales)
         case "linear":
             guard d.outputShape.height == 1, d.outputShape.width == 1 else {
                 throw fail(layer, label + "a linear synapse's outputs are 1×1×n, got \(d.outputShape)")

@@ -103,8 +103,9 @@ enum EventKernels {
                     for k in 0..<events.count {
                         let i = Int(events.indices[k])
                         let position = i / channels
-                        guard band.positions.contains(position), band.channels.contains(i - position * channels) else { continue }
-                        cur[i] = cur[i].addingProduct(events.value(at: k), 1)
+                        let channel = i - position * channels
+                        guard band.positions.contains(position), band.channels.contains(channel) else { continue }
+                        cur[i] = cur[i].addingProduct(events.value(at: k), synapse.identityWeight(channel: channel))
                         tch[position] |= receivedCurrent
                         delivered += 1
                     }

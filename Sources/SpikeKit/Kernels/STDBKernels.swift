@@ -237,10 +237,10 @@ enum STDBKernels {
     // MARK: Time recursion
 
     /// σ'^t for every neuron from its latest spike before step t (`previous`, −1 = none):
-    /// `table[min(Δt, table.count − 1)]` with Δt = (t − 1) − previous (delayed) or t − previous
-    /// (immediate), and 0 for a neuron that never spiked.
-    static func stdbDerivatives(previous: [Int32], table: [Float], t: Int, delayed: Bool, into sigma: inout [Float]) {
-        let reference = Int32(delayed ? t - 1 : t)
+    /// `table[min(Δt, table.count − 1)]` with Δt = t − previous (both orderings, see
+    /// `SurrogateGradient.deltaT`), and 0 for a neuron that never spiked.
+    static func stdbDerivatives(previous: [Int32], table: [Float], t: Int, into sigma: inout [Float]) {
+        let reference = Int32(t)
         let last = Int32(table.count - 1)
         previous.withUnsafeBufferPointer { prev in
         table.withUnsafeBufferPointer { tab in
@@ -586,6 +586,21 @@ enum STDBKernels {
             guard let sb = s.baseAddress, let dbase = d.baseAddress else { return }
             EventKernels.addRow(dbase, sb, count: count)
         } }
+    }
+
+    /// dst[i] = fma(src[i], scales[i mod scales.count], dst[i]) for i < count: the input gradient of
+    /// an identity shortcut with per-channel weights (HWC order, so the channel is i mod C).
+    static func addChannelScaled(_ src: [Float], scales: [Float], into dst: inout [Float], count: Int) {
+        let channels = scales.count
+        src.withUnsafeBufferPointer { s in
+        scales.withUnsafeBufferPointer { w in
+        dst.withUnsafeMutableBufferPointer { d in
+            var i = 0
+            while i < count {
+                for c in 0..<channels { d[i + c] = d[i + c].addingProduct(s[i + c], w[c]) }
+                i += channels
+            }
+        } } }
     }
 
     /// rows[t][i] *= factors[i] for every step t (the dropout mask and its 1/(1 − p) scale).

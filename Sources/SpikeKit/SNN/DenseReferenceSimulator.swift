@@ -100,7 +100,7 @@ public struct DenseReferenceSimulator: Sendable {
         }
         switch synapse.connectivity {
         case .identity:
-            for o in current.indices { current[o] = current[o].addingProduct(x[o], 1) }
+            for o in current.indices { current[o] = current[o].addingProduct(x[o], w.isEmpty ? 1 : w[o % outShape.channels]) }
         case .linear:
             let inputs = inShape.count
             for o in 0..<outShape.count {

@@ -59,7 +59,7 @@ public struct InputEncoder: Sendable {
         var current = [Float](repeating: 0, count: outShape.count)
         switch synapse.connectivity {
         case .identity:
-            for i in 0..<x.count { current[i] = x[i] }
+            for i in 0..<x.count { current[i] = Float(0).addingProduct(x[i], synapse.identityWeight(channel: i % outShape.channels)) }
         case .linear:
             current = DirectCurrentKernels.linear(x, weights: synapse.weights, outputs: outShape.count)
         case .convolution(let g):

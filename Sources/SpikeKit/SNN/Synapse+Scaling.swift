@@ -1,8 +1,9 @@
 extension Synapse {
     /// The synapse with each weight w(c_in → c_out) multiplied by `inputScale[c_in] / outputScale[c_out]`
     /// and each bias divided by `outputScale[c_out]`. A scale array holds one value per channel, or a
-    /// single value for all channels. An identity shortcut whose scales differ becomes a 1×1
-    /// convolution with the ratio on its diagonal.
+    /// single value for all channels. An identity shortcut stays an identity: whose scales differ, it
+    /// carries the ratio as one weight per channel (a dense 1×1 convolution in its place would cost C
+    /// synaptic operations per event instead of one, and STDB would train its zero off-diagonal).
     ///
     /// This is the weight form of data-based normalisation (Diehl et al. 2015, Rueckauer et al. 2017):
     /// W_l ← W_l·λ_{l−1}/λ_l, so that a threshold of 1 corresponds to the layer's activation scale λ_l.
@@ -18,13 +19,8 @@ extension Synapse {
         copy.bias = bias.map { b in b.indices.map { b[$0] / outScale($0) } }
         switch connectivity {
         case .identity:
-            if (0..<cin).allSatisfy({ inScale($0) == outScale($0) }) { return self }
-            let g = ConvolutionGeometry(inChannels: cin, outChannels: cout, inputHeight: inputShape.height,
-                                        inputWidth: inputShape.width, kernelHeight: 1, kernelWidth: 1)
-            var diagonal = [Float](repeating: 0, count: cin * cout)
-            for c in 0..<cin { diagonal[c * cout + c] = 1 }
-            return Synapse.convolution(name: name, geometry: g, pytorchWeights: diagonal)
-                .rescaled(inputScale: inputScale, outputScale: outputScale)
+            if weights.isEmpty && (0..<cin).allSatisfy({ inScale($0) == outScale($0) }) { return self }
+            copy.weights = (0..<cin).map { c in identityWeight(channel: c) * (inScale(c) / outScale(c)) }
         case .linear:
             let outputs = outputShape.count
             for i in 0..<inputShape.count {

@@ -5,8 +5,10 @@
 /// - `convolution`: `weights[((c_in · kh + ky) · kw + kx) · c_out + c_out']`, so an event at input
 ///   channel `c_in` adds, for each kernel offset, one contiguous `c_out` vector to the membranes of one
 ///   target position;
-/// - `identity`: the shortcut of a residual block whose shape does not change (input i → output i,
-///   weight 1).
+/// - `identity`: the shortcut of a residual block whose shape does not change (input i → output i),
+///   with weight 1, or with one weight per channel when a recipe rescales the shortcut
+///   (`weights[c]`, `weights.count == channels`). It stays a one-to-one connection either way: one
+///   synaptic operation per event, never a dense C×C matrix.
 ///
 /// Inputs and outputs are indexed in height-width-channel order (see `FeatureShape`). The static
 /// constructors take weights in PyTorch layout and permute them.
@@ -22,7 +24,8 @@ public struct Synapse: Sendable {
     public var connectivity: Connectivity
     public var inputShape: FeatureShape
     public var outputShape: FeatureShape
-    /// Weights in the event-friendly layout described above (empty for `identity`).
+    /// Weights in the event-friendly layout described above (for `identity`: empty, or one scale per
+    /// channel).
     public var weights: [Float]
     /// An optional constant current per output channel, added every step (a bias the ANN had).
     public var bias: [Float]?
@@ -71,16 +74,29 @@ public struct Synapse: Sendable {
                        weights: packed, bias: bias)
     }
 
-    /// The identity shortcut of a residual block.
-    public static func identity(name: String, shape: FeatureShape) -> Synapse {
-        Synapse(name: name, connectivity: .identity, inputShape: shape, outputShape: shape, weights: [], bias: nil)
+    /// The identity shortcut of a residual block; `channelScale` (one value per channel) makes it a
+    /// per-channel scale, input i → output i with weight `channelScale[i mod channels]`.
+    public static func identity(name: String, shape: FeatureShape, channelScale: [Float]? = nil) -> Synapse {
+        precondition(channelScale == nil || channelScale?.count == shape.channels,
+                     "identity '\(name)': expected \(shape.channels) channel scales, got \(channelScale?.count ?? 0)")
+        return Synapse(name: name, connectivity: .identity, inputShape: shape, outputShape: shape,
+                       weights: channelScale ?? [], bias: nil)
     }
 
-    /// The weights back in PyTorch layout (`[out][in]` with NCHW-flattened inputs, or `[c_out][c_in][kh][kw]`).
+    /// The weight of an identity synapse's channel `c` (1 unless it was rescaled).
+    @inline(__always)
+    func identityWeight(channel c: Int) -> Float { weights.isEmpty ? 1 : weights[c] }
+
+    /// Whether training may change the weights: an identity shortcut (unit or per-channel scale) is a
+    /// fixed routing, not a learned layer.
+    public var hasTrainableWeights: Bool { connectivity != .identity && !weights.isEmpty }
+
+    /// The weights back in PyTorch layout (`[out][in]` with NCHW-flattened inputs, or `[c_out][c_in][kh][kw]`;
+    /// an identity's per-channel scales as they are).
     public func pytorchWeights() -> [Float] {
         switch connectivity {
         case .identity:
-            return []
+            return weights
         case .linear:
             let inputs = inputShape.count, outputs = outputShape.count
             var w = [Float](repeating: 0, count: weights.count)

@@ -47,7 +47,7 @@ struct STDBOptimizer {
             biasCorrection2Root: Float((1 - pow(beta2, Double(step))).squareRoot()), amsgrad: amsgrad)
         for s in model.plan.synapses.indices {
             let synapse = model.plan.synapses[s]
-            if synapse.weights.isEmpty { continue }
+            if !synapse.hasTrainableWeights { continue }
             var weights = synapse.weights
             TrainingKernels.adam(value: &weights, gradient: gradients.weights[s], m: &m[s], v: &v[s], vMax: &vMax[s],
                                  step: constants)
@@ -82,7 +82,7 @@ struct STDBOptimizer {
     /// `<slot>/population<p>.thresholdLeak` ([θ, λ] of population p).
     func state(synapses: [Synapse]) -> OptimizerState {
         var tensors: [String: Tensor] = [:]
-        for (s, synapse) in synapses.enumerated() where !synapse.weights.isEmpty {
+        for (s, synapse) in synapses.enumerated() where synapse.hasTrainableWeights {
             for (slot, weights, bias) in slots(s) {
                 tensors["\(slot)/\(synapse.name).weight"] = Tensor(shape: [weights.count], scalars: weights)
                 if !bias.isEmpty { tensors["\(slot)/\(synapse.name).bias"] = Tensor(shape: [bias.count], scalars: bias) }
@@ -123,7 +123,7 @@ struct STDBOptimizer {
             }
             return tensor.scalars
         }
-        for (s, synapse) in synapses.enumerated() where !synapse.weights.isEmpty {
+        for (s, synapse) in synapses.enumerated() where synapse.hasTrainableWeights {
             let biasCount = synapse.bias?.count ?? 0
             copy.m[s] = try take("m/\(synapse.name).weight", count: synapse.weights.count)
             copy.v[s] = try take("v/\(synapse.name).weight", count: synapse.weights.count)

@@ -161,8 +161,7 @@ extension STDBWorkspace {
             STDBKernels.scatter(trace.indices, start: spikes.start, count: spikes.count, values: trace.auxiliary,
                                 valueStart: spikes.auxiliaryStart, into: &previousSpike[p])
         }
-        STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t,
-                                    delayed: model.ordering == .delayed, into: &sigma[p])
+        STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t, into: &sigma[p])
     }
 
     /// Adds, for each event (j, v) of `segment`, v · δ (row `offset` of `delta`) into the gradient rows
@@ -199,7 +198,13 @@ extension STDBWorkspace {
         let deltas = buffers[delta]
         for t in 0..<steps { active[t] = !STDBKernels.rowIsZero(deltas, offset: t * outputs, count: outputs) }
         if synapse.connectivity == .identity {
-            if let input { STDBKernels.add(deltas, into: &buffers[input], count: steps * outputs) }
+            // A fixed routing: no weight gradient; the input gradient is δ, times the channel's scale.
+            guard let input else { return }
+            if synapse.weights.isEmpty {
+                STDBKernels.add(deltas, into: &buffers[input], count: steps * outputs)
+            } else {
+                STDBKernels.addChannelScaled(deltas, scales: synapse.weights, into: &buffers[input], count: steps * outputs)
+            }
             return
         }
         if synapse.bias != nil {

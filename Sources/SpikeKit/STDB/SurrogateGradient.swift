@@ -12,10 +12,12 @@ import Foundation
 ///
 ///       ∂s/∂u = α · exp(−β · Δt) / θ
 ///
-///   where Δt is the number of steps since the neuron's previous spike, taken when the spike decision
-///   is made and before the last-spike step is updated: for the delayed ordering (decision at step t
-///   from u^{t−1}) Δt = (t − 1) − lastSpike; for the immediate ordering (decision at step t from u^t)
-///   Δt = t − lastSpike. A neuron that has never spiked gets 0 (the authors' code reaches this only
+///   where Δt = t − lastSpike is the number of steps between the spike step t being decided and the
+///   neuron's previous spike step, taken before the last-spike step is updated. Both orderings stamp
+///   a spike with the step that emits it, so two spikes at consecutive steps give Δt = 1 in either
+///   (as in the authors' code, which compares the current step with the stored spike time; in the
+///   delayed ordering the decision at step t reads u^{t−1}, but the spike it emits belongs to step t,
+///   as did the previous one to its own step). A neuron that has never spiked gets 0 (the authors' code reaches this only
 ///   approximately, through floating-point underflow; here it is explicit), and so does any Δt above
 ///   `maxDeltaT`.
 /// - `linear(gamma:)`, the piecewise-linear form the authors' code uses by default:
@@ -35,11 +37,12 @@ public enum SurrogateGradient: Sendable, Equatable {
         return false
     }
 
-    /// Δt for the spike decision at step `t` (0-based) of a neuron whose previous spike was at step
-    /// `lastSpike` (−1 = never), or nil when the neuron has never spiked.
+    /// Δt = t − lastSpike for the spike decision at step `t` (0-based) of a neuron whose previous
+    /// spike was at step `lastSpike` (−1 = never), or nil when the neuron has never spiked. The same
+    /// for both orderings (see the type's comment); `ordering` is kept so callers state which they mean.
     public static func deltaT(ordering: SpikeOrdering, step t: Int, lastSpike: Int) -> Int? {
         guard lastSpike >= 0 else { return nil }
-        return ordering == .delayed ? (t - 1) - lastSpike : t - lastSpike
+        return t - lastSpike
     }
 
     /// The `stdb` derivative for a neuron whose previous spike lies `deltaT` steps back (nil = never

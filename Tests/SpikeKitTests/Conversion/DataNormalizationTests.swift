@@ -47,9 +47,12 @@ import Testing
         // w(in → out) · in/out: out0: (2/4, 3/4), out1: (2/8, 3/8).
         #expect(scaled.pytorchWeights() == [0.5, 0.75, 0.25, 0.375])
         let identity = Synapse.identity(name: "id", shape: FeatureShape(height: 2, width: 2, channels: 2))
-        let diagonal = identity.rescaled(inputScale: [2], outputScale: [4])
-        #expect(diagonal.pytorchWeights() == [0.5, 0, 0, 0.5])
-        #expect(identity.rescaled(inputScale: [3], outputScale: [3]).connectivity == .identity)
+        // A rescaled identity stays one-to-one, with the ratio as one weight per channel.
+        let scaledIdentity = identity.rescaled(inputScale: [2], outputScale: [4, 8])
+        #expect(scaledIdentity.connectivity == .identity)
+        #expect(scaledIdentity.weights == [0.5, 0.25])
+        #expect(scaledIdentity.rescaled(inputScale: [2], outputScale: [1]).weights == [1, 0.5])
+        #expect(identity.rescaled(inputScale: [3], outputScale: [3]).weights.isEmpty)
     }
 
     @Test func normalizedNetworkMatchesScaledThresholdsInSimulation() throws {

@@ -98,8 +98,9 @@ import Testing
         }
     }
 
-    @Test func deltaTFollowsTheOrdering() {
-        #expect(SurrogateGradient.deltaT(ordering: .delayed, step: 5, lastSpike: 4) == 0)
+    @Test func deltaTCountsStepsBetweenSpikesInBothOrderings() {
+        // Spikes at consecutive steps are one step apart in either ordering (the delayed one used to give 0).
+        #expect(SurrogateGradient.deltaT(ordering: .delayed, step: 5, lastSpike: 4) == 1)
         #expect(SurrogateGradient.deltaT(ordering: .immediate, step: 5, lastSpike: 4) == 1)
         #expect(SurrogateGradient.deltaT(ordering: .delayed, step: 5, lastSpike: -1) == nil)
         let s = SurrogateGradient.stdb(alpha: 0.3, beta: 0.01, maxDeltaT: 100)

@@ -79,7 +79,8 @@ import Testing
             case .stdb(let alpha, let beta, let maxDeltaT):
                 let previous = lastBefore[t][i]
                 if previous < 0 { return 0 }
-                let deltaT = delayed ? (t - 1) - previous : t - previous
+                // Steps between the spike being decided (step t) and the previous one, in both orderings.
+                let deltaT = t - previous
                 return deltaT > maxDeltaT ? 0 : Double(alpha) * exp(-Double(beta) * Double(deltaT)) / theta
             case .linear(let gamma):
                 return Double(gamma) * max(0, 1 - abs(compared[t][i] / theta - 1)) / theta
