@@ -236,12 +236,18 @@ struct NeuronDescription: Codable {
     var reset: String
     /// Optional: absent (older files) means 0.
     var initialMembrane: Double?
+    /// Optional: absent (older files, and IF/LIF populations) means "if".
+    var model: String?
+    /// Optional: the synaptic-current decay α_i of a "cuba-lif" population; absent means 0.
+    var currentDecay: Double?
 
     init(_ p: NeuronParameters) {
         threshold = Double(p.threshold)
         leak = Double(p.leak)
         reset = p.reset.rawValue
         initialMembrane = p.initialMembrane == 0 ? nil : Double(p.initialMembrane)
+        model = p.model == .integrateAndFire ? nil : p.model.rawValue
+        currentDecay = p.currentDecay == 0 ? nil : Double(p.currentDecay)
     }
 }
 
@@ -410,6 +416,12 @@ private struct Builder {
         guard initial >= 0 && initial < 1 else {
             throw fail(layer, "the initial membrane must be a fraction of the threshold in [0, 1), got \(d.initialMembrane ?? 0)")
         }
-        return NeuronParameters(threshold: threshold, leak: leak, reset: reset, initialMembrane: initial)
+        guard let model = NeuronModel(rawValue: d.model ?? NeuronModel.integrateAndFire.rawValue) else {
+            throw fail(layer, "unknown neuron model '\(d.model ?? "")' (known: \(NeuronModel.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let parameters = NeuronParameters(threshold: threshold, leak: leak, reset: reset, initialMembrane: initial,
+                                          model: model, currentDecay: Float(d.currentDecay ?? 0))
+        if let problem = parameters.problem { throw fail(layer, problem) }
+        return parameters
     }
 }

@@ -6,25 +6,29 @@ extension EventKernels {
     /// the rest of the network. Taking one position (16 channels) through all the steps keeps its
     /// membranes in a register and reads its current once, where step-by-step simulation streams the
     /// population's membranes and currents through the cache once per step. Each neuron performs the
-    /// same updates (`NeuronUpdate.vector`, every step, as a constant current visits every neuron),
+    /// same updates (`NeuronDynamics.update`, every step, as a constant current visits every neuron),
     /// and step t's pooled sums `sums[t]` receive their fire masks in ascending position order, as
     /// `stepIntoPooling` adds them at step t: the sums, and so everything downstream, are the same bits.
     ///
     /// Step s's sums and flags are `ahead.sums(step: s)` and `ahead.touched(step: s)`; returns the
     /// counts of each step. `firstStep` is the step the first of them simulates.
-    static func constantCurrentIntoPooling(membrane: inout [Float], current: [Float], shape: FeatureShape,
+    static func constantCurrentIntoPooling(membrane: inout [Float], synaptic: inout [Float], current: [Float], shape: FeatureShape,
                                            neurons p: NeuronParameters, ordering: SpikeOrdering, firstStep: Int,
                                            steps: Int, poolTable table: FanOutTable, ahead: PoolingAhead,
                                            positions: Range<Int>) -> [StepCounts] {
         let channels = shape.channels
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1 && steps <= ahead.capacity,
                      "constantCurrentIntoPooling: \(current.count) currents, \(membrane.count) neurons, room for \(ahead.capacity) of \(steps) steps")
+        precondition(!p.model.hasSynapticCurrent || synaptic.count == membrane.count,
+                     "constantCurrentIntoPooling: \(synaptic.count) synaptic currents for \(membrane.count) current-based neurons")
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: firstStep)
+        let currentBased = update.dynamics.currentBased
         let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
         var spikes = [Int](repeating: 0, count: steps)
         let sumBase = ahead.sumsBase, sumStride = ahead.outputCount
         let touchedBase = ahead.touchedBase, touchedStride = ahead.outputPositions
         membrane.withUnsafeMutableBufferPointer { u in
+        synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeBufferPointer { cur in
         table.starts.withUnsafeBufferPointer { starts in
         table.targets.withUnsafeBufferPointer { targets in
@@ -38,8 +42,11 @@ extension EventKernels {
                     let um = UnsafeMutableRawPointer(ub + base + c)
                     let input = UnsafeRawPointer(cb + base + c).loadUnaligned(as: SIMD16<Float>.self)
                     var v = um.loadUnaligned(as: SIMD16<Float>.self)
+                    // A current-based neuron's synaptic current stays in a register with its membrane.
+                    var i = SIMD16<Float>()
+                    if currentBased { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
                     for t in 0..<steps {
-                        let (next, fires) = update.vector(previous: v, input: input)
+                        let (next, fires) = update.vector(previous: v, input: input, synaptic: &i)
                         v = next
                         if LaneMask.any(fires) {
                             let mask = zero.replacing(with: one, where: fires)
@@ -53,14 +60,16 @@ extension EventKernels {
                         }
                     }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
+                    if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
                     c &+= 16
                 }
                 while c < channels {
                     let n = base &+ c
                     var v = u[n]
+                    var i: Float = currentBased ? syn[n] : 0
                     let input = cur[n]
                     for t in 0..<steps {
-                        let (next, fires) = update.scalar(previous: v, input: input)
+                        let (next, fires) = update.scalar(previous: v, input: input, synaptic: &i)
                         v = next
                         if fires {
                             counted[t] &+= 1
@@ -72,10 +81,11 @@ extension EventKernels {
                         }
                     }
                     u[n] = v
+                    if currentBased { syn[n] = i }
                     c &+= 1
                 }
             }
-        } } } } }
+        } } } } } }
         let updates = positions.count * channels
         return spikes.map { StepCounts(spikes: $0, neuronUpdates: updates, maxCurrent: 0) }
     }

@@ -229,14 +229,16 @@ enum EventKernels {
         var maxCurrent: Float = 0
     }
 
-    /// Runs the threshold / integrate / reset phases of one population at step `t` (0-based) over the
-    /// flagged positions in ascending order, appending its spikes (ascending) to `spikes`.
+    /// Runs the integrate / threshold / reset phases (`NeuronDynamics`) of one population at step `t`
+    /// (0-based) over the flagged positions in ascending order, appending its spikes (ascending) to
+    /// `spikes`. `synaptic` is the synaptic current of a current-based population (empty otherwise).
     ///
     /// - Delayed ordering: s = [u^{t−1} > θ]; u^t = λ·u^{t−1} + I − θ·s (hybrid paper, Eq. 2–3).
     /// - Immediate ordering: u^t = λ·u^{t−1} + I; s = [u^t > θ]; u^t −= θ·s.
-    /// A position no event reached and whose membranes all ended the previous step at or below θ cannot
-    /// spike (without input a membrane only keeps or decays its value), so it is skipped; with λ < 1 its decay is applied lazily the next time it
-    /// is visited, as the same number of multiplications by λ the dense simulation performs.
+    /// A position no event reached, whose membranes all ended the previous step at or below θ and which
+    /// holds no synaptic current, cannot spike (without input a membrane only keeps or decays its
+    /// value), so it is skipped; with λ < 1 its decay is applied lazily the next time it is visited, as
+    /// the same number of multiplications by λ the dense simulation performs.
     ///
     /// With `constantCurrent` (direct input into the first layer), `current` is the input current of
     /// every step: every position is visited and the current is read but not cleared, which saves
@@ -244,15 +246,17 @@ enum EventKernels {
     ///
     /// With a `band`, only the band's neurons are stepped (the rest of the population belongs to
     /// other workers).
-    static func step(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
-                     lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
+    static func step(membrane: inout [Float], synaptic: inout [Float], current: inout [Float], flags: inout [UInt8],
+                     stamps: inout [Int32], lastSpike: inout [Int32], shape: FeatureShape, neurons p: NeuronParameters,
                      ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
                      recordMaxCurrent: Bool, constantCurrent: Bool = false, band: NeuronBand? = nil) -> StepCounts {
         precondition(scratch.count >= membrane.count, "step: a spike scratch of \(scratch.count) for \(membrane.count) neurons")
+        precondition(!p.model.hasSynapticCurrent || synaptic.count == membrane.count,
+                     "step: \(synaptic.count) synaptic currents for \(membrane.count) current-based neurons")
         let band = band ?? .full(shape)
         if constantCurrent {
-            return stepEveryNeuron(membrane: &membrane, current: current, lastSpike: &lastSpike, neurons: p,
-                                   ordering: ordering, t: t, spikes: &spikes, scratch: &scratch,
+            return stepEveryNeuron(membrane: &membrane, synaptic: &synaptic, current: current, lastSpike: &lastSpike,
+                                   neurons: p, ordering: ordering, t: t, spikes: &spikes, scratch: &scratch,
                                    recordMaxCurrent: recordMaxCurrent, range: band.neurons(channelsPerPosition: shape.channels))
         }
         var counts = StepCounts()
@@ -260,10 +264,11 @@ enum EventKernels {
         // go: appending one by one costs a uniqueness check of the array per spike.
         var emitted = 0
         let channels = shape.channels
-        let theta = p.threshold
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
+        let dynamics = update.dynamics, currentBased = dynamics.currentBased
         let t32 = Int32(t)
         membrane.withUnsafeMutableBufferPointer { u in
+        synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeMutableBufferPointer { cur in
         flags.withUnsafeMutableBufferPointer { fl in
         stamps.withUnsafeMutableBufferPointer { st in
@@ -282,9 +287,12 @@ enum EventKernels {
                     let previous = um.loadUnaligned(as: SIMD16<Float>.self)
                     let input = cm.loadUnaligned(as: SIMD16<Float>.self)
                     if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
-                    let v = update.vector(previous: previous, input: input, first: n, spikes: out, emitted: &emitted,
-                                          lastSpike: last)
-                    if LaneMask.any(v .> update.thetaVector) { pending = true }
+                    var i = SIMD16<Float>()
+                    if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                    let v = update.vector(previous: previous, input: input, synaptic: &i, first: n, spikes: out,
+                                          emitted: &emitted, lastSpike: last)
+                    if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
+                    if dynamics.pending(membrane: v, synaptic: i) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
                     cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
                     c += 16
@@ -293,9 +301,11 @@ enum EventKernels {
                     let n = base + c
                     let input = cur[n]
                     if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                    let v = update.scalar(previous: u[n], input: input, neuron: n, spikes: out, emitted: &emitted,
-                                          lastSpike: last)
-                    if v > theta { pending = true }
+                    var i: Float = currentBased ? syn[n] : 0
+                    let v = update.scalar(previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out,
+                                          emitted: &emitted, lastSpike: last)
+                    if currentBased { syn[n] = i }
+                    if dynamics.pending(membrane: v, synaptic: i) { pending = true }
                     u[n] = v
                     cur[n] = 0
                     c += 1
@@ -304,7 +314,7 @@ enum EventKernels {
                 fl[position] = pending ? aboveThreshold : 0
                 counts.neuronUpdates += endChannel - firstChannel
             }
-        } } } } } }
+        } } } } } } }
         counts.spikes = emitted
         spikes.append(binary: scratch[0..<emitted])
         return counts
@@ -313,16 +323,18 @@ enum EventKernels {
     /// `step` for a population whose input current is the same every step (direct input): every
     /// neuron is visited every step, so the positions' flags and decay stamps play no part and the
     /// population is one flat run of neurons. The arithmetic per neuron is `step`'s.
-    private static func stepEveryNeuron(membrane: inout [Float], current: [Float], lastSpike: inout [Int32],
-                                        neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
-                                        spikes: inout SpikeEvents, scratch: inout [Int32],
+    private static func stepEveryNeuron(membrane: inout [Float], synaptic: inout [Float], current: [Float],
+                                        lastSpike: inout [Int32], neurons p: NeuronParameters, ordering: SpikeOrdering,
+                                        t: Int, spikes: inout SpikeEvents, scratch: inout [Int32],
                                         recordMaxCurrent: Bool, range: Range<Int>) -> StepCounts {
         precondition(current.count == membrane.count, "step: \(current.count) currents for \(membrane.count) neurons")
         var counts = StepCounts()
         var emitted = 0
         let count = range.upperBound
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
+        let currentBased = update.dynamics.currentBased
         membrane.withUnsafeMutableBufferPointer { u in
+        synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeBufferPointer { cur in
         lastSpike.withUnsafeMutableBufferPointer { last in
         scratch.withUnsafeMutableBufferPointer { out in
@@ -332,67 +344,58 @@ enum EventKernels {
                 let um = UnsafeMutableRawPointer(ub + n)
                 let input = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
                 if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
-                let v = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self), input: input, first: n, spikes: out,
-                                      emitted: &emitted, lastSpike: last)
+                var i = SIMD16<Float>()
+                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                let v = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self), input: input, synaptic: &i,
+                                      first: n, spikes: out, emitted: &emitted, lastSpike: last)
+                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
                 n += 16
             }
             while n < count {
                 let input = cur[n]
                 if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                u[n] = update.scalar(previous: u[n], input: input, neuron: n, spikes: out, emitted: &emitted, lastSpike: last)
+                var i: Float = currentBased ? syn[n] : 0
+                u[n] = update.scalar(previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out, emitted: &emitted,
+                                     lastSpike: last)
+                if currentBased { syn[n] = i }
                 n += 1
             }
-        } } } }
+        } } } } }
         counts.spikes = emitted
         counts.neuronUpdates = range.count
         spikes.append(binary: scratch[0..<emitted])
         return counts
     }
 
-    /// The threshold / integrate / reset arithmetic of one neuron or one vector of 16, shared by
-    /// both step kernels (and mirrored by `DenseReferenceSimulator`): v = λ·u + I (u + I when λ = 1),
-    /// a spike where the compared membrane (u in the delayed ordering, v in the immediate) exceeds θ,
-    /// then v − θ (soft reset) or 0 where it spiked. Spikes are written to `spikes[emitted...]` in
-    /// ascending order, and the neurons' last-spike steps set to t.
+    /// `NeuronDynamics` at step t with the spike bookkeeping of the event kernels: spikes written to
+    /// `spikes[emitted...]` in ascending order and the neurons' last-spike steps set to t.
     struct NeuronUpdate {
-        let theta: Float, leak: Float
-        let thetaVector: SIMD16<Float>, leakVector: SIMD16<Float>
-        let subtract: Bool, delayed: Bool
+        let dynamics: NeuronDynamics
         let t32: Int32
+        var theta: Float { dynamics.theta }
+        var thetaVector: SIMD16<Float> { dynamics.thetaVector }
 
         init(neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int) {
-            theta = p.threshold
-            leak = p.leak
-            thetaVector = SIMD16(repeating: theta)
-            leakVector = SIMD16(repeating: leak)
-            subtract = p.reset == .subtract
-            delayed = ordering == .delayed
+            dynamics = NeuronDynamics(neurons: p, ordering: ordering)
             t32 = Int32(t)
         }
 
         /// Neurons `first ..< first + 16` without recording their spikes: the new membranes and which fired.
         @inline(__always)
-        func vector(previous: SIMD16<Float>, input: SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
-            // Written with `if` statements and without an early exit: the same arithmetic as
-            // `cond ? vectorA : vectorB` and a `guard any(fires)`, which the compiler turned into
-            // lane-by-lane mask shuffling about ten times slower than this (a kernel microbenchmark:
-            // 36 ns against 3.4 ns per 16-neuron step).
-            var v = previous + input
-            if leak != 1 { v = leakVector * previous + input }
-            let fires = (delayed ? previous : v) .> thetaVector
-            if subtract { return (v.replacing(with: v - thetaVector, where: fires), fires) }
-            return (v.replacing(with: 0, where: fires), fires)
+        func vector(previous: SIMD16<Float>, input: SIMD16<Float>,
+                    synaptic: inout SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
+            dynamics.update(previous: previous, input: input, synaptic: &synaptic)
         }
 
         /// Neurons `first ..< first + 16`; returns their new membranes.
         @inline(__always)
-        func vector(previous: SIMD16<Float>, input: SIMD16<Float>, first n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
-                    emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
-            // `vector(previous:input:)` with the reset applied only when a lane fired.
-            var v = previous + input
-            if leak != 1 { v = leakVector * previous + input }
-            let fires = (delayed ? previous : v) .> thetaVector
+        func vector(previous: SIMD16<Float>, input: SIMD16<Float>, synaptic: inout SIMD16<Float>, first n: Int,
+                    spikes: UnsafeMutableBufferPointer<Int32>, emitted: inout Int,
+                    lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
+            // The reset is applied only when a lane fired.
+            let v = dynamics.integrate(previous: previous, input: input, synaptic: &synaptic)
+            let fires = dynamics.fires(previous: previous, integrated: v)
             if !LaneMask.any(fires) { return v }
             var bits = LaneMask.bits(fires)
             while bits != 0 {
@@ -402,15 +405,16 @@ enum EventKernels {
                 last[n &+ lane] = t32
                 bits &= bits &- 1
             }
-            if subtract { return v.replacing(with: v - thetaVector, where: fires) }
-            return v.replacing(with: 0, where: fires)
+            return dynamics.reset(v, where: fires)
         }
 
         /// With λ < 1, brings the membranes of one position (`channels` neurons from `base`) from
         /// their last visit at step `lastVisit` up to u^{t−1}: one multiplication per elapsed step, as
-        /// the dense update does.
+        /// the dense update does. (A position is skipped only when it holds no synaptic current, so
+        /// the missed steps integrated nothing: v = λ·u + 0.)
         @inline(__always)
         func catchUpDecay(_ u: UnsafeMutableBufferPointer<Float>, base: Int, channels: Int, lastVisit: Int32) {
+            let leak = dynamics.leak
             guard leak != 1 else { return }
             var missing = Int(t32) - 1 - Int(lastVisit)
             while missing > 0 {
@@ -421,17 +425,16 @@ enum EventKernels {
 
         /// One neuron without recording its spike: the new membrane and whether it fired.
         @inline(__always)
-        func scalar(previous: Float, input: Float) -> (membrane: Float, fires: Bool) {
-            let v = leak == 1 ? previous + input : leak * previous + input
-            guard delayed ? previous > theta : v > theta else { return (v, false) }
-            return (subtract ? v - theta : 0, true)
+        func scalar(previous: Float, input: Float, synaptic: inout Float) -> (membrane: Float, fires: Bool) {
+            dynamics.update(previous: previous, input: input, synaptic: &synaptic)
         }
 
         /// Neuron `n`; returns its new membrane.
         @inline(__always)
-        func scalar(previous: Float, input: Float, neuron n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
-                    emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
-            let (v, fires) = scalar(previous: previous, input: input)
+        func scalar(previous: Float, input: Float, synaptic: inout Float, neuron n: Int,
+                    spikes: UnsafeMutableBufferPointer<Int32>, emitted: inout Int,
+                    lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
+            let (v, fires) = dynamics.update(previous: previous, input: input, synaptic: &synaptic)
             if fires {
                 spikes[emitted] = Int32(truncatingIfNeeded: n)
                 emitted &+= 1

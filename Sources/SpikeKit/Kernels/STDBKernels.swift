@@ -19,18 +19,20 @@ enum STDBKernels {
         var linearGamma: Float?
     }
 
-    /// One step of a population, every neuron visited, with exactly the arithmetic of
-    /// `EventKernels.step` (v = λ·u + I, or u + I when λ = 1; the delayed ordering compares u^{t−1},
-    /// the immediate one v; reset by subtraction or to zero), so the spikes and membranes are those of
-    /// `EventScheduler`. Clears `current`, appends the spikes (ascending) to `spikes` and updates
-    /// `lastSpike`.
-    static func step(membrane: inout [Float], current: inout [Float], lastSpike: inout [Int32],
+    /// One step of a population, every neuron visited, with the update of every simulator
+    /// (`NeuronDynamics`: v = λ·u + I, or for a current-based model i ← α_i·i + I, v = λ·u + i; the
+    /// delayed ordering compares u^{t−1}, the immediate one v; reset by subtraction or to zero), so the
+    /// spikes and membranes are those of `EventScheduler`. Clears `current`, appends the spikes
+    /// (ascending) to `spikes` and updates `lastSpike` (and `synaptic`, for a current-based model).
+    static func step(membrane: inout [Float], synaptic: inout [Float], current: inout [Float], lastSpike: inout [Int32],
                      neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int, spikes: inout SpikeEvents,
                      recording: StepRecording, previous: inout [Int32],
                      surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
         let count = membrane.count
-        let theta = p.threshold, leak = p.leak
-        let subtract = p.reset == .subtract
+        let dynamics = NeuronDynamics(neurons: p, ordering: ordering)
+        let theta = p.threshold, currentBased = dynamics.currentBased
+        precondition(!currentBased || synaptic.count == count,
+                     "STDBKernels.step: \(synaptic.count) synaptic currents for \(count) current-based neurons")
         let delayed = ordering == .delayed
         let t32 = Int32(t)
         let gamma = recording.linearGamma ?? 0
@@ -44,6 +46,7 @@ enum STDBKernels {
         }
         var recorded = 0
         membrane.withUnsafeMutableBufferPointer { u in
+        synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeMutableBufferPointer { cur in
         lastSpike.withUnsafeMutableBufferPointer { last in
         surrogateIndices.withUnsafeMutableBufferPointer { surrogateIndex in
@@ -54,15 +57,16 @@ enum STDBKernels {
                 gamma * max(0, 1 - abs(compared / theta - 1)) / theta
             }
             var n = 0
-            let thetaVector = SIMD16<Float>(repeating: theta), leakVector = SIMD16<Float>(repeating: leak)
+            let thetaVector = SIMD16<Float>(repeating: theta)
             let zero = SIMD16<Float>(), one = SIMD16<Float>(repeating: 1), gammaVector = SIMD16<Float>(repeating: gamma)
             while n + 16 <= count {
                 let um = UnsafeMutableRawPointer(ub + n), cm = UnsafeMutableRawPointer(cb + n)
                 let previousU = um.loadUnaligned(as: SIMD16<Float>.self)
                 let input = cm.loadUnaligned(as: SIMD16<Float>.self)
-                // `if` rather than `cond ? vectorA : vectorB` (see `EventKernels.NeuronUpdate.vector`).
-                var v = previousU + input
-                if leak != 1 { v = leakVector * previousU + input }
+                var i = SIMD16<Float>()
+                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                var v = dynamics.integrate(previous: previousU, input: input, synaptic: &i)
+                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
                 let compared = delayed ? previousU : v
                 if recordLinear {
                     // The same operations as `linear(_:)`, lane by lane.
@@ -82,10 +86,10 @@ enum STDBKernels {
                         }
                     }
                 }
-                let fires = compared .> thetaVector
+                let fires = dynamics.fires(previous: previousU, integrated: v)
                 if any(fires) {
                     var bits = LaneMask.bits(fires)
-                    if subtract { v = v.replacing(with: v - thetaVector, where: fires) } else { v = v.replacing(with: 0, where: fires) }
+                    v = dynamics.reset(v, where: fires)
                     while bits != 0 {
                         let lane = bits.trailingZeroBitCount
                         spikes.append(Int32(n + lane))
@@ -100,14 +104,16 @@ enum STDBKernels {
             }
             while n < count {
                 let previousU = u[n], input = cur[n]
-                var v = leak == 1 ? previousU + input : leak * previousU + input
+                var i: Float = currentBased ? syn[n] : 0
+                var v = dynamics.integrate(previous: previousU, input: input, synaptic: &i)
+                if currentBased { syn[n] = i }
                 let compared = delayed ? previousU : v
                 if recordLinear, let si, let sv {
                     let d = linear(compared)
                     if d != 0 { si[recorded] = Int32(n); sv[recorded] = d; recorded &+= 1 }
                 }
-                if compared > theta {
-                    v = subtract ? v - theta : 0
+                if dynamics.fires(previous: previousU, integrated: v) {
+                    v = dynamics.reset(v)
                     spikes.append(Int32(n))
                     if recording.previousSpikes { previous.append(last[n]) }
                     last[n] = t32
@@ -116,7 +122,7 @@ enum STDBKernels {
                 cur[n] = 0
                 n += 1
             }
-        } } } } }
+        } } } } } }
         if recordLinear {
             surrogateIndices.removeLast(count - recorded)
             surrogateValues.removeLast(count - recorded)
@@ -127,20 +133,25 @@ enum STDBKernels {
     /// emits the value s = σ(k·(w/θ − 1)) (w the compared membrane) into `emitted`, and
     /// (neuron, k·s·(1 − s)/θ) is appended to the surrogate lists. `spikes` receives the hard decisions
     /// [w > θ] that drive the reset.
-    static func smoothStep(membrane: inout [Float], current: inout [Float], neurons p: NeuronParameters,
-                           ordering: SpikeOrdering, steepness k: Float, spikes: inout SpikeEvents,
-                           emitted: inout SpikeEvents, surrogateIndices: inout [Int32], surrogateValues: inout [Float]) {
-        let theta = p.threshold, leak = p.leak
+    static func smoothStep(membrane: inout [Float], synaptic: inout [Float], current: inout [Float],
+                           neurons p: NeuronParameters, ordering: SpikeOrdering, steepness k: Float,
+                           spikes: inout SpikeEvents, emitted: inout SpikeEvents, surrogateIndices: inout [Int32],
+                           surrogateValues: inout [Float]) {
+        let theta = p.threshold
+        let dynamics = NeuronDynamics(neurons: p, ordering: ordering)
+        var none: Float = 0
         for n in 0..<membrane.count {
             let previousU = membrane[n]
-            var v = leak == 1 ? previousU + current[n] : leak * previousU + current[n]
+            var v = dynamics.currentBased
+                ? dynamics.integrate(previous: previousU, input: current[n], synaptic: &synaptic[n])
+                : dynamics.integrate(previous: previousU, input: current[n], synaptic: &none)
             let compared = ordering == .delayed ? previousU : v
             let s = 1 / (1 + exp(-k * (compared / theta - 1)))
             emitted.append(Int32(n), value: s)
             surrogateIndices.append(Int32(n))
             surrogateValues.append(k * s * (1 - s) / theta)
-            if compared > theta {
-                v = p.reset == .subtract ? v - theta : 0
+            if dynamics.fires(previous: previousU, integrated: v) {
+                v = dynamics.reset(v)
                 spikes.append(Int32(n))
             }
             membrane[n] = v
@@ -601,6 +612,16 @@ enum STDBKernels {
                 i += channels
             }
         } } }
+    }
+
+    /// rows[to + i] = fma(scale, rows[from + i], rows[to + i]) for i < count (two rows of one buffer).
+    static func addScaledRow(in rows: inout [Float], from: Int, to: Int, count: Int, scale: Float) {
+        precondition(from + count <= rows.count && to + count <= rows.count && (from >= to + count || to >= from + count),
+                     "addScaledRow: rows at \(from) and \(to) of \(count) in \(rows.count) overlap or do not fit")
+        rows.withUnsafeMutableBufferPointer { r in
+            guard let base = r.baseAddress else { return }
+            EventKernels.addScaledRow(base + to, base + from, value: scale, count: count)
+        }
     }
 
     /// rows[t][i] *= factors[i] for every step t (the dropout mask and its 1/(1 − p) scale).

@@ -10,15 +10,19 @@ extension EventKernels {
     /// Membranes, flags and stamps are updated exactly as `step` does; `pool` then needs only
     /// `EventPooling.emitAverage`. Returns the step's counts. With `positions`, only those positions
     /// are stepped (a band of whole pooling rows, see `NeuronBand`).
-    static func stepIntoPooling(membrane: inout [Float], current: inout [Float], flags: inout [UInt8], stamps: inout [Int32],
+    static func stepIntoPooling(membrane: inout [Float], synaptic: inout [Float], current: inout [Float], flags: inout [UInt8],
+                                stamps: inout [Int32],
                                 shape: FeatureShape, neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int,
                                 poolTable table: FanOutTable, sums: inout [Float],
                                 touched: inout [UInt8], positions: Range<Int>? = nil) -> StepCounts {
         let channels = shape.channels
         precondition(current.count == membrane.count && table.starts.count == shape.positions + 1,
                      "stepIntoPooling: \(current.count) currents, \(membrane.count) neurons, \(table.starts.count - 1) table positions")
+        precondition(!p.model.hasSynapticCurrent || synaptic.count == membrane.count,
+                     "stepIntoPooling: \(synaptic.count) synaptic currents for \(membrane.count) current-based neurons")
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         return membrane.withUnsafeMutableBufferPointer { u in
+        synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeMutableBufferPointer { cur in
         flags.withUnsafeMutableBufferPointer { fl in
         stamps.withUnsafeMutableBufferPointer { st in
@@ -26,20 +30,21 @@ extension EventKernels {
         table.targets.withUnsafeBufferPointer { targets in
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
-            stepIntoPooling(u: u, cur: cur, fl: fl, st: st, starts: starts, targets: targets, sums: sm, touched: tch,
-                            positions: positions ?? 0..<shape.positions, channels: channels, update: update)
-        } } } } } } } }
+            stepIntoPooling(u: u, syn: syn, cur: cur, fl: fl, st: st, starts: starts, targets: targets, sums: sm,
+                            touched: tch, positions: positions ?? 0..<shape.positions, channels: channels, update: update)
+        } } } } } } } } }
     }
 
     /// The loop of `stepIntoPooling` on borrowed buffers, its counters in locals (a counter captured
     /// by the closures that borrow the arrays would live in memory).
-    private static func stepIntoPooling(u: UnsafeMutableBufferPointer<Float>, cur: UnsafeMutableBufferPointer<Float>,
+    private static func stepIntoPooling(u: UnsafeMutableBufferPointer<Float>, syn: UnsafeMutableBufferPointer<Float>,
+                                        cur: UnsafeMutableBufferPointer<Float>,
                                         fl: UnsafeMutableBufferPointer<UInt8>, st: UnsafeMutableBufferPointer<Int32>,
                                         starts: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>,
                                         sums sm: UnsafeMutableBufferPointer<Float>, touched tch: UnsafeMutableBufferPointer<UInt8>,
                                         positions: Range<Int>, channels: Int, update: NeuronUpdate) -> StepCounts {
         guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return StepCounts() }
-        let theta = update.theta, t32 = update.t32
+        let t32 = update.t32, dynamics = update.dynamics, currentBased = dynamics.currentBased
         let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
         // Spikes of the vector lanes are tallied as the fire masks themselves (exact: far below 2^24).
         var tally = SIMD16<Float>()
@@ -53,8 +58,11 @@ extension EventKernels {
             var c = 0
             while c &+ 16 <= channels {
                 let um = UnsafeMutableRawPointer(ub + base + c), cm = UnsafeMutableRawPointer(cb + base + c)
+                var i = SIMD16<Float>()
+                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
                 let (v, fires) = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self),
-                                               input: cm.loadUnaligned(as: SIMD16<Float>.self))
+                                               input: cm.loadUnaligned(as: SIMD16<Float>.self), synaptic: &i)
+                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
                 if LaneMask.any(fires) {
                     let mask = zero.replacing(with: one, where: fires)
                     tally += mask
@@ -65,14 +73,16 @@ extension EventKernels {
                         tch[op] = 1
                     }
                 }
-                if LaneMask.any(v .> update.thetaVector) { pending = true }
+                if dynamics.pending(membrane: v, synaptic: i) { pending = true }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
                 cm.storeBytes(of: zero, as: SIMD16<Float>.self)
                 c &+= 16
             }
             while c < channels {
                 let n = base &+ c
-                let (v, fires) = update.scalar(previous: u[n], input: cur[n])
+                var i: Float = currentBased ? syn[n] : 0
+                let (v, fires) = update.scalar(previous: u[n], input: cur[n], synaptic: &i)
+                if currentBased { syn[n] = i }
                 if fires {
                     scalarSpikes &+= 1
                     for r in windows {
@@ -81,7 +91,7 @@ extension EventKernels {
                         tch[op] = 1
                     }
                 }
-                if v > theta { pending = true }
+                if dynamics.pending(membrane: v, synaptic: i) { pending = true }
                 u[n] = v
                 cur[n] = 0
                 c &+= 1

@@ -4,7 +4,8 @@
 /// same spikes at the same steps and the same output potentials, bit for bit. To make that possible
 /// the two are defined to do the same floating-point operations in the same order (see
 /// `EventKernels`): each target sums its inputs in ascending input index order with fused
-/// multiply-adds, starting from its bias; then u ← λ·u + I and the reset. Everything else here is
+/// multiply-adds, starting from its bias; then the neuron update, which is `NeuronDynamics` itself
+/// (the one definition of it), applied to every neuron at every step. Everything else here is
 /// independent of the event engine: weights are read in PyTorch layout, every neuron is updated at
 /// every step, and synaptic operations are counted from the dense inputs and `Synapse.fanOut`.
 public struct DenseReferenceSimulator: Sendable {
@@ -33,6 +34,7 @@ public struct DenseReferenceSimulator: Sendable {
                 [Float](repeating: neurons?.initialPotential ?? 0, count: shape.count)
             }
             var last = plan.populationShapes.map { [Int32](repeating: -1, count: $0.count) }
+            var synaptic = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
             var events = SpikeEvents(binary: false)
             for t in 0..<options.timeSteps {
                 var x: [Float]
@@ -54,7 +56,7 @@ public struct DenseReferenceSimulator: Sendable {
                             totals.synapticOps[s][t] += Self.synapticOps(x, synapse)
                         }
                         if let neurons = plan.populationNeurons[p] {
-                            x = Self.step(&membranes[p], current, neurons, options, t, &last[p], &totals, p)
+                            x = Self.step(&membranes[p], &synaptic[p], current, neurons, options, t, &last[p], &totals, p)
                         } else {
                             for k in current.indices { membranes[p][k] += current[k] }
                         }
@@ -69,13 +71,13 @@ public struct DenseReferenceSimulator: Sendable {
                         Self.accumulate(x, through: plan.synapses[c1], pytorchWeights: pytorch[c1], into: &current1)
                         totals.synapticOps[c1][t] += Self.synapticOps(x, plan.synapses[c1])
                         guard let n1 = plan.populationNeurons[p1], let n2 = plan.populationNeurons[p2] else { continue }
-                        let spikes1 = Self.step(&membranes[p1], current1, n1, options, t, &last[p1], &totals, p1)
+                        let spikes1 = Self.step(&membranes[p1], &synaptic[p1], current1, n1, options, t, &last[p1], &totals, p1)
                         var current2 = [Float](repeating: 0, count: plan.populationShapes[p2].count)
                         Self.accumulate(spikes1, through: plan.synapses[c2], pytorchWeights: pytorch[c2], into: &current2)
                         Self.accumulate(x, through: plan.synapses[sc], pytorchWeights: pytorch[sc], into: &current2)
                         totals.synapticOps[c2][t] += Self.synapticOps(spikes1, plan.synapses[c2])
                         totals.synapticOps[sc][t] += Self.synapticOps(x, plan.synapses[sc])
-                        x = Self.step(&membranes[p2], current2, n2, options, t, &last[p2], &totals, p2)
+                        x = Self.step(&membranes[p2], &synaptic[p2], current2, n2, options, t, &last[p2], &totals, p2)
                     }
                 }
                 if checkpoints.contains(t + 1) { outputs[t + 1, default: []] += membranes[membranes.count - 1] }
@@ -140,16 +142,16 @@ public struct DenseReferenceSimulator: Sendable {
         return ops
     }
 
-    /// One step of every neuron of a population; returns the dense spike vector.
-    static func step(_ u: inout [Float], _ current: [Float], _ p: NeuronParameters, _ options: SimulationOptions, _ t: Int,
-                     _ last: inout [Int32], _ totals: inout WorkerTotals, _ population: Int) -> [Float] {
+    /// One step of every neuron of a population (`synaptic`: the synaptic currents of a current-based
+    /// model, unused otherwise); returns the dense spike vector.
+    static func step(_ u: inout [Float], _ synaptic: inout [Float], _ current: [Float], _ p: NeuronParameters,
+                     _ options: SimulationOptions, _ t: Int, _ last: inout [Int32], _ totals: inout WorkerTotals,
+                     _ population: Int) -> [Float] {
         var spikes = [Float](repeating: 0, count: u.count)
+        let dynamics = NeuronDynamics(neurons: p, ordering: options.ordering)
         for n in u.indices {
-            let previous = u[n]
-            var v = p.leak * previous + current[n]
-            let fires = options.ordering == .delayed ? previous > p.threshold : v > p.threshold
+            let (v, fires) = dynamics.update(previous: u[n], input: current[n], synaptic: &synaptic[n])
             if fires {
-                v = p.reset == .subtract ? v - p.threshold : 0
                 spikes[n] = 1
                 last[n] = Int32(t)
                 totals.spikes[population][t] += 1

@@ -261,7 +261,7 @@ public struct EventScheduler: Sendable {
         let shape = population.shape, positions = population.band.positions
         ahead.firstStep = t
         ahead.counts = population.withBuffers { b in
-            EventKernels.constantCurrentIntoPooling(membrane: &b.membrane, current: b.constantCurrent, shape: shape,
+            EventKernels.constantCurrentIntoPooling(membrane: &b.membrane, synaptic: &b.synaptic, current: b.constantCurrent, shape: shape,
                                                     neurons: neurons, ordering: options.ordering, firstStep: t, steps: steps,
                                                     poolTable: table, ahead: ahead, positions: positions)
         }
@@ -277,7 +277,7 @@ public struct EventScheduler: Sendable {
         let ordering = options.ordering, shape = population.shape, positions = population.band.positions
         let counts = population.withBuffers { b in
             b.spikes.removeAll(binary: true)
-            return EventKernels.stepIntoPooling(membrane: &b.membrane, current: &b.current, flags: &b.flags,
+            return EventKernels.stepIntoPooling(membrane: &b.membrane, synaptic: &b.synaptic, current: &b.current, flags: &b.flags,
                                                 stamps: &b.stamps, shape: shape, neurons: neurons, ordering: ordering, t: t,
                                                 poolTable: table, sums: &pool.values, touched: &pool.touched,
                                                 positions: positions)
@@ -298,12 +298,12 @@ public struct EventScheduler: Sendable {
         let counts = population.withBuffers { b in
             b.spikes.removeAll(binary: true)
             if constantCurrent {
-                return EventKernels.step(membrane: &b.membrane, current: &b.constantCurrent, flags: &b.flags, stamps: &b.stamps,
+                return EventKernels.step(membrane: &b.membrane, synaptic: &b.synaptic, current: &b.constantCurrent, flags: &b.flags, stamps: &b.stamps,
                                          lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
                                          spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record,
                                          constantCurrent: true, band: band)
             }
-            return EventKernels.step(membrane: &b.membrane, current: &b.current, flags: &b.flags, stamps: &b.stamps,
+            return EventKernels.step(membrane: &b.membrane, synaptic: &b.synaptic, current: &b.current, flags: &b.flags, stamps: &b.stamps,
                                      lastSpike: &b.lastSpike, shape: shape, neurons: neurons, ordering: ordering, t: t,
                                      spikes: &b.spikes, scratch: &b.spikeScratch, recordMaxCurrent: record, band: band)
         }

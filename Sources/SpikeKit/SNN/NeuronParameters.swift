@@ -19,9 +19,16 @@ public enum SpikeOrdering: String, Codable, Sendable, CaseIterable {
     case immediate
 }
 
-/// The parameters of one spiking layer's integrate-and-fire neurons (NEST's "parameters" part: fixed
-/// during a simulation; the state lives in the scheduler's per-sample buffers).
+/// The parameters of one spiking layer's neurons (NEST's "parameters" part: fixed during a
+/// simulation; the state — membrane u, and for `NeuronModel.currentBasedLIF` the synaptic current i —
+/// lives in each simulator's per-sample buffers; the update itself is `NeuronDynamics`, the one
+/// definition every simulator uses).
 public struct NeuronParameters: Codable, Sendable, Equatable {
+    /// Which dynamics integrate the input (see `NeuronModel`).
+    public var model: NeuronModel
+    /// The synaptic-current decay α_i in [0, 1) of `NeuronModel.currentBasedLIF`:
+    /// i^t = α_i·i^{t−1} + I^t. 0 for the `integrateAndFire` model (where it plays no part).
+    public var currentDecay: Float
     /// Firing threshold θ (> 0). The comparison is strict: a neuron spikes when u > θ.
     public var threshold: Float
     /// Leak λ in (0, 1]: u ← λ·u each step before the input is added. 1 = integrate-and-fire.
@@ -35,24 +42,44 @@ public struct NeuronParameters: Codable, Sendable, Equatable {
     /// ANN-SNN conversion", Theorem 2).
     public var initialMembrane: Float
 
-    public init(threshold: Float, leak: Float = 1, reset: ResetMode = .subtract, initialMembrane: Float = 0) {
+    public init(threshold: Float, leak: Float = 1, reset: ResetMode = .subtract, initialMembrane: Float = 0,
+                model: NeuronModel = .integrateAndFire, currentDecay: Float = 0) {
         self.threshold = threshold
         self.leak = leak
         self.reset = reset
         self.initialMembrane = initialMembrane
+        self.model = model
+        self.currentDecay = currentDecay
     }
 
     /// u⁰ = ρ·θ.
     public var initialPotential: Float { initialMembrane * threshold }
 
-    private enum CodingKeys: String, CodingKey { case threshold, leak, reset, initialMembrane }
+    private enum CodingKeys: String, CodingKey { case threshold, leak, reset, initialMembrane, model, currentDecay }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         threshold = try container.decode(Float.self, forKey: .threshold)
         leak = try container.decode(Float.self, forKey: .leak)
         reset = try container.decode(ResetMode.self, forKey: .reset)
-        // Absent in files written before the property existed: an empty membrane.
+        // Absent in files written before the properties existed: an empty membrane, IF/LIF dynamics.
         initialMembrane = try container.decodeIfPresent(Float.self, forKey: .initialMembrane) ?? 0
+        model = try container.decodeIfPresent(NeuronModel.self, forKey: .model) ?? .integrateAndFire
+        currentDecay = try container.decodeIfPresent(Float.self, forKey: .currentDecay) ?? 0
+    }
+
+    /// Why these parameters cannot be simulated, or nil when they can (θ positive and finite, λ in
+    /// (0, 1], ρ in [0, 1), α_i in [0, 1) and 0 unless the model is current-based).
+    public var problem: String? {
+        guard threshold > 0 && threshold.isFinite else { return "threshold must be positive and finite, got \(threshold)" }
+        guard leak > 0 && leak <= 1 else { return "leak must be in (0, 1], got \(leak)" }
+        guard initialMembrane >= 0 && initialMembrane < 1 else {
+            return "the initial membrane must be a fraction of θ in [0, 1), got \(initialMembrane)"
+        }
+        guard currentDecay >= 0 && currentDecay < 1 else { return "the current decay must be in [0, 1), got \(currentDecay)" }
+        if model == .integrateAndFire && currentDecay != 0 {
+            return "a current decay (\(currentDecay)) needs the cuba-lif neuron model"
+        }
+        return nil
     }
 }

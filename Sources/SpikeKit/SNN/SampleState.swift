@@ -1,5 +1,6 @@
 /// The state of one population for the sample being simulated (NEST's "state" and "buffers": the
-/// membranes, this step's input currents, per-position flags and decay stamps, last spike steps).
+/// membranes, a current-based model's synaptic currents, this step's input currents, per-position
+/// flags and decay stamps, last spike steps).
 final class PopulationState {
     let shape: FeatureShape
     /// The neuron parameters; a trainer that learns θ and λ refreshes them between batches.
@@ -11,6 +12,7 @@ final class PopulationState {
     var band: NeuronBand
 
     var membrane: [Float] { get { buffers.membrane } _modify { yield &buffers.membrane } }
+    var synaptic: [Float] { get { buffers.synaptic } _modify { yield &buffers.synaptic } }
     var current: [Float] { get { buffers.current } _modify { yield &buffers.current } }
     var flags: [UInt8] { get { buffers.flags } _modify { yield &buffers.flags } }
     var stamps: [Int32] { get { buffers.stamps } _modify { yield &buffers.stamps } }
@@ -29,9 +31,12 @@ final class PopulationState {
     @inline(__always)
     func withBuffers<R>(_ body: (inout PopulationBuffers) -> R) -> R { body(&buffers) }
 
-    /// Back to the state before the first step: u = ρ·θ everywhere (0 for the output layer).
+    /// Back to the state before the first step: u = ρ·θ everywhere (0 for the output layer), i = 0.
     func reset() {
         EventKernels.fill(&membrane, with: neurons?.initialPotential ?? 0)
+        let synapticCount = neurons?.model.hasSynapticCurrent == true ? shape.count : 0
+        if synaptic.count != synapticCount { synaptic = [Float](repeating: 0, count: synapticCount) }
+        EventKernels.fill(&synaptic, with: 0)
         EventKernels.fill(&current, with: 0)
         EventKernels.fill(&lastSpike, with: -1)
         EventKernels.fill(&flags, with: 0)
@@ -48,6 +53,8 @@ final class PopulationState {
 /// The arrays of one population's state.
 struct PopulationBuffers {
     var membrane: [Float]
+    /// The synaptic current i of a current-based model (`NeuronModel.currentBasedLIF`); empty otherwise.
+    var synaptic: [Float] = []
     var current: [Float]
     var flags: [UInt8]
     var stamps: [Int32]

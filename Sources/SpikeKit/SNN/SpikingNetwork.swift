@@ -3,7 +3,8 @@
 /// currents, last-spike steps) belongs to the simulator that runs it.
 ///
 /// Invariants (checked by `validate()`): consecutive stages' shapes chain; exactly the last stage is
-/// the output layer (a synapse with no neurons); thresholds are positive and finite; leaks are in (0, 1].
+/// the output layer (a synapse with no neurons); every population's parameters can be simulated
+/// (`NeuronParameters.problem`: θ positive and finite, λ in (0, 1], ρ and α_i in [0, 1)).
 public struct SpikingNetwork: Sendable {
     public var inputShape: FeatureShape
     public var layers: [SpikingLayer]
@@ -55,15 +56,7 @@ public struct SpikingNetwork: Sendable {
     }
 
     private static func check(_ p: NeuronParameters, layer: String) throws {
-        guard p.threshold > 0 && p.threshold.isFinite else {
-            throw SpikeKitError.model(layer: layer, reason: "threshold must be positive and finite, got \(p.threshold)")
-        }
-        guard p.leak > 0 && p.leak <= 1 else {
-            throw SpikeKitError.model(layer: layer, reason: "leak must be in (0, 1], got \(p.leak)")
-        }
-        guard p.initialMembrane >= 0 && p.initialMembrane < 1 else {
-            throw SpikeKitError.model(layer: layer, reason: "the initial membrane must be a fraction of θ in [0, 1), got \(p.initialMembrane)")
-        }
+        if let problem = p.problem { throw SpikeKitError.model(layer: layer, reason: problem) }
     }
 
     /// The network's populations of neurons in order (the output layer last), with their names and shapes.

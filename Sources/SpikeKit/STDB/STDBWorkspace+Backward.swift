@@ -12,7 +12,8 @@
 /// - immediate ordering (s^t = H(v^t − θ)):
 ///   ∂L/∂u^t = λ·δv^{t+1},  δv^t = r^t·∂L/∂u^t + σ'^t·g^t;
 ///
-/// and δI^t = δv^t. Through a synapse, ∂L/∂x_j^t = Σ_o w_jo·δI_o^t, and the weight gradient is
+/// and δI^t = δv^t; for a current-based population (v^t = λ·u^{t−1} + i^t, i^t = α_i·i^{t−1} + I^t,
+/// `NeuronModel.currentBasedLIF`) δI^t = δi^t = δv^t + α_i·δi^{t+1}. Through a synapse, ∂L/∂x_j^t = Σ_o w_jo·δI_o^t, and the weight gradient is
 /// event-driven: each input event (j, v) at step t adds v·δI^t into gradient row j (for a
 /// convolution, into the rows of the kernel offsets the event used). Average pooling hands each
 /// window input δ/k²; max pooling routes δ to the window's argmax; flatten is the identity.
@@ -88,6 +89,7 @@ extension STDBWorkspace {
         let count = population.shape.count
         let delayed = model.ordering == .delayed
         let zeroReset = neurons.reset == .zero
+        let filtersCurrent = neurons.model.hasSynapticCurrent && neurons.currentDecay != 0
         let spikeChannel = model.layout.spikeChannel[p], surrogateChannel = model.layout.surrogateChannel[p]
         let usesSpikeTimes = surrogateChannel < 0
         STDBKernels.zero(&carry[p], count: count)
@@ -118,6 +120,12 @@ extension STDBWorkspace {
                 // v^t = λ·u^{t−1} + I^t, so ∂L/∂λ gains Σ_n δv^t_n·u^{t−1}_n (row t now holds δv^t).
                 gradients.leaks[p] += NeuronParameterGradientKernels.dot(buffers[buffer], offset: t * count,
                                                                          membraneHistory[p], offset: t * count, count: count)
+            }
+            if filtersCurrent && t + 1 < timeSteps {
+                // Current-based neurons: v^t = λ·u^{t−1} + i^t with i^t = α_i·i^{t−1} + I^t, so
+                // δI^t = δi^t = δv^t + α_i·δi^{t+1} (row t + 1 already holds δi^{t+1}).
+                STDBKernels.addScaledRow(in: &buffers[buffer], from: (t + 1) * count, to: t * count, count: count,
+                                         scale: neurons.currentDecay)
             }
             if !usesSpikeTimes {
                 let recorded = trace.segment(channel: surrogateChannel, step: t)

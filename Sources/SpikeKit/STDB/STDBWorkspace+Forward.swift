@@ -155,12 +155,10 @@ extension STDBWorkspace {
         }
     }
 
-    /// u = ρ·θ, I = 0, no spikes yet: the state before a sample's first step.
+    /// u = ρ·θ, i = 0, I = 0, no spikes yet: the state before a sample's first step (the scheduler's
+    /// own reset).
     private func resetState(of population: PopulationState) {
-        STDBKernels.fill(&population.membrane, with: population.neurons?.initialPotential ?? 0)
-        STDBKernels.zero(&population.current, count: population.current.count)
-        STDBKernels.fill(&population.lastSpike, with: -1)
-        population.spikes.removeAll(binary: true)
+        population.reset()
     }
 
     /// The threshold / integrate / reset phases of population `p` at step `t`, recording its spikes
@@ -168,9 +166,19 @@ extension STDBWorkspace {
     private func fire(_ p: Int, model: STDBModel, t: Int) {
         let population = populations[p]
         guard let neurons = population.neurons else { return }
-        if !membraneHistory[p].isEmpty {
+        // The threshold and leak gradients need u^{t−1} and the current that entered v^t = λ·u^{t−1} + ·:
+        // I^t, or for a current-based model the filtered i^t, known only after the step.
+        let recordsHistory = !membraneHistory[p].isEmpty, currentBased = neurons.model.hasSynapticCurrent
+        if recordsHistory {
             NeuronParameterGradientKernels.record(population.membrane, into: &membraneHistory[p], offset: t * population.shape.count)
-            NeuronParameterGradientKernels.record(population.current, into: &currentHistory[p], offset: t * population.shape.count)
+            if !currentBased {
+                NeuronParameterGradientKernels.record(population.current, into: &currentHistory[p], offset: t * population.shape.count)
+            }
+        }
+        defer {
+            if recordsHistory && currentBased {
+                NeuronParameterGradientKernels.record(population.synaptic, into: &currentHistory[p], offset: t * population.shape.count)
+            }
         }
         population.spikes.removeAll(binary: true)
         surrogateIndices.removeAll(keepingCapacity: true)
@@ -182,7 +190,7 @@ extension STDBWorkspace {
             let recording = STDBKernels.StepRecording(previousSpikes: model.recordsPreviousSpikes,
                                                       linearGamma: model.recordedLinearGamma)
             population.withBuffers { b in
-                STDBKernels.step(membrane: &b.membrane, current: &b.current, lastSpike: &b.lastSpike,
+                STDBKernels.step(membrane: &b.membrane, synaptic: &b.synaptic, current: &b.current, lastSpike: &b.lastSpike,
                                  neurons: neurons, ordering: model.ordering, t: t, spikes: &b.spikes,
                                  recording: recording, previous: &self.previous,
                                  surrogateIndices: &self.surrogateIndices, surrogateValues: &self.surrogateValues)
@@ -191,7 +199,7 @@ extension STDBWorkspace {
         case .sigmoid(let steepness):
             emitted[p].removeAll(binary: false)
             population.withBuffers { b in
-                STDBKernels.smoothStep(membrane: &b.membrane, current: &b.current, neurons: neurons,
+                STDBKernels.smoothStep(membrane: &b.membrane, synaptic: &b.synaptic, current: &b.current, neurons: neurons,
                                        ordering: model.ordering, steepness: steepness, spikes: &b.spikes,
                                        emitted: &self.emitted[p], surrogateIndices: &self.surrogateIndices,
                                        surrogateValues: &self.surrogateValues)

@@ -24,8 +24,8 @@ import Testing
             var u = Self.random(count, &g).map { $0 * 1.5 }, current = Self.random(count, &g)
             var last = (0..<count).map { _ in Int32(g.nextInt(below: 5)) - 1 }
             let (u0, i0, last0) = (u, current, last)
-            var spikes = SpikeEvents(), previous: [Int32] = [], si: [Int32] = [], sv: [Float] = []
-            STDBKernels.step(membrane: &u, current: &current, lastSpike: &last, neurons: neurons, ordering: ordering, t: 7,
+            var spikes = SpikeEvents(), previous: [Int32] = [], si: [Int32] = [], sv: [Float] = [], synaptic: [Float] = []
+            STDBKernels.step(membrane: &u, synaptic: &synaptic, current: &current, lastSpike: &last, neurons: neurons, ordering: ordering, t: 7,
                              spikes: &spikes, recording: .init(previousSpikes: true, linearGamma: 0.3), previous: &previous,
                              surrogateIndices: &si, surrogateValues: &sv)
             var eu = u0, elast = last0, espikes: [Int32] = [], eprevious: [Int32] = [], esi: [Int32] = [], esv: [Float] = []
