@@ -291,6 +291,17 @@ import Testing
         #expect(T.problem(at: "simulation.testLimit", in: problems) != nil)
     }
 
+    @Test func neuronModelAndCurrentDecay() throws {
+        let config = try T.decode(#"{"simulation": {"neuron": "cuba-lif", "currentDecay": 0.5}}"#)
+        #expect(config.simulation?.neuron == .currentBasedLIF && config.simulation?.currentDecay == 0.5)
+        #expect(try T.decode(#"{"simulation": {}}"#).simulation?.neuron == .integrateAndFire)
+        let decayWithoutModel = T.problems(#"{"simulation": {"currentDecay": 0.5}}"#)
+        #expect(T.problem(at: "simulation.currentDecay", in: decayWithoutModel)?.message.contains("cuba-lif") == true)
+        let unknown = T.problems(#"{"simulation": {"neuron": "lif"}}"#)
+        #expect(T.problem(at: "simulation.neuron", in: unknown) != nil)
+        #expect(T.problem(at: "simulation.currentDecay", in: T.problems(#"{"simulation": {"neuron": "cuba-lif", "currentDecay": 1}}"#)) != nil)
+    }
+
     @Test func aWrongValueIsNotReportedTwice() {
         // The unset variable leaves no directory; "cifar10 needs a directory" would repeat the problem.
         let problems = T.problems(#"{"data": {"dataset": "cifar10", "directory": "$NO_SUCH_VARIABLE/cifar"}}"#)

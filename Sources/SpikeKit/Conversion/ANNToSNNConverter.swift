@@ -43,9 +43,11 @@ public struct ConversionResult: Sendable {
 public enum ANNToSNNConverter {
     public static func convert(_ ann: Network, recipe: ConversionRecipe, calibration images: Tensor,
                                reset: ResetMode = .subtract, leak: Float = 1, initialMembrane: Float = 0,
+                               neuronModel: NeuronModel = .integrateAndFire, currentDecay: Float = 0,
                                progress: ((String) -> Void)? = nil) throws -> ConversionResult {
         let (structure, populations) = try SpikingNetworkBuilder.build(from: ann, reset: reset, leak: leak,
-                                                                       initialMembrane: initialMembrane)
+                                                                       initialMembrane: initialMembrane,
+                                                                       neuronModel: neuronModel, currentDecay: currentDecay)
         switch recipe {
         case .thresholdBalancing(let balancing):
             let (network, maxima) = try balancing.balance(network: structure, calibration: images) { done, total in

@@ -18,7 +18,8 @@ public enum SpikingNetworkBuilder {
         public var clip: Float?
     }
 
-    public static func build(from network: Network, reset: ResetMode = .subtract, leak: Float = 1, initialMembrane: Float = 0)
+    public static func build(from network: Network, reset: ResetMode = .subtract, leak: Float = 1, initialMembrane: Float = 0,
+                             neuronModel: NeuronModel = .integrateAndFire, currentDecay: Float = 0)
         throws -> (network: SpikingNetwork, populations: [PopulationInfo]) {
         let inputShape = try featureShape(network.inputShape, layer: network.layers.first?.name ?? "input")
         var shape = inputShape
@@ -27,7 +28,8 @@ public enum SpikingNetworkBuilder {
         var pending: Synapse?          // a weight layer waiting for its activation
         var pendingDropout: Float = 0
         var nextDropout: Float = 0
-        let neurons = NeuronParameters(threshold: 1, leak: leak, reset: reset, initialMembrane: initialMembrane)
+        let neurons = NeuronParameters(threshold: 1, leak: leak, reset: reset, initialMembrane: initialMembrane,
+                                       model: neuronModel, currentDecay: currentDecay)
 
         func refusePending(_ reason: String) throws {
             if let pending { throw SpikeKitError.model(layer: pending.name, reason: reason) }

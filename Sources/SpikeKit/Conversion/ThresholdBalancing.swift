@@ -31,8 +31,12 @@ public struct ThresholdBalancing: Sendable {
         var found: [Float] = []
         for l in 0..<populations {
             let candidate = network.mapNeurons { index, neurons in
+                // Balanced as the paper does, with IF neurons (λ = 1, no synaptic-current filter): θ_l
+                // is the largest single-step input current, whatever dynamics the network runs with.
                 var p = neurons
                 p.leak = 1
+                p.model = .integrateAndFire
+                p.currentDecay = 0
                 p.threshold = index < l ? found[index] : .greatestFiniteMagnitude
                 return p
             }

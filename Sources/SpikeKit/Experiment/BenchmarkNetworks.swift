@@ -19,6 +19,32 @@ enum BenchmarkNetworks {
         return try ANNToSNNConverter.convert(network, recipe: .dataNormalization(DataNormalization(percentile: 100)),
                                              calibration: calibration.images).network
     }
+
+    /// The `--neuron` and `--current-decay` options: the dynamics every population runs with.
+    static func neuronModel(_ command: ParsedCommand) throws -> (model: NeuronModel, currentDecay: Float) {
+        let name = command.string("neuron") ?? NeuronModel.integrateAndFire.rawValue
+        guard let model = NeuronModel(rawValue: name) else {
+            throw SpikeKitError.usage("--neuron must be one of \(NeuronModel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+        }
+        let text = command.string("current-decay") ?? "0"
+        guard let decay = Float(text), decay >= 0, decay < 1 else {
+            throw SpikeKitError.usage("--current-decay must be a number in [0, 1), got '\(text)'")
+        }
+        if decay != 0 && model != .currentBasedLIF {
+            throw SpikeKitError.usage("--current-decay needs --neuron cuba-lif")
+        }
+        return (model, decay)
+    }
+
+    /// `network` with every population's dynamics set to `model` (thresholds and leaks kept).
+    static func withNeurons(_ network: SpikingNetwork, model: NeuronModel, currentDecay: Float) -> SpikingNetwork {
+        network.mapNeurons { _, p in
+            var q = p
+            q.model = model
+            q.currentDecay = currentDecay
+            return q
+        }
+    }
 }
 
 extension BenchmarkRegistry {
@@ -40,14 +66,18 @@ extension BenchmarkRegistry {
             .value("encoding", "kind", default: "direct", help: "direct or poisson."),
             .value("batch", "n", kind: .integer(minimum: 1), default: "100",
                    help: "Images per simulation call; fewer than the threads makes the threads share each image (neuron blocks)."),
+            .value("neuron", "model", default: "if", help: "Neuron dynamics: if or cuba-lif (current-based LIF)."),
+            .value("current-decay", "α", default: "0", help: "The synaptic-current decay α_i in [0, 1) of cuba-lif neurons."),
         ]
     ) { command in
         let model = command.string("model") ?? "cnn-s"
         let encoding = InputEncoding(rawValue: command.string("encoding") ?? "direct")
         guard let encoding else { throw SpikeKitError.usage("--encoding must be direct or poisson") }
+        let neurons = try BenchmarkNetworks.neuronModel(command)
         let data = try DatasetLoader.load(name: "fashion-mnist")
         let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
-        let snn = try BenchmarkNetworks.converted(ann, data: data)
+        let snn = BenchmarkNetworks.withNeurons(try BenchmarkNetworks.converted(ann, data: data), model: neurons.model,
+                                                currentDecay: neurons.currentDecay)
         let n = min(command.integer("images") ?? 1000, data.test.count)
         let batch = data.test.makeBatch(indices: 0..<n)
         return try BenchmarkOutput(report: SimulationBenchmark.run(

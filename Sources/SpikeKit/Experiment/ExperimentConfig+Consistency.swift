@@ -46,6 +46,9 @@ extension ExperimentConfig {
                 }
             }
         }
+        if let simulation, simulation.currentDecay != 0 && simulation.neuron != .currentBasedLIF {
+            add("simulation.currentDecay", "a synaptic-current decay needs current-based neurons; set \"neuron\": \"cuba-lif\" or remove the key")
+        }
         if stdb != nil && conversion == nil {
             add("stdb", "STDB fine-tunes a converted network; add a `conversion` section")
         }

@@ -53,6 +53,9 @@ extension ExperimentConfig {
             var text = "T = " + simulation.timeSteps.map(String.init).joined(separator: ", ")
             text += "; \(simulation.encoding.rawValue) encoding, \(simulation.ordering.rawValue) ordering, \(simulation.reset.rawValue) reset"
             if simulation.leak != 1 { text += ", leak \(Self.number(simulation.leak))" }
+            if simulation.neuron == .currentBasedLIF {
+                text += ", cuba-lif neurons (current decay \(Self.number(simulation.currentDecay)))"
+            }
             text += simulation.testLimit.map { "; \($0) test images" } ?? "; all test images"
             rows.append(("simulation", text))
         } else {

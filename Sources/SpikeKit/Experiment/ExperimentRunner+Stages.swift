@@ -154,7 +154,8 @@ extension ExperimentRunner {
         let result = try ANNToSNNConverter.convert(
             network, recipe: recipe, calibration: calibration.images,
             reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1),
-            initialMembrane: Float(simulation?.initialMembrane ?? 0)) { [progress] line in
+            initialMembrane: Float(simulation?.initialMembrane ?? 0), neuronModel: simulation?.neuron ?? .integrateAndFire,
+            currentDecay: Float(simulation?.currentDecay ?? 0)) { [progress] line in
             progress.note(line)
         }
         progress.finish(message: "conversion: \(recipe.name), thresholds "

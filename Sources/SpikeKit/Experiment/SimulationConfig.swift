@@ -31,6 +31,10 @@ public struct SimulationConfig: Equatable, Sendable {
     public var reset: Reset
     /// Membrane leak λ in (0, 1]; 1 = integrate-and-fire.
     public var leak: Double
+    /// The neuron dynamics (`NeuronModel`).
+    public var neuron: NeuronModel
+    /// α_i of `cuba-lif` neurons, in [0, 1).
+    public var currentDecay: Double
     /// The membrane at the start of each sample as a fraction of θ, in [0, 1).
     public var initialMembrane: Double
     /// Simulate only the first this many test images; nil = all.
@@ -51,6 +55,8 @@ public struct SimulationConfig: Equatable, Sendable {
         threads = reader.integer("threads")
         reset = reader.choice("reset")
         leak = reader.number("leak")
+        neuron = reader.choice("neuron")
+        currentDecay = reader.number("currentDecay")
         initialMembrane = reader.number("initialMembrane")
         testLimit = reader.optionalInteger("testLimit")
         recordRaster = reader.bool("recordRaster")
@@ -65,6 +71,8 @@ public struct SimulationConfig: Equatable, Sendable {
             "threads": .integer(threads),
             "reset": .string(reset.rawValue),
             "leak": .number(leak),
+            "neuron": .string(neuron.rawValue),
+            "currentDecay": .number(currentDecay),
             "initialMembrane": .number(initialMembrane),
             "recordRaster": .bool(recordRaster),
         ]

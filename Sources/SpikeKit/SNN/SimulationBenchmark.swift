@@ -7,6 +7,9 @@ public enum SimulationBenchmark {
         public var model: String
         public var timeSteps: Int
         public var encoding: String
+        /// The neuron model (`NeuronModel` raw value) and, for `cuba-lif`, its current decay α_i.
+        public var neuron: String
+        public var currentDecay: Double
         public var images: Int
         /// Images per `EventScheduler.run` call.
         public var batchSize: Int
@@ -19,7 +22,8 @@ public enum SimulationBenchmark {
         public var denseReferenceImages: Int
         public var denseReferenceImagesPerSecond: Double
         public var speedupOverDenseReference: Double
-        /// Whether the dense reference gave the same output potentials on its images.
+        /// Whether the event-driven run and the dense reference gave the same spikes at every step and
+        /// the same output potentials on the dense reference's images.
         public var verified: Bool
         /// Per input scaling ("intensity"): images/s and synaptic events per image, showing the time
         /// per image grows no faster than linearly with the number of events.
@@ -142,7 +146,10 @@ public enum SimulationBenchmark {
         }
         let imagesPerSecond = Double(count) / seconds
         let denseRate = Double(denseCount) / denseSeconds
-        return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue, images: count, batchSize: batchSize,
+        let neuron = network.populationNeurons.compactMap { $0 }.first
+        return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue,
+                      neuron: (neuron?.model ?? .integrateAndFire).rawValue, currentDecay: Double(neuron?.currentDecay ?? 0),
+                      images: count, batchSize: batchSize,
                       threads: Parallel.threadCount, imagesPerSecond: imagesPerSecond,
                       synapticEventsPerSecond: Double(ops) / seconds, synapticOpsPerImage: Double(ops) / Double(count),
                       spikeRate: Double(spikes) / Double(max(neurons, 1) * timeSteps * count), testAccuracy: accuracy,
