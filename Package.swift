@@ -22,6 +22,12 @@ if requestedCPU != "portable" {
     speedSettings.append(.unsafeFlags(["-target-cpu", requestedCPU]))
 }
 #endif
+// SPIKEKIT_INTERNAL_CHECKS=1 compiles in the simulator's invariant checks (event lists sorted,
+// unique and in range after every step entry; membranes finite; a team's bands whole pooling rows),
+// as swift-collections does with COLLECTIONS_INTERNAL_CHECKS. Off by default: they cost time.
+if ProcessInfo.processInfo.environment["SPIKEKIT_INTERNAL_CHECKS"] == "1" {
+    speedSettings.append(.define("SPIKEKIT_INTERNAL_CHECKS"))
+}
 // The library is optimised in debug builds too: its tests run simulations, training steps and
 // finite-difference checks whose unspecialised SIMD code would otherwise be 10-100x slower.
 let libraryOnlySettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]

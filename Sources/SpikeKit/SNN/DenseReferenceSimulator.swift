@@ -18,6 +18,7 @@ public struct DenseReferenceSimulator: Sendable {
     /// Simulates `images` one sample at a time and returns a record comparable to `EventScheduler`'s.
     public func run(images: Tensor, options: SimulationOptions) throws -> SimulationRecord {
         let plan = try SimulationPlan(network: network, encoding: options.encoding)
+        let schedule = StepSchedule(plan: plan)
         let samples = images.shape[0]
         var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
         let checkpoints = options.effectiveCheckpoints
@@ -36,48 +37,36 @@ public struct DenseReferenceSimulator: Sendable {
             var last = plan.populationShapes.map { [Int32](repeating: -1, count: $0.count) }
             var synaptic = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
             var events = SpikeEvents(binary: false)
+            var currents = plan.populationShapes.map { [Float](repeating: 0, count: $0.count) }
             for t in 0..<options.timeSteps {
-                var x: [Float]
+                var signals: [StepSignal: [Float]] = [:]
                 if options.encoding == .poisson {
                     encoder.poissonEvents(imageHWC: image, generator: &generator, into: &events)
-                    x = events.dense(count: image.count)
+                    signals[.input] = events.dense(count: image.count)
                 } else {
-                    x = image
+                    signals[.input] = image
                 }
-                for operation in plan.operations {
-                    switch operation {
-                    case .synaptic(let s, let p, let direct):
-                        let synapse = plan.synapses[s]
-                        var current = [Float](repeating: 0, count: synapse.outputShape.count)
-                        if direct {
-                            current = InputEncoder.directCurrent(imageHWC: x, synapse: synapse)
-                        } else {
-                            Self.accumulate(x, through: synapse, pytorchWeights: pytorch[s], into: &current)
-                            totals.synapticOps[s][t] += Self.synapticOps(x, synapse)
-                        }
-                        if let neurons = plan.populationNeurons[p] {
-                            x = Self.step(&membranes[p], &synaptic[p], current, neurons, options, t, &last[p], &totals, p)
-                        } else {
-                            for k in current.indices { membranes[p][k] += current[k] }
-                        }
-                    case .averagePool(_, let shape, let k, let stride):
-                        x = Self.pool(x, shape, k, stride, average: true)
-                    case .maxPool(_, let shape, let k, let stride):
-                        x = Self.pool(x, shape, k, stride, average: false)
-                    case .flatten:
-                        break
-                    case .residual(_, let c1, let p1, let c2, let sc, let p2):
-                        var current1 = [Float](repeating: 0, count: plan.populationShapes[p1].count)
-                        Self.accumulate(x, through: plan.synapses[c1], pytorchWeights: pytorch[c1], into: &current1)
-                        totals.synapticOps[c1][t] += Self.synapticOps(x, plan.synapses[c1])
-                        guard let n1 = plan.populationNeurons[p1], let n2 = plan.populationNeurons[p2] else { continue }
-                        let spikes1 = Self.step(&membranes[p1], &synaptic[p1], current1, n1, options, t, &last[p1], &totals, p1)
-                        var current2 = [Float](repeating: 0, count: plan.populationShapes[p2].count)
-                        Self.accumulate(spikes1, through: plan.synapses[c2], pytorchWeights: pytorch[c2], into: &current2)
-                        Self.accumulate(x, through: plan.synapses[sc], pytorchWeights: pytorch[sc], into: &current2)
-                        totals.synapticOps[c2][t] += Self.synapticOps(spikes1, plan.synapses[c2])
-                        totals.synapticOps[sc][t] += Self.synapticOps(x, plan.synapses[sc])
-                        x = Self.step(&membranes[p2], &synaptic[p2], current2, n2, options, t, &last[p2], &totals, p2)
+                // The schedule every simulator follows, phase by phase, on dense vectors.
+                for phase in schedule.phases {
+                    switch phase {
+                    case .directInput(let s, let p):
+                        currents[p] = InputEncoder.directCurrent(imageHWC: image, synapse: plan.synapses[s])
+                    case .deliver(let s, let source, let p):
+                        let x = signals[source] ?? []
+                        Self.accumulate(x, through: plan.synapses[s], pytorchWeights: pytorch[s], into: &currents[p])
+                        totals.synapticOps[s][t] += Self.synapticOps(x, plan.synapses[s])
+                    case .fire(let p):
+                        guard let neurons = plan.populationNeurons[p] else { continue }
+                        signals[.population(p)] = Self.step(&membranes[p], &synaptic[p], currents[p], neurons, options, t,
+                                                            &last[p], &totals, p)
+                        currents[p] = [Float](repeating: 0, count: currents[p].count)
+                    case .accumulate(let p):
+                        for k in currents[p].indices { membranes[p][k] += currents[p][k] }
+                        currents[p] = [Float](repeating: 0, count: currents[p].count)
+                    case .averagePool(let layer, let source, let shape, let k, let stride):
+                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, average: true)
+                    case .maxPool(let layer, let source, let shape, let k, let stride):
+                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, average: false)
                     }
                 }
                 if checkpoints.contains(t + 1) { outputs[t + 1, default: []] += membranes[membranes.count - 1] }

@@ -1,10 +1,8 @@
-/// One worker of a `SampleTeam`.
+/// One worker of a `SampleTeam`. (Where the network's tail begins, from which the first worker
+/// simulates alone, is compiled into each worker's `EventStepPlan`.)
 struct TeamMember {
     let team: SampleTeam
     let worker: Int
-    /// The first operation of the network's tail (`EventScheduler.tailOperation`): from there on the
-    /// first worker simulates alone.
-    let tailOperation: Int
 }
 
 extension EventScheduler {
@@ -13,11 +11,13 @@ extension EventScheduler {
     func runSharingSamples(images: Tensor, plan: SimulationPlan, options: SimulationOptions,
                            collector: RecordCollector) -> SimulationRecord {
         let samples = images.shape[0], workers = options.threads
-        // Gather slots: one per population, then one per pooling layer (a fused pooling's output).
-        let capacities = plan.populationShapes.map(\.count) + network.layers.map(\.outputShape.count)
+        let capacities = EventStepPlan.gatherCapacities(plan: plan, network: network)
         let team = SampleTeam(workers: workers, capacities: capacities)
-        let rowsPerUnit = Self.bandRows(plan: plan)
         let tail = Self.tailOperation(plan: plan, smallPopulation: options.minimumNeuronsPerBlock / 4)
+        // The bands follow the kernels the first worker's steps chose (a fused pooling needs bands of
+        // whole pooling rows); the other workers' steps are the same up to the tail.
+        let rowsPerUnit = WorkerSteps(plan: plan, options: options,
+                                      team: EventStepPlan.TeamRole(tailOperation: tail, worker: 0)).plain.bandRows
         let tailPopulations = Set(plan.operations[tail...].flatMap { operation -> [Int] in
             switch operation {
             case .synaptic(_, let p, _): return [p]
@@ -43,15 +43,20 @@ extension EventScheduler {
                 }
             }
             var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
-            let member = TeamMember(team: team, worker: worker, tailOperation: tail)
+            let member = TeamMember(team: team, worker: worker)
+            let steps = WorkerSteps(plan: plan, options: options, team: EventStepPlan.TeamRole(tailOperation: tail, worker: worker))
+            #if SPIKEKIT_INTERNAL_CHECKS
+            Self.checkBands(state, steps: steps.plain)
+            #endif
             for n in 0..<samples {
                 var current: [Float] = []
                 if let (s, p) = directOperation {
                     current = InputEncoder.directCurrents(imagesHWC: [InputEncoder.imageHWC(images, sample: n)],
                                                           synapse: plan.synapses[s], band: state.populations[p].band)[0]
                 }
-                let result = Self.simulate(sample: n, images: images, plan: plan, state: state, options: options,
-                                           directCurrent: current, totals: &totals, team: member)
+                let result = Self.simulate(sample: n, images: images, plan: plan, steps: steps.forSample(n, options: options),
+                                           state: state, options: options, directCurrent: current, totals: &totals,
+                                           team: member)
                 if worker == 0 { collector.store(sample: n, result) }
                 if options.recordLastSpike {
                     // Each worker's last-spike steps are −1 outside its band: the elementwise maximum
@@ -85,19 +90,5 @@ extension EventScheduler {
             }
         }
         return tail
-    }
-
-    /// Per population, the rows a band must keep together: the pooling stride when an average
-    /// pooling whose windows tile the map (kernel = stride) follows it and may be fused into its
-    /// step, else 1.
-    static func bandRows(plan: SimulationPlan) -> [Int] {
-        var rows = [Int](repeating: 1, count: plan.populationShapes.count)
-        for (index, operation) in plan.operations.enumerated() {
-            guard case .synaptic(_, let p, _) = operation, index + 1 < plan.operations.count,
-                  case .averagePool(_, _, let k, let stride) = plan.operations[index + 1], k == stride,
-                  plan.populationShapes[p].positions > 1 else { continue }
-            rows[p] = stride
-        }
-        return rows
     }
 }

@@ -54,6 +54,7 @@ public struct EventScheduler: Sendable {
         parallelFor(workers, threads: workers) { worker in
             // The first worker reads the shared plan; the others their own copies of it.
             let plan = worker == 0 ? plan : plan.workerCopy()
+            let steps = WorkerSteps(plan: plan, options: options)
             let state = SampleState(plan: plan, network: network)
             var totals = WorkerTotals(plan: plan, timeSteps: options.timeSteps)
             while let range = dispenser.next() {
@@ -63,7 +64,8 @@ public struct EventScheduler: Sendable {
                                                            synapse: plan.synapses[s])
                 }
                 for n in range {
-                    let result = Self.simulate(sample: n, images: images, plan: plan, state: state, options: options,
+                    let result = Self.simulate(sample: n, images: images, plan: plan, steps: steps.forSample(n, options: options),
+                                               state: state, options: options,
                                                directCurrent: currents.isEmpty ? [] : currents[n - range.lowerBound],
                                                totals: &totals)
                     collector.store(sample: n, result)
@@ -82,11 +84,31 @@ public struct EventScheduler: Sendable {
         var events: [CapturedEvent]?    // when this sample's events are captured
     }
 
-    /// Simulates one sample for all T steps.
+    /// One worker's compiled steps: for the samples that record their spike lists (raster, captured
+    /// events) and for the rest, which may fuse populations into their pooling.
+    struct WorkerSteps {
+        let recording: EventStepPlan
+        let plain: EventStepPlan
+
+        init(plan: SimulationPlan, options: SimulationOptions, team: EventStepPlan.TeamRole? = nil) {
+            let schedule = StepSchedule(plan: plan)
+            recording = EventStepPlan(schedule: schedule, plan: plan, options: options, recordsEvents: true, team: team)
+            plain = EventStepPlan(schedule: schedule, plan: plan, options: options, recordsEvents: false, team: team)
+        }
+
+        /// The steps sample `n` runs.
+        func forSample(_ n: Int, options: SimulationOptions) -> EventStepPlan {
+            let recordsEvents = n < options.captureEventsForSamples || (n == 0 && options.rasterNeuronsPerPopulation > 0)
+            return recordsEvents ? recording : plain
+        }
+    }
+
+    /// Simulates one sample for all T steps: for each step, the compiled entries in order, then the
+    /// record (output potentials at the checkpoints).
     /// `directCurrent`: under direct encoding, the first synapse's current for this image
     /// (`InputEncoder.directCurrent`).
     /// `team`: the workers sharing this sample and which one this is (nil: this worker alone).
-    static func simulate(sample n: Int, images: Tensor, plan: SimulationPlan, state: SampleState,
+    static func simulate(sample n: Int, images: Tensor, plan: SimulationPlan, steps: EventStepPlan, state: SampleState,
                          options: SimulationOptions, directCurrent: [Float], totals: inout WorkerTotals,
                          team: TeamMember? = nil) -> SampleResult {
         state.reset()
@@ -98,31 +120,29 @@ public struct EventScheduler: Sendable {
         var outputs: [[Float]] = []
         let output = state.populations[state.populations.count - 1]
         // Spike lists are recorded (raster, captured events) by the first worker, from whole lists.
-        let recordsEvents = n < options.captureEventsForSamples || (n == 0 && options.rasterNeuronsPerPopulation > 0)
         let leads = (team?.worker ?? 0) == 0
         let followed = n == 0 && leads ? RasterFollower(plan: plan, perPopulation: options.rasterNeuronsPerPopulation) : nil
         var raster = followed.map { f in f.neurons.map { $0.map { _ in [Int]() } } }
         var captured: [CapturedEvent]? = leads && n < options.captureEventsForSamples ? [] : nil
-        // A population whose spikes go straight into average pooling can skip its spike list when
-        // nothing else reads it (`EventKernels.stepIntoPooling`).
-        let fusesPooling = !recordsEvents && !options.recordLastSpike && !options.recordMaxInputCurrent
-        var pooledAlready = false
-        /// The whole list of events a band produced: its own list when the worker is alone.
-        /// (From the team's tail operation on, the first worker owns every neuron: nothing to join.)
-        func joined(_ part: SpikeEvents, slot: Int, t: Int, operation: Int) -> SpikeEvents {
-            guard let team, operation < team.tailOperation else { return part }
-            if slot < state.populations.count, state.populations[slot].shape.positions == 1 {
-                // A single-position population is split by channels, but whether its position is
-                // visited next step depends on all of them: a membrane above threshold in any band
-                // marks it for every band, as it does for a lone worker (same visits, same counts).
-                let population = state.populations[slot]
-                let pending = team.team.gather(part, slot: slot, t: t, worker: team.worker, into: &state.gathered[slot],
+        func events(_ source: EventStepPlan.Source) -> SpikeEvents {
+            switch source {
+            case .input: return state.input
+            case .spikes(let p): return state.populations[p].spikes
+            case .gathered(let slot): return state.gathered[slot]
+            case .poolOutput(let layer): return state.pooling[layer]?.output ?? SpikeEvents()
+            }
+        }
+        /// Joins a band's list across the team (`EventStepPlan.Gather`).
+        func join(_ part: SpikeEvents, _ gather: EventStepPlan.Gather, t: Int) {
+            guard let team else { return }
+            if gather.joinsPendingFlags {
+                let population = state.populations[gather.slot]
+                let pending = team.team.gather(part, slot: gather.slot, t: t, worker: team.worker, into: &state.gathered[gather.slot],
                                                flags: population.flags[0] & EventKernels.aboveThreshold)
                 population.flags[0] |= pending
             } else {
-                team.team.gather(part, slot: slot, t: t, worker: team.worker, into: &state.gathered[slot])
+                team.team.gather(part, slot: gather.slot, t: t, worker: team.worker, into: &state.gathered[gather.slot])
             }
-            return state.gathered[slot]
         }
         func record(_ events: SpikeEvents, population p: Int, t: Int) {
             if let followed, raster != nil { followed.record(events, population: p, t: t, into: &raster!) }
@@ -136,99 +156,60 @@ public struct EventScheduler: Sendable {
                     captured!.append(state.input, sample: n, step: t, population: CapturedEvent.inputPopulation)
                 }
             }
-            var incoming: SpikeEvents = state.input
-            for (index, operation) in plan.operations.enumerated() {
-                // The network's small last layers belong to the first worker; the others go on to
-                // the next step.
-                if let team, index >= team.tailOperation, team.worker != 0 { break }
-                switch operation {
-                case .synaptic(let s, let p, let direct):
+            for entry in steps.entries {
+                switch entry {
+                case .deliver(let s, let source, let p):
+                    totals.synapticOps[s][t] += Int64(deliver(events(source), plan, s, into: state.populations[p]))
+                case .directIntoOutput(let p):
                     let population = state.populations[p]
-                    // Direct input into spiking neurons: the same current every step, read in place.
-                    let constant = direct && population.neurons != nil
-                    if fusesPooling, population.neurons != nil, index + 1 < plan.operations.count,
-                       case .averagePool(let layer, let shape, let k, let stride) = plan.operations[index + 1],
-                       team == nil || (k == stride && population.shape.positions > 1),
-                       let pool = state.pooling[layer], let table = plan.poolingTables[layer] {
-                        let outputs = ((shape.height - k) / stride + 1) * ((shape.width - k) / stride + 1)
-                        if constant {
-                            // Direct input: the population's pooled sums for the next steps, computed ahead.
-                            let ahead = state.poolingAhead(layer: layer, outputs: outputs, channels: shape.channels,
-                                                           timeSteps: options.timeSteps)
-                            if !ahead.holds(step: t) {
-                                fillAhead(ahead, population, from: t, options: options, table: table)
-                            }
-                            let counts = ahead.counts[t - ahead.firstStep]
-                            totals.spikes[p][t] += Int64(counts.spikes)
-                            totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
-                            EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: ahead.sums(step: t),
-                                                     touched: ahead.touched(step: t), output: &pool.output,
-                                                     scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
-                        } else {
-                            totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
-                            stepIntoPooling(population, index: p, t: t, options: options, pool: pool,
-                                            table: table, totals: &totals)
-                            EventPooling.emitAverage(channels: shape.channels, outputs: outputs, kernel: k, sums: &pool.values,
-                                                     touched: &pool.touched, output: &pool.output,
-                                                     scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
-                        }
-                        incoming = joined(pool.output, slot: plan.populationShapes.count + layer, t: t, operation: index)
-                        pooledAlready = true
-                        continue
+                    EventKernels.copy(directCurrent, into: &population.current)
+                    population.touchAll()
+                case .fire(let p, let constantCurrent, let records, let gather):
+                    let population = state.populations[p]
+                    fire(population, index: p, t: t, options: options, totals: &totals, constantCurrent: constantCurrent)
+                    if let gather { join(population.spikes, gather, t: t) }
+                    if records { record(gather.map { state.gathered[$0.slot] } ?? population.spikes, population: p, t: t) }
+                case .accumulate(let p):
+                    let population = state.populations[p]
+                    let channels = population.shape.channels
+                    population.withBuffers { b in
+                        EventKernels.accumulateOutput(potential: &b.membrane, current: &b.current, flags: &b.flags,
+                                                      channels: channels)
                     }
-                    if constant {
-                        fire(population, index: p, t: t, options: options, totals: &totals, constantCurrent: true)
-                        incoming = joined(population.spikes, slot: p, t: t, operation: index)
-                        record(incoming, population: p, t: t)
-                        continue
-                    }
-                    // The output layer belongs to the first worker alone; the others have nothing to do.
-                    if population.neurons == nil && population.band.isEmpty { continue }
-                    if direct {
-                        EventKernels.copy(directCurrent, into: &population.current)
-                        population.touchAll()
-                    } else {
-                        totals.synapticOps[s][t] += Int64(deliver(incoming, plan, s, into: population))
-                    }
-                    if population.neurons == nil {
-                        let channels = population.shape.channels
-                        population.withBuffers { b in
-                            EventKernels.accumulateOutput(potential: &b.membrane, current: &b.current, flags: &b.flags,
-                                                          channels: channels)
-                        }
-                    } else {
-                        fire(population, index: p, t: t, options: options, totals: &totals)
-                        incoming = joined(population.spikes, slot: p, t: t, operation: index)
-                        record(incoming, population: p, t: t)
-                    }
-                case .averagePool(let layer, let shape, let k, let stride):
-                    if pooledAlready { pooledAlready = false; continue }
-                    guard let pool = state.pooling[layer] else { continue }
-                    guard let table = plan.poolingTables[layer] else { continue }
-                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table,
+                case .fireIntoPooling(let p, let pooling, let gather):
+                    guard let pool = state.pooling[pooling.layer], let table = plan.poolingTables[pooling.layer] else { continue }
+                    stepIntoPooling(state.populations[p], index: p, t: t, options: options, pool: pool, table: table,
+                                    totals: &totals)
+                    EventPooling.emitAverage(channels: pooling.channels, outputs: pooling.outputs, kernel: pooling.kernel,
+                                             sums: &pool.values, touched: &pool.touched, output: &pool.output,
+                                             scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                    if let gather { join(pool.output, gather, t: t) }
+                case .constantCurrentIntoPooling(let p, let pooling, let gather):
+                    guard let pool = state.pooling[pooling.layer], let table = plan.poolingTables[pooling.layer] else { continue }
+                    // The population's pooled sums for the next steps, computed ahead.
+                    let ahead = state.poolingAhead(layer: pooling.layer, outputs: pooling.outputs, channels: pooling.channels,
+                                                   timeSteps: options.timeSteps)
+                    if !ahead.holds(step: t) { fillAhead(ahead, state.populations[p], from: t, options: options, table: table) }
+                    let counts = ahead.counts[t - ahead.firstStep]
+                    totals.spikes[p][t] += Int64(counts.spikes)
+                    totals.neuronUpdates[p][t] += Int64(counts.neuronUpdates)
+                    EventPooling.emitAverage(channels: pooling.channels, outputs: pooling.outputs, kernel: pooling.kernel,
+                                             sums: ahead.sums(step: t), touched: ahead.touched(step: t), output: &pool.output,
+                                             scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
+                    if let gather { join(pool.output, gather, t: t) }
+                case .averagePool(let layer, let source, let shape, let k, let stride):
+                    guard let pool = state.pooling[layer], let table = plan.poolingTables[layer] else { continue }
+                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, table: table,
                                          sums: &pool.values, touched: &pool.touched, output: &pool.output,
                                          scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
-                    incoming = pool.output
-                case .maxPool(let layer, let shape, let k, let stride):
-                    guard let pool = state.pooling[layer] else { continue }
-                    guard let table = plan.poolingTables[layer] else { continue }
-                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
+                case .maxPool(let layer, let source, let shape, let k, let stride):
+                    guard let pool = state.pooling[layer], let table = plan.poolingTables[layer] else { continue }
+                    EventPooling.maximum(events(source), shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
-                    incoming = pool.output
-                case .flatten:
-                    break
-                case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
-                    let first = state.populations[p1], second = state.populations[p2]
-                    totals.synapticOps[c1][t] += Int64(deliver(incoming, plan, c1, into: first))
-                    fire(first, index: p1, t: t, options: options, totals: &totals)
-                    let firstSpikes = joined(first.spikes, slot: p1, t: t, operation: index)
-                    record(firstSpikes, population: p1, t: t)
-                    totals.synapticOps[c2][t] += Int64(deliver(firstSpikes, plan, c2, into: second))
-                    totals.synapticOps[shortcut][t] += Int64(deliver(incoming, plan, shortcut, into: second))
-                    fire(second, index: p2, t: t, options: options, totals: &totals)
-                    incoming = joined(second.spikes, slot: p2, t: t, operation: index)
-                    record(incoming, population: p2, t: t)
                 }
+                #if SPIKEKIT_INTERNAL_CHECKS
+                checkInvariants(after: entry, state: state, steps: steps)
+                #endif
             }
             if checkpoints.contains(t + 1) { outputs.append(output.membrane) }
         }

@@ -31,10 +31,13 @@ struct STDBModel: Sendable {
     let convolutionTables: [FanOutTable?]
     /// Per network layer: an average-pooling stage's fan-out table (nil for other layers).
     let poolingTables: [FanOutTable?]
+    /// The phases of one time step, as every simulator runs them.
+    let schedule: StepSchedule
 
     init(network: SpikingNetwork, settings: STDBSettings) throws {
         let plan = try SimulationPlan(network: network, encoding: settings.encoding)
         self.plan = plan
+        schedule = StepSchedule(plan: plan)
         self.network = network
         var dropout: [Float] = []
         for layer in network.layers {

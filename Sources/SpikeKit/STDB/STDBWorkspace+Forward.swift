@@ -40,45 +40,40 @@ extension STDBWorkspace {
             if model.encoding == .poisson {
                 encoder.poissonEvents(imageHWC: image, generator: &generator, into: &input)
             }
-            var incoming: SpikeEvents = input
-            for operation in plan.operations {
-                switch operation {
-                case .synaptic(let s, let p, let direct):
-                    let population = populations[p]
-                    if direct {
-                        STDBKernels.copy(directCurrent, into: &population.current)
-                    } else {
-                        deliver(incoming, synapse: s, into: population, model: model, t: t)
-                    }
-                    if population.neurons == nil {
-                        population.withBuffers { STDBKernels.accumulate(current: &$0.current, into: &$0.membrane) }
-                    } else {
-                        fire(p, model: model, t: t)
-                        incoming = emittedEvents(p)
-                    }
-                case .averagePool(let layer, let shape, let k, let stride):
+            // The schedule every simulator follows, recording what the backward pass needs.
+            for phase in model.schedule.phases {
+                switch phase {
+                case .directInput(_, let p):
+                    STDBKernels.copy(directCurrent, into: &populations[p].current)
+                case .deliver(let s, let source, let p):
+                    deliver(events(source), synapse: s, into: populations[p], model: model, t: t)
+                case .fire(let p):
+                    fire(p, model: model, t: t)
+                case .accumulate(let p):
+                    populations[p].withBuffers { STDBKernels.accumulate(current: &$0.current, into: &$0.membrane) }
+                case .averagePool(let layer, let source, let shape, let k, let stride):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
-                    EventPooling.average(incoming, shape: shape, kernel: k, stride: stride, table: table, sums: &pool.values,
+                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, table: table, sums: &pool.values,
                                          touched: &pool.touched, output: &pool.output, scratchIndices: &pool.scratchIndices,
                                          scratchValues: &pool.scratchValues)
-                    incoming = pool.output
-                case .maxPool(let layer, let shape, let k, let stride):
+                case .maxPool(let layer, let source, let shape, let k, let stride):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
+                    let incoming = events(source)
                     trace.record(incoming, channel: model.layout.maxPoolInputChannel[layer], step: t)
                     EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
-                    incoming = pool.output
-                case .flatten:
-                    break
-                case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
-                    deliver(incoming, synapse: c1, into: populations[p1], model: model, t: t)
-                    fire(p1, model: model, t: t)
-                    deliver(emittedEvents(p1), synapse: c2, into: populations[p2], model: model, t: t)
-                    deliver(incoming, synapse: shortcut, into: populations[p2], model: model, t: t)
-                    fire(p2, model: model, t: t)
-                    incoming = emittedEvents(p2)
                 }
             }
+        }
+    }
+
+    /// The events of a signal of this step: the encoded input, a population's emitted events (its
+    /// spikes, or its real values in the smooth test mode), or a pooling stage's output.
+    private func events(_ signal: StepSignal) -> SpikeEvents {
+        switch signal {
+        case .input: return input
+        case .population(let p): return emittedEvents(p)
+        case .pool(let layer): return pooling[layer]?.output ?? SpikeEvents()
         }
     }
 
