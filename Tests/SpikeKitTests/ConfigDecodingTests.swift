@@ -12,7 +12,7 @@ import Testing
         #expect(config.data.dataset == .fashionMNIST)
         #expect(config.data.directory == nil)
         #expect(config.data.trainLimit == nil && config.data.testLimit == nil)
-        #expect(config.data.normalization == .half)
+        #expect(config.data.normalization == .named(.half))
         #expect(config.model.architecture == .cnnS)
         #expect(config.model.activation == .relu)
         #expect(config.model.clipInit == 4.0)
@@ -77,7 +77,7 @@ import Testing
              "output": {"directory": "out", "saveCheckpoints": false, "spikeTrace": 3}}
             """)
         #expect(config.name == "vgg-run" && config.seed == 7)
-        #expect(config.data.trainLimit == 600 && config.data.testLimit == 100 && config.data.normalization == .dataset)
+        #expect(config.data.trainLimit == 600 && config.data.testLimit == 100 && config.data.normalization == .named(.dataset))
         #expect(config.model.architecture == .vgg5 && config.model.activation == .clippedReLU && config.model.clipInit == 2)
         #expect(config.training?.epochs == 3 && config.training?.optimizer == .sgd)
         #expect(config.training?.schedule == TrainingConfig.Schedule(milestones: [0.5, 0.75], factor: 10))
@@ -289,6 +289,24 @@ import Testing
     @Test func simulationTestLimitMustFitTheDataTestLimit() {
         let problems = T.problems(#"{"data": {"testLimit": 100}, "simulation": {"testLimit": 500}}"#)
         #expect(T.problem(at: "simulation.testLimit", in: problems) != nil)
+    }
+
+    @Test func normalizationAsPyTorchWritesIt() throws {
+        #expect(try T.decode(#"{"data": {"normalization": "none"}}"#).data.normalization == .named(.none))
+        let custom = try T.decode(#"{"data": {"normalization": {"mean": [0.1307], "std": [0.3081]}}}"#).data.normalization
+        #expect(custom == .perChannel(mean: [0.1307], std: [0.3081]))
+        #expect(custom.normalization(for: .mnist) == Normalization(mean: [0.1307], standardDeviation: [0.3081]))
+        #expect(DataConfig.NormalizationSetting.named(.none).normalization(for: .fashionMNIST) == .unit)
+        let missing = T.problems(#"{"data": {"normalization": {"mean": [0.5, 0.5, 0.5]}}}"#)
+        #expect(T.problem(at: "data.normalization.std", in: missing)?.message.contains("Normalize") == true)
+        let negative = T.problems(#"{"data": {"normalization": {"mean": [0.5], "std": [0]}}}"#)
+        #expect(T.problem(at: "data.normalization.std[0]", in: negative) != nil)
+        let scalar = T.problems(#"{"data": {"normalization": {"mean": 0.5, "std": [0.5]}}}"#)
+        #expect(T.problem(at: "data.normalization.mean", in: scalar)?.message.contains("[0.5]") == true)
+        let unknown = T.problems(#"{"data": {"normalization": "unit"}}"#)
+        #expect(T.problem(at: "data.normalization", in: unknown) != nil)
+        let extra = T.problems(#"{"data": {"normalization": {"mean": [0.5], "std": [0.5], "stdev": [1]}}}"#)
+        #expect(T.problem(at: "data.normalization.stdev", in: extra) != nil)
     }
 
     @Test func neuronModelAndCurrentDecay() throws {

@@ -230,6 +230,26 @@ struct ConfigReader {
     // MARK: Lists
 
     /// A non-empty list of integers, each checked at its own path (`simulation.timeSteps[2]`).
+    /// A `numberList` key's values; nil when absent (or wrong, with the problem recorded).
+    func optionalNumberList(_ key: String) -> [Double]? {
+        guard case .numberList(let range) = spec(key).kind else { preconditionFailure("\(keyPath(key)) is not a number list") }
+        guard let value = raw(key) else { return nil }
+        guard case .array(let elements) = value, !elements.isEmpty else {
+            let hint = ConfigReader.numeric(value) != nil ? " (write [\(value.shortDescription)] for a single value)" : ""
+            problems.add(keyPath(key), "expected \(spec(key).kind.expectation), got \(value.shortDescription)\(hint)")
+            return nil
+        }
+        var result: [Double] = []
+        for (index, element) in elements.enumerated() {
+            guard let number = ConfigReader.numeric(element), range.contains(number) else {
+                problems.add("\(keyPath(key))[\(index)]", "expected a number \(range.phrase), got \(element.shortDescription)")
+                continue
+            }
+            result.append(number)
+        }
+        return result.count == elements.count ? result : nil
+    }
+
     func integerList(_ key: String) -> [Int] {
         let fallback: [Int]
         if case .array(let values)? = spec(key).defaultValue {

@@ -16,6 +16,8 @@ public enum ConfigValueKind: Sendable, Equatable {
     case integerList(minimum: Int)
     /// A list, possibly empty, of strictly increasing fractions in (0, 1), such as LR milestones.
     case fractionList
+    /// A non-empty list of numbers, each in the range (one per image channel, say).
+    case numberList(NumberRange)
     /// An object whose keys are listed in the schema as `<key>.<child>`.
     case object
     /// Either one of the listed names or an object whose keys are listed as `<key>.<child>`.
@@ -33,6 +35,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .integerList(let minimum):
             return "a list of \(ConfigValueKind.integerName(minimum: minimum))s"
         case .fractionList: return "a list of increasing fractions in (0, 1)"
+        case .numberList(let range): return "a list of numbers \(range.phrase)".trimmingCharacters(in: .whitespaces)
         case .object: return "an object"
         case .nameOrObject(let names): return "one of \(names.joined(separator: ", ")) or an object"
         }
@@ -49,6 +52,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .choice: return "name"
         case .integerList(let minimum): return "list of \(ConfigValueKind.integerName(minimum: minimum))s"
         case .fractionList: return "list of increasing fractions in (0, 1)"
+        case .numberList(let range): return "list of numbers \(range.phrase)".trimmingCharacters(in: .whitespaces)
         case .object: return "object"
         case .nameOrObject: return "name or object"
         }

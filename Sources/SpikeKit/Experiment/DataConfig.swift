@@ -29,10 +29,55 @@ public struct DataConfig: Equatable, Sendable {
         }
     }
 
-    /// `half`: (x − 0.5) / 0.5; `dataset`: the dataset's per-channel mean and standard deviation.
+    /// The named normalisations: `none` (pixels in [0, 1], as PyTorch's `ToTensor()` alone), `half`
+    /// ((x − 0.5) / 0.5, pixels in [−1, 1]), `dataset` (the dataset's per-channel mean and standard
+    /// deviation).
     public enum NormalizationMode: String, CaseIterable, Sendable {
+        case none
         case half
         case dataset
+    }
+
+    /// How pixels in [0, 1] become network inputs: a named mode, or per-channel statistics as
+    /// PyTorch's `Normalize(mean, std)` takes them (x − mean_c) / std_c.
+    public enum NormalizationSetting: Equatable, Sendable {
+        case named(NormalizationMode)
+        case perChannel(mean: [Double], std: [Double])
+
+        /// The pixel transform for `dataset`.
+        public func normalization(for dataset: DatasetName) -> Normalization {
+            switch self {
+            case .named(.none): return .unit
+            case .named(.half): return .symmetric
+            case .named(.dataset):
+                switch dataset {
+                case .cifar10: return .cifar10
+                case .cifar100: return .cifar100
+                // The IDX datasets carry no published channel statistics: the symmetric mapping.
+                case .fashionMNIST, .mnist: return .symmetric
+                }
+            case .perChannel(let mean, let std):
+                return Normalization(mean: mean.map(Float.init), standardDeviation: std.map(Float.init))
+            }
+        }
+
+        /// How the summary and the effective config name it.
+        var jsonValue: JSONValue {
+            switch self {
+            case .named(let mode): return .string(mode.rawValue)
+            case .perChannel(let mean, let std):
+                return .object(["mean": .array(mean.map(JSONValue.number)), "std": .array(std.map(JSONValue.number))])
+            }
+        }
+
+        var summary: String {
+            switch self {
+            case .named(let mode): return "\(mode.rawValue) normalization"
+            case .perChannel(let mean, let std):
+                func list(_ values: [Double]) -> String { values.map { String(format: "%g", $0) }.joined(separator: ", ") }
+                return "normalization mean [\(list(mean))], std [\(list(std))]"
+            }
+        }
     }
 
     public var dataset: DatasetName
@@ -41,7 +86,7 @@ public struct DataConfig: Equatable, Sendable {
     public var directory: String?
     public var trainLimit: Int?
     public var testLimit: Int?
-    public var normalization: NormalizationMode
+    public var normalization: NormalizationSetting
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -54,13 +99,31 @@ public struct DataConfig: Equatable, Sendable {
         directory = reader.path("directory", relativeToBase: true)
         trainLimit = reader.optionalInteger("trainLimit")
         testLimit = reader.optionalInteger("testLimit")
-        normalization = reader.choice("normalization")
+        normalization = .named(.half)
+        if let value = reader.raw("normalization") {
+            if case .object = value {
+                let statistics = reader.object("normalization")
+                statistics.checkUnknownKeys()
+                for required in ["mean", "std"] where !statistics.isPresent(required) {
+                    reader.problems.add(statistics.keyPath(required), "missing; per-channel normalization gives both mean and std (as PyTorch's Normalize)")
+                }
+                if let mean = statistics.optionalNumberList("mean"), let std = statistics.optionalNumberList("std") {
+                    if mean.count != std.count && mean.count != 1 && std.count != 1 {
+                        reader.problems.add(reader.keyPath("normalization"), "mean has \(mean.count) values and std \(std.count); give one per channel (or one for all)")
+                    }
+                    normalization = .perChannel(mean: mean, std: std)
+                }
+            } else if let name = reader.checkedName(value, key: "normalization", names: NormalizationMode.allCases.map(\.rawValue)),
+                      let mode = NormalizationMode(rawValue: name) {
+                normalization = .named(mode)
+            }
+        }
     }
 
     var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "dataset": .string(dataset.rawValue),
-            "normalization": .string(normalization.rawValue),
+            "normalization": normalization.jsonValue,
         ]
         if let directory { members["directory"] = .string(directory) }
         if let trainLimit { members["trainLimit"] = .integer(trainLimit) }

@@ -9,7 +9,7 @@ extension ExperimentConfig {
         var dataText = data.dataset.rawValue + (data.directory.map { " from \($0)" } ?? " (bundled subset)")
         let limits = [data.trainLimit.map { "\($0) training" }, data.testLimit.map { "\($0) test" }].compactMap { $0 }
         if !limits.isEmpty { dataText += ", at most " + limits.joined(separator: " and ") + " images" }
-        dataText += ", \(data.normalization.rawValue) normalization"
+        dataText += ", \(data.normalization.summary)"
         rows.append(("data", dataText))
 
         var modelText = "\(model.architecture.rawValue), \(model.activation.rawValue)"

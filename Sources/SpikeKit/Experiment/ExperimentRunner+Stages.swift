@@ -5,17 +5,26 @@ import Foundation
 extension ExperimentRunner {
     var seed: UInt64 { UInt64(bitPattern: Int64(config.seed)) }
 
+    /// Prints a warning now and keeps it for the report.
+    func warn(_ warning: String?, _ state: inout RunState) {
+        guard let warning, !state.warnings.contains(warning) else { return }
+        progress.note("warning: " + warning)
+        state.warnings.append(warning)
+    }
+
+    /// Under Poisson encoding, warns when the normalised pixels leave [−1, 1] (`RunDiagnostics.poissonRange`).
+    func checkPoissonRange(_ data: Dataset, encoding: InputEncoding, _ state: inout RunState) {
+        guard encoding == .poisson else { return }
+        let extremes = (0..<data.channels).flatMap { c in [data.normalization.normalize(0, channel: c), data.normalization.normalize(255, channel: c)] }
+        warn(RunDiagnostics.poissonRange(lowest: extremes.min() ?? 0, highest: extremes.max() ?? 0,
+                                         normalization: config.data.normalization.summary), &state)
+    }
+
     // MARK: Data
 
     func runDataStage(_ state: inout RunState) throws {
         let d = config.data
-        let normalization: Normalization
-        switch (d.normalization, d.dataset) {
-        case (.half, _): normalization = .symmetric
-        case (.dataset, .cifar10): normalization = .cifar10
-        case (.dataset, .cifar100): normalization = .cifar100
-        case (.dataset, _): normalization = .symmetric
-        }
+        let normalization = d.normalization.normalization(for: d.dataset)
         progress.begin(stage: "loading \(d.dataset.displayName)")
         let split = try DatasetLoader.load(name: d.dataset.rawValue, directory: d.directory, relativeTo: nil,
                                            trainLimit: d.trainLimit, testLimit: d.testLimit, seed: seed,
@@ -59,6 +68,8 @@ extension ExperimentRunner {
         progress.finish(message: String(format: "ANN: %@, %d parameters, test accuracy %.2f %%",
                                         network.architecture.name, network.parameterCount, testAccuracy * 100))
         state.network = network
+        warn(RunDiagnostics.annNearChance(accuracy: testAccuracy, classes: data.test.classCount,
+                                          imported: config.model.checkpoint != nil), &state)
         state.ann = RunReport.ANN(
             testAccuracy: testAccuracy, trainAccuracy: epochs.last?.trainAccuracy, epochs: epochs.isEmpty ? nil : epochs.count,
             parameters: network.parameterCount, perEpoch: epochs.isEmpty ? nil : epochs)
@@ -195,6 +206,7 @@ extension ExperimentRunner {
         guard let maximum = steps.last else { return }
         let test = data.test
         let images = min(s.testLimit ?? test.count, test.count)
+        checkPoissonRange(test, encoding: encoding, &state)
         let (record, seconds) = try simulateTestSet(spiking, data: test, images: images, encoding: encoding, ordering: ordering,
                                                     timeSteps: maximum, checkpoints: steps, batchSize: s.batchSize,
                                                     raster: s.recordRaster ? 16 : 0, label: "conversion")
@@ -212,6 +224,7 @@ extension ExperimentRunner {
             state.simulations.append(RunReport.Simulation(
                 stage: .conversion, timeSteps: t, encoding: encoding.rawValue, ordering: ordering.rawValue,
                 testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
+            warn(RunDiagnostics.silentOutput(record, steps: t, ordering: ordering, stage: "the converted SNN"), &state)
         }
         progress.note(String(format: "simulation: %d images × %d steps in %.1f s (%.0f images/s)", images, maximum,
                              seconds, Double(images) / max(seconds, 1e-9)))
@@ -326,9 +339,15 @@ extension ExperimentRunner {
             })
             tuned = fitted
             epochCount = s.epochs
+            let classes = data.train.classCount
+            if let stuck = epochs.first(where: { RunDiagnostics.stdbLearnedNothing(trainLoss: $0.trainLoss, classes: classes) }) {
+                warn(RunDiagnostics.stdbZeroGradients(epoch: stuck.epoch, trainLoss: stuck.trainLoss, classes: classes,
+                                                      timeSteps: s.timeSteps, ordering: ordering), &state)
+            }
         }
         let test = data.test
         let images = min(config.simulation?.testLimit ?? test.count, test.count)
+        checkPoissonRange(test, encoding: settings.encoding, &state)
         let (record, _) = try simulateTestSet(tuned, data: test, images: images, encoding: settings.encoding, ordering: ordering,
                                               timeSteps: s.timeSteps, checkpoints: [s.timeSteps],
                                               batchSize: config.simulation?.batchSize ?? 100, raster: 0, label: "hybrid")
@@ -338,6 +357,7 @@ extension ExperimentRunner {
         state.simulations.append(RunReport.Simulation(
             stage: .stdb, timeSteps: s.timeSteps, encoding: settings.encoding.rawValue, ordering: ordering.rawValue,
             testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
+        warn(RunDiagnostics.silentOutput(record, steps: s.timeSteps, ordering: ordering, stage: "the STDB-tuned SNN"), &state)
         state.stdb = RunReport.STDB(timeSteps: s.timeSteps, epochs: epochCount, testAccuracy: accuracy)
         state.spiking = tuned
         progress.note(String(format: "hybrid (conversion + STDB): T = %d, test accuracy %.2f %%", s.timeSteps, accuracy * 100))

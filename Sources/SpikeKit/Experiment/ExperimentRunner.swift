@@ -102,7 +102,8 @@ public final class ExperimentRunner {
 
     private func makeReport(_ state: RunState) -> RunReport {
         RunReport(name: config.name, seed: config.seed, threads: threadCount, configHash: config.withoutThreadCount().configHash,
-                  ann: state.ann, conversion: state.conversion, simulations: state.simulations, stdb: state.stdb)
+                  ann: state.ann, conversion: state.conversion, simulations: state.simulations, stdb: state.stdb,
+                  warnings: state.warnings.isEmpty ? nil : state.warnings)
     }
 
     /// Creates (or, with `resume`, finds and checks) the run folder.

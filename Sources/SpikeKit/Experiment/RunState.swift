@@ -37,6 +37,8 @@ struct RunState {
     /// A spike raster of the first test image, for the plot.
     var raster: SpikeRaster?
     var rasterTimeSteps = 0
+    /// Warnings so far (`RunDiagnostics`), for the report.
+    var warnings: [String] = []
 
     init(directory: URL, resume: Bool) {
         self.directory = directory

@@ -21,9 +21,13 @@ public struct RunReport: Codable, Equatable, Sendable {
     /// One entry per simulated time-step count, conversion results first, then the STDB evaluation.
     public var simulations: [Simulation]
     public var stdb: STDB?
+    /// Results the run found probably wrong (`RunDiagnostics`), each saying what to change; omitted
+    /// when there are none.
+    public var warnings: [String]?
 
     public init(spikekitVersion: String = spikeKitVersion, name: String, seed: Int, threads: Int, configHash: String,
-                ann: ANN? = nil, conversion: Conversion? = nil, simulations: [Simulation] = [], stdb: STDB? = nil) {
+                ann: ANN? = nil, conversion: Conversion? = nil, simulations: [Simulation] = [], stdb: STDB? = nil,
+                warnings: [String]? = nil) {
         self.spikekitVersion = spikekitVersion
         self.name = name
         self.seed = seed
@@ -33,6 +37,7 @@ public struct RunReport: Codable, Equatable, Sendable {
         self.conversion = conversion
         self.simulations = simulations
         self.stdb = stdb
+        self.warnings = warnings
     }
 
     /// The ANN: its test accuracy and, when it was trained in this run, the training record.
