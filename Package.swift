@@ -9,13 +9,20 @@
 // (`-target-cpu native`). Set SPIKEKIT_TARGET_CPU to choose another CPU (for example
 // `SPIKEKIT_TARGET_CPU=x86-64-v3` for a binary that runs on any AVX2 + FMA machine), or to `portable`
 // to use the compiler's default target. arm64 has FMA and NEON in its baseline, so nothing is added
-// there. These flags are `unsafeFlags`, which SwiftPM accepts for a root package or a local path
-// dependency; a package that depends on SpikeKit by version should set SPIKEKIT_TARGET_CPU=portable
-// and pass `-Xswiftc -target-cpu -Xswiftc <cpu>` itself.
+// there.
+//
+// These are `unsafeFlags`, which SwiftPM accepts only in a root package or a local path dependency.
+// When SpikeKit is a dependency fetched by version (its checkout lives under `.build/checkouts/`, or
+// Xcode's `SourcePackages/checkouts/`), none are applied, so the dependent builds; it gets the fast
+// kernels by building in release mode with the CPU named on its own command line:
+// `swift build -c release -Xswiftc -target-cpu -Xswiftc native` (README, "SpikeKit as a dependency").
 import PackageDescription
 import Foundation
 
-let requestedCPU = ProcessInfo.processInfo.environment["SPIKEKIT_TARGET_CPU"] ?? "native"
+let environment = ProcessInfo.processInfo.environment
+let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let isFetchedDependency = packageDirectory.contains("/checkouts/")
+let requestedCPU = environment["SPIKEKIT_TARGET_CPU"] ?? (isFetchedDependency ? "portable" : "native")
 var speedSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 #if arch(x86_64)
 if requestedCPU != "portable" {
@@ -25,12 +32,13 @@ if requestedCPU != "portable" {
 // SPIKEKIT_INTERNAL_CHECKS=1 compiles in the simulator's invariant checks (event lists sorted,
 // unique and in range after every step entry; membranes finite; a team's bands whole pooling rows),
 // as swift-collections does with COLLECTIONS_INTERNAL_CHECKS. Off by default: they cost time.
-if ProcessInfo.processInfo.environment["SPIKEKIT_INTERNAL_CHECKS"] == "1" {
+if environment["SPIKEKIT_INTERNAL_CHECKS"] == "1" {
     speedSettings.append(.define("SPIKEKIT_INTERNAL_CHECKS"))
 }
 // The library is optimised in debug builds too: its tests run simulations, training steps and
-// finite-difference checks whose unspecialised SIMD code would otherwise be 10-100x slower.
-let libraryOnlySettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// finite-difference checks whose unspecialised SIMD code would otherwise be 10-100x slower. (Not
+// for a fetched dependency, where the flag is refused; its users build SpikeKit in release mode.)
+let libraryOnlySettings: [SwiftSetting] = isFetchedDependency ? [] : [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "SpikeKit",
