@@ -15,19 +15,32 @@ import Foundation
 public enum NumPy {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
 
-    /// Reads the array in the `.npy` file at `url`.
+    /// Reads the float32 or float64 array in the `.npy` file at `url` as a tensor.
     public static func read(from url: URL) throws -> Tensor {
+        let array = try readArray(from: url)
+        return Tensor(shape: array.shape, scalars: try array.floats())
+    }
+
+    /// Decodes the bytes of a float32 or float64 `.npy` file; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> Tensor {
+        let array = try decodeArray(data, path: path)
+        return Tensor(shape: array.shape, scalars: try array.floats())
+    }
+
+    /// Reads the array in the `.npy` file at `url`, of any dtype `NumPyArray` knows.
+    public static func readArray(from url: URL) throws -> NumPyArray {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw SpikeKitError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
         }
-        return try decode(data, path: url.path)
+        return try decodeArray(data, path: url.path)
     }
 
-    /// Decodes the bytes of a `.npy` file; `path` names it in errors.
-    public static func decode(_ data: Data, path: String) throws -> Tensor {
+    /// Decodes the bytes of a `.npy` file (versions 1.0–3.0, C order) without converting its
+    /// elements; every length is checked against the file's size before use.
+    public static func decodeArray(_ data: Data, path: String) throws -> NumPyArray {
         func fail(_ reason: String) -> SpikeKitError { .checkpoint(path: path, reason: reason) }
         let bytes = [UInt8](data.prefix(12))
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -63,26 +76,20 @@ public enum NumPy {
         guard !fields.fortranOrder else {
             throw fail("the array is stored in Fortran order; save it with numpy.ascontiguousarray first")
         }
-        let itemSize: Int
-        switch fields.descr {
-        case "<f4": itemSize = 4
-        case "<f8": itemSize = 8
-        default:
-            throw fail("unsupported dtype '\(fields.descr)' (SpikeKit reads little-endian float32 '<f4' and float64 '<f8')")
+        guard let dtype = NumPyArray.DType(rawValue: fields.descr) else {
+            throw fail("unsupported dtype '\(fields.descr)' (SpikeKit reads little-endian "
+                       + NumPyArray.DType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")")
         }
         let (count, overflow) = fields.shape.reduce((1, false)) { partial, extent in
             let product = partial.0.multipliedReportingOverflow(by: extent)
             return (product.partialValue, partial.1 || product.overflow)
         }
         let available = data.count - dataStart
-        let (needed, tooMany) = count.multipliedReportingOverflow(by: itemSize)
+        let (needed, tooMany) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, !tooMany, needed == available else {
             throw fail("shape \(fields.shape) of '\(fields.descr)' needs \(overflow || tooMany ? "too many" : String(needed)) data bytes, but the file has \(available)")
         }
-        let scalars = itemSize == 4
-            ? ByteConversion.floats(fromFloat32: data, offset: dataStart, count: count)
-            : ByteConversion.floats(fromFloat64: data, offset: dataStart, count: count)
-        return Tensor(shape: fields.shape, scalars: scalars)
+        return NumPyArray(path: path, dtype: dtype, shape: fields.shape, data: data, offset: dataStart)
     }
 
     /// Writes `tensor` to `url` atomically as a version-1 `<f4` `.npy` file.
