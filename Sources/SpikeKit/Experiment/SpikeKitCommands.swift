@@ -63,7 +63,7 @@ public enum SpikeKitCommands {
             the checkpoint.
             """,
         options: [
-            .value("checkpoint", "file", help: "A saved spiking network (.safetensors)."),
+            .value("checkpoint", "file", help: "A saved spiking network (.safetensors, or a NIR graph .nir)."),
             .value("preset", "name", default: "all four presets",
                    help: "Hardware preset: cmos45nm-fp32, cmos45nm-int8, loihi or truenorth."),
             .value("preset-file", "json", help: "A preset as a JSON object (the form of energy.preset in a config)."),
@@ -77,6 +77,7 @@ public enum SpikeKitCommands {
             .value("threads", "n", kind: .integer(minimum: 0), default: "all cores", help: "Worker threads; 0 = all cores."),
             .flag("json", help: "Print the results as JSON."),
             .flag("quiet", help: "Print no progress on standard error."),
+            .value("predictions", "file", help: "Also write each image's predicted class and each layer's spikes per step (JSON)."),
         ])
 
     public static let export = CommandSpec(
