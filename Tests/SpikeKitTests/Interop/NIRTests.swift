@@ -107,3 +107,46 @@ import Testing
         #expect(network.synapses[1].pytorchWeights() == [2, 0, 0, 2])
     }
 }
+
+/// A graph written by another tool, simulated by that tool and by SpikeKit: the conv net with IF
+/// neurons and sum pooling (`nir-conv-if-sumpool.nir`, written by the nir package) run in Norse by
+/// `Scripts/nir_compare.py`, whose inputs and spikes are in `norse-conv-if-sumpool.json`.
+@Suite struct NIRNorseTests {
+    struct NorseRun: Decodable {
+        var timeSteps: Int
+        var inputs: [[Float]]
+        /// Population → sample → step → the population's spikes (0/1) in channels-first order.
+        var spikes: [String: [[[Int]]]]
+    }
+
+    @Test func matchesNorseSpikeForSpike() throws {
+        let fixtures = HDF5ReaderTests.fixtures
+        let run = try JSONDecoder().decode(NorseRun.self, from: Data(contentsOf: fixtures.appendingPathComponent("norse-conv-if-sumpool.json")))
+        let graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent("nir-conv-if-sumpool.nir"))
+        let (network, _) = try NIRImport().network(from: graph, path: "nir-conv-if-sumpool.nir")
+        let samples = run.inputs.count
+        let images = Tensor(shape: [samples, 1, 6, 6], scalars: run.inputs.flatMap { $0 })
+        let options = SimulationOptions(timeSteps: run.timeSteps, encoding: .direct, ordering: .immediate, threads: 1,
+                                        captureEventsForSamples: samples)
+        let record = try EventScheduler(network: network).run(images: images, options: options)
+        // SpikeKit's events as (sample, step, population, channels-first neuron index).
+        var ours = Set<[Int]>()
+        let shapes = network.populations.map(\.shape)
+        for e in record.events ?? [] where e.population >= 0 {
+            let s = shapes[Int(e.population)]
+            let hwc = Int(e.neuron), c = hwc % s.channels, position = hwc / s.channels
+            ours.insert([Int(e.sample), Int(e.step), Int(e.population), c * s.positions + position])
+        }
+        var theirs = Set<[Int]>()
+        for (population, name) in [(0, "if1"), (1, "if2")] {
+            let perSample = try #require(run.spikes[name])
+            for (n, steps) in perSample.enumerated() {
+                for (t, spikes) in steps.enumerated() {
+                    for (i, z) in spikes.enumerated() where z != 0 { theirs.insert([n, t, population, i]) }
+                }
+            }
+        }
+        #expect(theirs.count > 50, "the Norse run has too few spikes to test anything")
+        #expect(ours == theirs)
+    }
+}
