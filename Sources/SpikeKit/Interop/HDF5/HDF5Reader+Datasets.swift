@@ -50,7 +50,11 @@ extension HDF5Reader {
                 throw fail(object, o + 1, "variable-length sequences other than strings are not supported")
             }
             _ = bits1
-            // The base type (one byte characters) follows; its length is needed to skip it.
+            // The base type (one byte characters) follows; its length is needed to skip it. It may
+            // not be variable-length itself, so a hostile file cannot make this recurse deeply.
+            guard try u8(o + 8, object, "variable-length base type") & 0x0F != 9 else {
+                throw fail(object, o + 8, "nested variable-length types are not supported")
+            }
             let (_, baseLength) = try datatype(o + 8, end, object)
             return (.variableString, 8 + baseLength)
         default:
@@ -206,7 +210,7 @@ extension HDF5Reader {
         let elementSize = type.size(offsetSize: offsetSize)
         let count = shape.reduce(1, *)
         let (total, overflow) = count.multipliedReportingOverflow(by: elementSize)
-        guard !overflow, bytesDecoded + total <= decodedByteLimit else {
+        guard !overflow, total <= decodedByteLimit - bytesDecoded else {
             throw fail(path, layoutMessage.data.lowerBound, "the dataset's \(shape) elements exceed what this file can hold")
         }
         bytesDecoded += total
@@ -241,6 +245,12 @@ extension HDF5Reader {
         let (chunkBytes, o2) = chunkElements.multipliedReportingOverflow(by: elementSize)
         guard !o1, !o2, chunkBytes <= decodedByteLimit else { throw fail(object, btree, "chunks of \(chunk) elements are too large") }
         let rank = shape.count
+        // Chunks larger than the dataset (extendible datasets) would make each chunk's buffer
+        // unrelated to the data's size; h5py writes none for fixed-size arrays.
+        for d in 0..<rank where chunk[d] > shape[d] {
+            throw fail(object, btree, "chunk dimension \(chunk[d]) exceeds the dataset's \(shape[d]) (extendible datasets are not supported)")
+        }
+        var origins = Set<[Int]>()
         var visited = Set<Int>()
         var pending: [(Int, Int?)] = [(btree, nil)]
         while let (node, expectedLevel) = pending.popLast() {
@@ -269,6 +279,9 @@ extension HDF5Reader {
                         throw fail(object, key + 8 + 8 * d, "chunk offset \(v) in dimension \(d) does not fit \(shape) in chunks of \(chunk)")
                     }
                     origin.append(Int(v))
+                }
+                guard origins.insert(origin).inserted else {
+                    throw fail(object, key, "two chunks claim the offset \(origin)")
                 }
                 let stored = Array(bytes[try range(child, storedSize, object, "chunk data")])
                 let data = try unfilter(stored, filters, mask: mask, expected: chunkBytes, elementSize: elementSize, object, child)

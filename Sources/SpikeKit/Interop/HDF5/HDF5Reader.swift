@@ -32,6 +32,8 @@ public struct HDF5Reader {
     static let maximumObjects = 1 << 16
     /// At most this many messages in one object header.
     static let maximumMessages = 1 << 12
+    /// At most this many nested groups.
+    static let maximumDepth = 64
     /// At most this many dimensions per dataset (HDF5's own limit is 32).
     static let maximumRank = 32
 
@@ -196,6 +198,7 @@ public struct HDF5Reader {
     mutating func groupEntries(btree address: Int, heap: Range<Int>, _ object: String) throws -> [(String, Int)] {
         var result: [(String, Int)] = []
         var visited = Set<Int>()
+        var leaves = Set<Int>()
         var pending: [(address: Int, level: Int?)] = [(address, nil)]
         while let (node, expectedLevel) = pending.popLast() {
             guard visited.insert(node).inserted, visited.count <= Self.maximumObjects else {
@@ -217,7 +220,11 @@ public struct HDF5Reader {
                 if level > 0 {
                     pending.append((child, level - 1))
                 } else {
+                    guard leaves.insert(child).inserted else {
+                        throw fail(object, child, "a symbol table node is listed twice in the group's B-tree")
+                    }
                     result += try symbolTableNode(child, heap: heap, object)
+                    guard result.count <= Self.maximumObjects else { throw fail(object, child, "the group has too many members") }
                 }
             }
         }
@@ -308,6 +315,9 @@ public struct HDF5Reader {
         let heap = try localHeap(at: try requiredAddress(table.data.lowerBound + offsetSize, path, "local heap address"), path)
         var result = HDF5Group(attributes: try attributes(messages, path))
         let lineage = ancestors.union([address])
+        guard lineage.count <= Self.maximumDepth else {
+            throw fail(path, address, "groups are nested more than \(Self.maximumDepth) deep")
+        }
         for (name, header) in try groupEntries(btree: btree, heap: heap, path) {
             let childPath = path == "/" ? "/" + name : path + "/" + name
             guard !name.isEmpty, !name.contains("/") else { throw fail(childPath, header, "invalid link name '\(name)'") }

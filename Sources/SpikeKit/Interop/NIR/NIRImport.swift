@@ -29,6 +29,11 @@ public struct NIRImport {
         self.timeStep = timeStep
     }
 
+    /// At most this many neurons (or input values) in one layer, and in the identity output layer
+    /// that counts a spiking end's spikes (its weights are n²).
+    static let maximumNeurons = 1 << 24
+    static let maximumCountedOutputs = 4_096
+
     /// The node types `network(from:)` maps.
     public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "Threshold",
                                         "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
@@ -114,11 +119,11 @@ public struct NIRImport {
         }
 
         static func featureShape(_ dims: [Int]) -> (FeatureShape, Bool)? {
-            guard dims.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else { return nil }
+            guard dims.allSatisfy({ $0 >= 1 && $0 <= NIRImport.maximumNeurons }) else { return nil }
             switch dims.count {
             case 1: return (.flat(dims[0]), true)
             case 3:
-                guard dims[0] * dims[1] * dims[2] <= Int(Int32.max) else { return nil }
+                guard dims[0] * dims[1] <= NIRImport.maximumNeurons, dims[0] * dims[1] * dims[2] <= NIRImport.maximumNeurons else { return nil }
                 return (FeatureShape(height: dims[1], width: dims[2], channels: dims[0]), false)
             default: return nil
             }
@@ -144,8 +149,12 @@ public struct NIRImport {
                     pending = nil
                 } else {
                     // The graph ends with spiking neurons: count their spikes in an identity accumulator.
-                    guard !layers.isEmpty, inputScale == nil || true else { throw fail(name, "the graph has no layers") }
+                    guard !layers.isEmpty else { throw fail(name, "the graph has no layers") }
                     let n = shape.count
+                    guard n <= NIRImport.maximumCountedOutputs else {
+                        throw fail(name, "the graph ends with \(n) spiking neurons; SpikeKit counts at most "
+                                   + "\(NIRImport.maximumCountedOutputs) in an added output layer (end it with a synapse instead)")
+                    }
                     var eye = [Float](repeating: 0, count: n * n)
                     for i in 0..<n { eye[i * n + i] = 1 }
                     var weights = eye
@@ -264,9 +273,13 @@ public struct NIRImport {
             if let dims = inputDims, dims.suffix(2) != [shape.height, shape.width] {
                 throw fail(name, "input_shape \(dims) does not match the \(shape.height)×\(shape.width) images that reach it")
             }
+            guard padding[0] < max(kh, kw) else { throw fail(name, "padding \(padding[0]) is not smaller than the \(kh)×\(kw) kernel") }
             let g = ConvolutionGeometry(inChannels: ci, outChannels: co, inputHeight: shape.height, inputWidth: shape.width,
                                         kernelHeight: kh, kernelWidth: kw, stride: stride[0], padding: padding[0])
             if let problem = g.problem { throw fail(name, problem) }
+            guard g.outputHeight * g.outputWidth <= NIRImport.maximumNeurons / max(1, co) else {
+                throw fail(name, "the convolution's \(g.outputHeight)×\(g.outputWidth)×\(co) outputs are more than SpikeKit simulates in one layer")
+            }
             var w = weight.values
             if let scale = takeInputScale() {
                 // Per input channel only: a convolution shares its weights over positions.
@@ -337,8 +350,9 @@ public struct NIRImport {
             if !subtract && !reset.values.allSatisfy({ $0 == 0 }) {
                 throw fail(name, "v_reset must be 0 (reset to zero); other reset potentials are not supported")
             }
-            let gains = try expand(name, gain, to: shape)
-            if gains.contains(where: { abs($0 - 1) > 1e-6 }) {
+            if let g = gain.uniformValue, abs(g - 1) <= 1e-6 {
+                // The usual case: no gain to fold.
+            } else if case let gains = try expand(name, gain, to: shape), gains.contains(where: { abs($0 - 1) > 1e-6 }) {
                 try scaleOutputs(&synapse, gains, name)
                 notes.append("'\(name)': the input gain r·dt\(leak == 1 ? "" : "/τ") = \(gains[0]) is folded into '\(synapseName)'")
             }
