@@ -64,7 +64,7 @@ def part_a(args):
     normalization = json.loads(graph.metadata.get("spikekit_normalization", '{"mean": [0.5], "standardDeviation": [0.5]}'))
     x = torch.from_numpy(test_images(args.data_dir, args.images, normalization["mean"][0], normalization["standardDeviation"][0]))
 
-    def run(patch_if_beta):
+    def run(patch_if_beta, spikekit_step=False):
         net = import_from_nir(graph)
         neurons = {}
         for name, module in net.named_modules():
@@ -88,7 +88,7 @@ def part_a(args):
                 state = {name: torch.zeros(()) for name in neurons}
                 total = None
                 for t in range(args.steps):
-                    out = forward_step(net, batch, neurons, state)
+                    out = forward_step(net, batch, neurons, state, spikekit_step)
                     total = out if total is None else total + out
                     for name in neurons:
                         counts[name][t] += int(spikes_now[name].sum())
@@ -97,10 +97,12 @@ def part_a(args):
 
     spikekit_pred = np.array(spikekit["predictions"])
     print(f"Part A: {args.images} Fashion-MNIST test images, T = {args.steps}, direct input, snnTorch import of the SpikeKit export")
-    for patched in (False, True):
-        pred, counts = run(patched)
+    variants = [(False, False, "snnTorch 1.0.0 as imported (IF → Leaky beta 0.9)"),
+                (True, False, "IF imported with beta = 1 (patched)"),
+                (True, True, "the imported torch layers with SpikeKit's neuron step (u ← u + I; spike if u > θ; u ← u − θ)")]
+    for patched, own_step, label in variants:
+        pred, counts = run(patched, own_step)
         agree = float((pred == spikekit_pred).mean() * 100)
-        label = "IF imported with beta = 1 (patched)" if patched else "snnTorch 1.0.0 as imported (IF → Leaky beta 0.9)"
         print(f"  {label}: predictions agree on {agree:.2f} %")
         for name, c in counts.items():
             population = name.replace("_if", "").replace("_lif", "")
@@ -109,11 +111,18 @@ def part_a(args):
             print(f"    {name}: snnTorch {int(c.sum())} spikes, SpikeKit {int(ours.sum())}; per step identical: {same}")
 
 
-def forward_step(net, batch, neurons, state):
-    """One time step through the imported graph, each Leaky keeping its membrane in `state`."""
+def forward_step(net, batch, neurons, state, spikekit_step=False):
+    """One time step through the imported graph, each Leaky keeping its membrane in `state`.
+    With `spikekit_step`, each neuron does SpikeKit's step instead of snnTorch's (to tell the
+    simulators' neuron semantics apart from their floating-point sums)."""
     originals = {}
     for name, module in neurons.items():
         def step(input_, module=module, name=name):
+            if spikekit_step:
+                u = module.beta * state[name] + input_
+                spk = (u > module.threshold).to(u.dtype)
+                state[name] = u - spk * module.threshold
+                return spk
             spk, mem = type(module).forward(module, input_, state[name])
             state[name] = mem
             return spk
