@@ -31,7 +31,7 @@ enum EnergyCommand {
             throw CommandLineUsageError("The checkpoint '\(checkpoint)' does not exist", path: path)
         }
         let models = try presets(command)
-        let (network, metadata) = try SpikingNetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint))
+        let (network, metadata) = try NIRFile.loadSpikingNetwork(from: URL(fileURLWithPath: checkpoint))
 
         let encoding = try choice(command, "encoding", "name", recorded: metadata["encoding"], default: InputEncoding.direct)
         let ordering = try choice(command, "ordering", "name", recorded: metadata["ordering"], default: SpikeOrdering.delayed)
@@ -78,6 +78,7 @@ enum EnergyCommand {
                             timeSteps: steps, encoding: encoding.rawValue, ordering: ordering.rawValue,
                             testAccuracy: accuracy, layers: counts.layers,
                             energy: models.map { EnergyEstimate(counts: counts, model: $0) })
+        if let file = command.string("predictions") { try writePredictions(record, steps: steps, to: file) }
         if command.flag("json") {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -164,6 +165,22 @@ enum EnergyCommand {
                            spikePicojoules: values["spikePicojoules"] ?? 0,
                            memoryAccessPicojoules: values["memoryAccessPicojoules"] ?? 0,
                            source: strings["source"] ?? "")
+    }
+
+    /// `--predictions FILE`: each image's predicted class (argmax of the output potentials after
+    /// `steps`, the first maximum on ties), and each population's spikes per step summed over the
+    /// images, as JSON — what `Scripts/nir_compare.py` compares with other simulators.
+    static func writePredictions(_ record: SimulationRecord, steps: Int, to file: String) throws {
+        guard let outputs = record.outputs[steps] else { throw SpikeKitError.runtime("no output potentials after \(steps) steps") }
+        let classes = outputs.shape[1]
+        let predictions = (0..<outputs.shape[0]).map { n -> Int in
+            let row = outputs.scalars[(n * classes)..<((n + 1) * classes)]
+            return row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }! - n * classes
+        }
+        var spikes: [String: [Int64]] = [:]
+        for (p, name) in record.populationNames.enumerated() { spikes[name] = record.spikes[p] }
+        let json: [String: Any] = ["timeSteps": steps, "predictions": predictions, "spikesPerStep": spikes]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), to: URL(fileURLWithPath: file))
     }
 
     /// `--NAME <value>` as one of the enumeration's cases, else the checkpoint's recorded value, else `fallback`.

@@ -98,6 +98,7 @@ import Testing
             var actual = T.keys(top[section.name])
             if section.name == "model" || section.name == "conversion" { actual.insert("checkpoint") }  // optional, not set here
             if section.name == "stdb" { actual.insert("dropout") }
+            if section.name == "model" { actual.insert("nir") }  // optional, not set here
             if section.name == "data" { actual.insert("directory") }
             #expect(actual == expected, "section \(section.name)")
         }

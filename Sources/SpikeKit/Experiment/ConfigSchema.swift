@@ -88,6 +88,8 @@ public enum ConfigSchema {
                           "ANN activation; `clipped-relu` is min(max(x, 0), μ) with a trainable clip μ per layer."),
             ConfigKeySpec("clipInit", .number(.positive), default: .number(4.0),
                           "Initial clip μ of `clipped-relu`."),
+            ConfigKeySpec("nir", .path, default: nil, defaultText: "none",
+                          "Simulate this NIR graph (`.nir`, e.g. from snnTorch, Norse or `spikekit export`) as the spiking network, event-driven, counted and priced like a converted one; no ANN is trained or converted, and `training` and `conversion.checkpoint` must be absent. Mapping in \"NIR\" below."),
         ]),
         ConfigSectionSpec(name: "training", isStage: true, meaning: "ANN training. Runs when present.", keys: [
             ConfigKeySpec("epochs", .integer(minimum: 1), default: .integer(10), unit: "epochs", "Passes over the training set."),
@@ -135,7 +137,7 @@ public enum ConfigSchema {
             ConfigKeySpec("fineTuneLearningRate", .number(.positive), default: .number(1e-4),
                           "Adam's initial learning rate in the fine-tuning, divided by 5 at 60, 80 and 90 % of its epochs (`low-latency`)."),
             ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
-                          "Start from this saved spiking network (`snn-converted.safetensors` or `snn-stdb.safetensors` of an earlier run) instead of converting; the ANN is then only evaluated when `model.checkpoint` or `training` gives one."),
+                          "Start from this saved spiking network (`snn-converted.safetensors` or `snn-stdb.safetensors` of an earlier run, or a NIR graph `.nir`) instead of converting; the ANN is then only evaluated when `model.checkpoint` or `training` gives one."),
         ]),
         ConfigSectionSpec(name: "simulation", isStage: true, meaning: "Event-driven SNN simulation of the converted network. Runs when present.", keys: [
             ConfigKeySpec("timeSteps", .integerList(minimum: 1), default: .array([.integer(16), .integer(32), .integer(64)]),
@@ -210,6 +212,8 @@ public enum ConfigSchema {
             ConfigKeySpec("saveCheckpoints", .boolean, default: .bool(true), "Save the converted SNN. The trained ANN and the fine-tuned SNN are saved after every epoch in any case: they are what `--resume` continues from."),
             ConfigKeySpec("spikeTrace", .integer(minimum: 0), default: nil, defaultText: "none", unit: "images",
                           "Write the spike events of this many test images (conversion simulation at the largest T) to `spikes.aer` (address-event file, layout in README) and `spikes.csv`; 0 = none."),
+            ConfigKeySpec("nir", .boolean, default: .bool(false),
+                          "Also write the final spiking network (after STDB or low-latency fine-tuning when they ran) as the NIR graph `network.nir`, for snnTorch, Norse, Sinabs, Lava and other NIR tools. Mapping in \"NIR\" below."),
         ]),
     ]
 

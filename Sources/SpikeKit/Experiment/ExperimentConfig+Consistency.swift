@@ -29,6 +29,11 @@ extension ExperimentConfig {
         if let checkpoint = conversion?.checkpoint, !FileManager.default.fileExists(atPath: checkpoint) {
             add("conversion.checkpoint", "\(checkpoint) does not exist")
         }
+        if let nir = model.nir {
+            if !FileManager.default.fileExists(atPath: nir) { add("model.nir", "\(nir) does not exist") }
+            if training != nil { add("training", "model.nir gives the spiking network, so there is nothing to train; remove the `training` section or model.nir") }
+            if conversion?.checkpoint != nil { add("conversion.checkpoint", "model.nir already gives the spiking network; remove one of them") }
+        }
         if model.checkpoint != nil && training != nil {
             add("training", "model.checkpoint gives the ANN weights, so there is nothing to train; remove the `training` section or the checkpoint")
         }

@@ -38,7 +38,7 @@ extension ExperimentRunner {
 
     func runANNStage(_ state: inout RunState) throws {
         guard let data = state.data else { return }
-        if config.conversion?.checkpoint != nil && config.model.checkpoint == nil && config.training == nil {
+        if (config.conversion?.checkpoint != nil || config.model.nir != nil) && config.model.checkpoint == nil && config.training == nil {
             progress.note("ANN: none (the run starts from conversion.checkpoint)")
             return
         }
@@ -138,6 +138,7 @@ extension ExperimentRunner {
     // MARK: Conversion
 
     func runConversionStage(_ state: inout RunState) throws {
+        if let nir = config.model.nir, state.data != nil { return try loadConvertedSNN(&state, from: URL(fileURLWithPath: nir)) }
         guard let data = state.data, let c = config.conversion else { return }
         if let checkpoint = c.checkpoint { return try loadConvertedSNN(&state, from: URL(fileURLWithPath: checkpoint)) }
         guard let network = state.network else { return }
@@ -385,12 +386,12 @@ extension ExperimentRunner {
     /// The conversion stage of a resumed run: the converted network and its statistics from
     /// `RunFiles.convertedSNN`, so the report is the one the first attempt would have written.
     func loadConvertedSNN(_ state: inout RunState, from url: URL) throws {
-        let (network, metadata) = try SpikingNetworkCheckpoint.load(from: url)
+        let (network, metadata) = try NIRFile.loadSpikingNetwork(from: url)
         let conversion: RunReport.Conversion
         if let text = metadata["conversion"],
            let saved = try? JSONDecoder().decode(RunReport.Conversion.self, from: Data(text.utf8)) {
             conversion = saved
-        } else if config.conversion?.checkpoint != nil {
+        } else if config.conversion?.checkpoint != nil || config.model.nir != nil {
             // A network saved after STDB, or by a tool, carries no conversion statistics: report its thresholds.
             conversion = RunReport.Conversion(recipe: metadata["recipe"] ?? "checkpoint", layers: network.populationThresholds.map {
                 RunReport.ConversionLayer(name: $0.name, threshold: Double($0.threshold))

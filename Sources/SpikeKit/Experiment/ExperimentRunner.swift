@@ -48,10 +48,11 @@ public final class ExperimentRunner {
         var state = RunState(directory: directory, resume: options.resume)
         try loadData(&state)
         try prepareANN(&state)
-        if config.conversion != nil { try convert(&state) }
+        if config.conversion != nil || config.model.nir != nil { try convert(&state) }
         if config.simulation != nil { try simulate(&state) }
         if config.stdb != nil { try fineTuneSTDB(&state) }
         if config.energy != nil { try estimateEnergy(&state) }
+        if config.output.nir { try writeNIR(state) }
 
         let report = makeReport(state)
         try writeTablesAndPlots(report: report, state: state)

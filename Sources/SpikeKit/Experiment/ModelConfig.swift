@@ -25,6 +25,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var activation: Activation
     /// Initial clip μ of `clippedReLU`.
     public var clipInit: Double
+    /// A NIR graph to simulate as the spiking network (absolute path); nil = convert the ANN.
+    public var nir: String?
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -37,6 +39,7 @@ public struct ModelConfig: Equatable, Sendable {
         checkpoint = reader.path("checkpoint", relativeToBase: true)
         activation = reader.choice("activation")
         clipInit = reader.number("clipInit")
+        nir = reader.path("nir", relativeToBase: true)
     }
 
     var jsonValue: JSONValue {
@@ -46,6 +49,7 @@ public struct ModelConfig: Equatable, Sendable {
             "clipInit": .number(clipInit),
         ]
         if let checkpoint { members["checkpoint"] = .string(checkpoint) }
+        if let nir { members["nir"] = .string(nir) }
         return .object(members)
     }
 }

@@ -9,6 +9,8 @@ public struct OutputConfig: Equatable, Sendable {
     public var saveCheckpoints: Bool
     /// Number of test images whose spike events are written; nil or 0 = none.
     public var spikeTrace: Int?
+    /// Whether to write the final spiking network as `network.nir`.
+    public var nir: Bool
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -20,6 +22,7 @@ public struct OutputConfig: Equatable, Sendable {
         directory = reader.path("directory", relativeToBase: false) ?? "results"
         saveCheckpoints = reader.bool("saveCheckpoints")
         spikeTrace = reader.optionalInteger("spikeTrace")
+        nir = reader.bool("nir")
     }
 
     var jsonValue: JSONValue {
@@ -28,6 +31,7 @@ public struct OutputConfig: Equatable, Sendable {
             "saveCheckpoints": .bool(saveCheckpoints),
         ]
         if let spikeTrace { members["spikeTrace"] = .integer(spikeTrace) }
+        members["nir"] = .bool(nir)
         return .object(members)
     }
 }

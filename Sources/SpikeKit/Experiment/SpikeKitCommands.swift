@@ -63,7 +63,7 @@ public enum SpikeKitCommands {
             the checkpoint.
             """,
         options: [
-            .value("checkpoint", "file", help: "A saved spiking network (.safetensors)."),
+            .value("checkpoint", "file", help: "A saved spiking network (.safetensors, or a NIR graph .nir)."),
             .value("preset", "name", default: "all four presets",
                    help: "Hardware preset: cmos45nm-fp32, cmos45nm-int8, loihi or truenorth."),
             .value("preset-file", "json", help: "A preset as a JSON object (the form of energy.preset in a config)."),
@@ -77,6 +77,27 @@ public enum SpikeKitCommands {
             .value("threads", "n", kind: .integer(minimum: 0), default: "all cores", help: "Worker threads; 0 = all cores."),
             .flag("json", help: "Print the results as JSON."),
             .flag("quiet", help: "Print no progress on standard error."),
+            .value("predictions", "file", help: "Also write each image's predicted class and each layer's spikes per step (JSON)."),
+        ])
+
+    public static let export = CommandSpec(
+        name: "export",
+        abstract: "Write a saved spiking network as a NIR graph for other neuromorphic tools and chips.",
+        discussion: """
+            Reads a spiking network (snn-converted.safetensors or snn-stdb.safetensors of a run, or a .nir \
+            file) and writes it as NIR (the HDF5 file nir.read loads). What NIR cannot say (reset by \
+            subtraction, a charged initial membrane, the delayed ordering, Poisson input) is printed as a \
+            warning and recorded in the graph's spikekit_* metadata; the mapping is in Configs/README.md. \
+            Encoding and ordering default to what the run recorded in the checkpoint.
+            """,
+        options: [
+            .value("nir", "file", help: "NIR file to write (.nir)."),
+            .value("checkpoint", "file", help: "A saved spiking network (.safetensors or .nir)."),
+            .value("time-step", "seconds", default: "0.0001", help: "Seconds per time step, for the LIF τ and r."),
+            .value("encoding", "name", default: "the checkpoint's", help: "Input encoding to record: direct or poisson."),
+            .value("ordering", "name", default: "the checkpoint's", help: "Spike ordering to record: delayed or immediate."),
+            .flag("sum-pool", help: "Write average pooling as SumPool2d + Scale instead of AvgPool2d."),
+            .flag("uncompressed", help: "Store arrays uncompressed (nir.write's default is gzip)."),
         ])
 
     /// `bench` with one subcommand per registered benchmark.
@@ -94,6 +115,6 @@ public enum SpikeKitCommands {
             name: "spikekit",
             abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
             options: [.flag("version", help: "Show the version.")],
-            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks)])
+            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks), export])
     }
 }

@@ -16,13 +16,13 @@ public struct FuzzTarget: Sendable {
         public func run(_ bytes: [UInt8]) throws { try parse(bytes) }
     }
 
-    /// `idx`, `cifar`, `gzip`, `npy`, `safetensors` or `config`.
+    /// `idx`, `cifar`, `gzip`, `npy`, `safetensors`, `config` or `hdf5`.
     public let name: String
     public let seeds: [FuzzSeed]
     public let parsers: [Parser]
 
     /// The names `named(_:)` accepts.
-    public static let names = ["idx", "cifar", "gzip", "npy", "safetensors", "config"]
+    public static let names = ["idx", "cifar", "gzip", "npy", "safetensors", "config", "hdf5"]
 
     /// The target called `name`, or nil.
     public static func named(_ name: String) throws -> FuzzTarget? {
@@ -33,6 +33,7 @@ public struct FuzzTarget: Sendable {
         case "npy": return npy()
         case "safetensors": return try safetensors()
         case "config": return try config()
+        case "hdf5": return try hdf5()
         default: return nil
         }
     }
@@ -202,5 +203,65 @@ public struct FuzzField: Sendable {
         self.offset = offset
         self.width = width
         self.order = order
+    }
+}
+
+extension FuzzTarget {
+    /// HDF5 files: a tree of every value kind (contiguous and deflate-chunked) and a NIR graph of a
+    /// small convolutional SNN; each parsed as HDF5, and as a NIR graph that is imported and, if it
+    /// imports, simulated on one image for a few steps (what `model.nir` and `spikekit energy` do).
+    static func hdf5() throws -> FuzzTarget {
+        var tree = HDF5Group(attributes: ["note": .string("fuzz")])
+        tree["ints"] = .dataset(HDF5Dataset(shape: [2, 3], values: .integers([1, -2, 3, -4, 5, -6])))
+        tree["floats"] = .dataset(HDF5Dataset(shape: [4], values: .float32([0.5, -1, 2, 1e-3])))
+        tree["doubles"] = .dataset(HDF5Dataset(shape: [], values: .float64([3.25])))
+        tree["names"] = .dataset(HDF5Dataset(shape: [2, 2], values: .strings(["a", "bc", "", "é"])))
+        var inner = HDF5Group()
+        for i in 0..<10 { inner["m\(i)"] = .dataset(.integer(Int64(i))) }
+        tree["inner"] = .group(inner)
+        let network = FuzzSeeds.nirNetwork()
+        let (graph, _) = try NIRExport().export(network, context: .init(encoding: .direct, ordering: .immediate))
+        // Superblock fields: versions, sizes of offsets and lengths, root object header address, end of file.
+        let fields = [FuzzField(8, 1), FuzzField(13, 1), FuzzField(14, 1), FuzzField(64, 8, .little), FuzzField(40, 8, .little)]
+        let seeds = try [HDF5Writer(compressionLevel: nil).encode(tree), HDF5Writer(compressionLevel: 4).encode(tree),
+                         HDF5Writer(compressionLevel: 4).encode(graph.encode()), HDF5Writer(compressionLevel: nil).encode(graph.encode())]
+            .map { FuzzSeed($0, fields: fields) }
+        return FuzzTarget(name: "hdf5", seeds: seeds, parsers: [
+            Parser(name: "hdf5") { bytes in _ = try HDF5Reader.parse(bytes, path: "fuzz.h5") },
+            Parser(name: "nir import") { bytes in
+                let graph = try NIRGraph.decode(try HDF5Reader.parse(bytes, path: "fuzz.nir"), path: "fuzz.nir")
+                let (network, _) = try NIRImport().network(from: graph, path: "fuzz.nir")
+                let shape = network.inputShape
+                guard shape.count <= 1 << 14, network.synapses.reduce(0, { $0 + $1.weights.count }) <= 1 << 20 else { return }
+                let image = Tensor(shape: [1, shape.channels, shape.height, shape.width],
+                                   scalars: (0..<shape.count).map { Float($0 % 7) / 3 - 1 })
+                _ = try EventScheduler(network: network).run(
+                    images: image, options: SimulationOptions(timeSteps: 3, ordering: .immediate, threads: 1))
+            },
+        ])
+    }
+}
+
+extension FuzzSeeds {
+    /// A small SNN NIR can hold: conv (bias, subtract reset) → average pool → conv (LIF, zero reset,
+    /// charged membrane) → flatten → linear output.
+    static func nirNetwork() -> SpikingNetwork {
+        func weights(_ count: Int, _ salt: Int) -> [Float] { (0..<count).map { Float(($0 * 5 + salt) % 13) / 13 - 0.35 } }
+        let g1 = ConvolutionGeometry(inChannels: 1, outChannels: 2, inputHeight: 6, inputWidth: 6,
+                                     kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        let g2 = ConvolutionGeometry(inChannels: 2, outChannels: 3, inputHeight: 3, inputWidth: 3,
+                                     kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
+        let conv1 = Synapse.convolution(name: "conv1", geometry: g1, pytorchWeights: weights(18, 1), bias: [0.1, -0.1])
+        let conv2 = Synapse.convolution(name: "conv2", geometry: g2, pytorchWeights: weights(54, 2))
+        let out = FeatureShape(height: 2, width: 2, channels: 3)
+        let fc = Synapse.linear(name: "fc", inputShape: out, outputs: 2, pytorchWeights: weights(24, 3))
+        return SpikingNetwork(inputShape: FeatureShape(height: 6, width: 6, channels: 1), layers: [
+            .synaptic(conv1, neurons: NeuronParameters(threshold: 0.5), inputDropout: 0),
+            .averagePool(name: "pool1", input: FeatureShape(height: 6, width: 6, channels: 2), kernel: 2, stride: 2),
+            .synaptic(conv2, neurons: NeuronParameters(threshold: 0.75, leak: 0.875, reset: .zero, initialMembrane: 0.25),
+                      inputDropout: 0),
+            .flatten(name: "flatten", input: out),
+            .synaptic(fc, neurons: nil, inputDropout: 0),
+        ])
     }
 }

@@ -1,0 +1,183 @@
+"""Checks SpikeKit's NIR export and import against other simulators (never needed by the tests).
+
+Part A, SpikeKit → snnTorch: exports a saved SpikeKit network with `spikekit export --nir`, reads it
+with `nir.read`, imports it into snnTorch (`snntorch.import_nir.import_from_nir`), runs both on the
+same Fashion-MNIST test images (direct input: the normalised image at every step) and compares
+predictions and spikes per layer and step.
+
+Part B, nir package → Norse → SpikeKit: simulates the conv net with IF neurons and sum pooling that
+`Scripts/make_nir_fixtures.py` wrote, in Norse (`norse.torch.from_nir`), on seeded random inputs,
+and writes the inputs and Norse's spikes to Tests/SpikeKitTests/Interop/Fixtures/norse-conv-if-sumpool.json,
+which `NIRTests.matchesNorseSpikeForSpike` compares with SpikeKit's simulation of the imported graph.
+
+    python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
+    swift build -c release --product spikekit
+    /tmp/venv-nir/bin/python Scripts/nir_compare.py --spikekit .build/release/spikekit \
+        --checkpoint RESULTS/snn-converted.safetensors --images 1000 [--data-dir /usr/share/datasets/fashion-mnist]
+"""
+import argparse
+import gzip
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import nir
+import numpy as np
+import torch
+
+root = pathlib.Path(__file__).resolve().parent.parent
+fixtures = root / "Tests" / "SpikeKitTests" / "Interop" / "Fixtures"
+
+
+def idx_images(path):
+    data = gzip.open(path).read() if str(path).endswith(".gz") else open(path, "rb").read()
+    n, h, w = (int.from_bytes(data[k:k + 4], "big") for k in (4, 8, 12))
+    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, 1, h, w)
+
+
+def test_images(data_dir, count, mean, std):
+    folder = pathlib.Path(data_dir) if data_dir else root / "Sources" / "SpikeKit" / "Resources" / "fashion-mnist-subset"
+    name = next(p for p in folder.iterdir() if p.name.startswith("t10k-images"))
+    x = idx_images(name)[:count].astype(np.float32) / np.float32(255)
+    return (x - np.float32(mean)) / np.float32(std)
+
+
+def part_a(args):
+    import snntorch as snn
+    from snntorch.import_nir import import_from_nir
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="nir-compare-"))
+    nir_file = work / "network.nir"
+    predictions_file = work / "spikekit.json"
+    subprocess.run([args.spikekit, "export", "--nir", str(nir_file), "--checkpoint", args.checkpoint], check=True)
+    energy = [args.spikekit, "energy", "--checkpoint", args.checkpoint, "--images", str(args.images), "--steps", str(args.steps),
+              "--preset", "loihi", "--quiet", "--predictions", str(predictions_file), "--encoding", "direct",
+              "--ordering", "immediate"]
+    if args.data_dir:
+        energy += ["--data-dir", args.data_dir]
+    subprocess.run(energy, check=True, stdout=subprocess.DEVNULL)
+    spikekit = json.loads(predictions_file.read_text())
+
+    graph = nir.read(nir_file)
+    normalization = json.loads(graph.metadata.get("spikekit_normalization", '{"mean": [0.5], "standardDeviation": [0.5]}'))
+    x = torch.from_numpy(test_images(args.data_dir, args.images, normalization["mean"][0], normalization["standardDeviation"][0]))
+
+    def run(patch_if_beta, spikekit_step=False):
+        net = import_from_nir(graph)
+        neurons = {}
+        for name, module in net.named_modules():
+            if isinstance(module, snn.Leaky):
+                neurons[name] = module
+                if patch_if_beta:
+                    # snnTorch 1.0.0 imports NIR's IF as Leaky(beta=0.9); an IF neuron does not leak.
+                    module.beta = torch.tensor(1.0)
+            if isinstance(module, torch.nn.Flatten):
+                module.start_dim = 1  # NIR shapes have no batch dimension; this run is batched
+        counts = {name: np.zeros(args.steps, dtype=np.int64) for name in neurons}
+        spikes_now = {}
+        for name, module in neurons.items():
+            module.register_forward_hook(lambda m, i, o, name=name: spikes_now.__setitem__(name, o[0] if isinstance(o, tuple) else o))
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, len(x), 100):
+                batch = x[start:start + 100]
+                for module in neurons.values():
+                    module.init_hidden = False
+                state = {name: torch.zeros(()) for name in neurons}
+                total = None
+                for t in range(args.steps):
+                    out = forward_step(net, batch, neurons, state, spikekit_step)
+                    total = out if total is None else total + out
+                    for name in neurons:
+                        counts[name][t] += int(spikes_now[name].sum())
+                outputs.append(total)
+        return torch.cat(outputs).argmax(dim=1).numpy(), counts
+
+    spikekit_pred = np.array(spikekit["predictions"])
+    print(f"Part A: {args.images} Fashion-MNIST test images, T = {args.steps}, direct input, snnTorch import of the SpikeKit export")
+    variants = [(False, False, "snnTorch 1.0.0 as imported (IF → Leaky beta 0.9)"),
+                (True, False, "IF imported with beta = 1 (patched)"),
+                (True, True, "the imported torch layers with SpikeKit's neuron step (u ← u + I; spike if u > θ; u ← u − θ)")]
+    for patched, own_step, label in variants:
+        pred, counts = run(patched, own_step)
+        agree = float((pred == spikekit_pred).mean() * 100)
+        print(f"  {label}: predictions agree on {agree:.2f} %")
+        for name, c in counts.items():
+            population = name.replace("_if", "").replace("_lif", "")
+            ours = np.array(spikekit["spikesPerStep"].get(population, []))
+            same = ours.shape == c.shape and bool((ours == c).all())
+            print(f"    {name}: snnTorch {int(c.sum())} spikes, SpikeKit {int(ours.sum())}; per step identical: {same}")
+
+
+def forward_step(net, batch, neurons, state, spikekit_step=False):
+    """One time step through the imported graph, each Leaky keeping its membrane in `state`.
+    With `spikekit_step`, each neuron does SpikeKit's step instead of snnTorch's (to tell the
+    simulators' neuron semantics apart from their floating-point sums)."""
+    originals = {}
+    for name, module in neurons.items():
+        def step(input_, module=module, name=name):
+            if spikekit_step:
+                u = module.beta * state[name] + input_
+                spk = (u > module.threshold).to(u.dtype)
+                state[name] = u - spk * module.threshold
+                return spk
+            spk, mem = type(module).forward(module, input_, state[name])
+            state[name] = mem
+            return spk
+        originals[name] = module.forward
+        module.forward = step
+    try:
+        out = net(batch)
+    finally:
+        for name, module in neurons.items():
+            module.forward = originals[name]
+    return out[0] if isinstance(out, tuple) else out
+
+
+def part_b(args):
+    import norse.torch as norse
+
+    graph = nir.read(fixtures / "nir-conv-if-sumpool.nir")
+    rng = np.random.default_rng(3)
+    inputs = rng.uniform(0, 1, size=(args.norse_samples, 1, 6, 6)).astype(np.float32)
+    model = norse.from_nir(graph)
+    spikes = {"if1": [], "if2": []}
+    with torch.no_grad():
+        for n in range(args.norse_samples):
+            x = torch.from_numpy(inputs[n:n + 1])
+            state = None
+            per = {"if1": [], "if2": []}
+            hooks = []
+            for name, module in model.named_modules():
+                if name in per:
+                    hooks.append(module.register_forward_hook(
+                        lambda m, i, o, name=name: per[name].append(o[0].reshape(-1).numpy().astype(int).tolist())))
+            for t in range(args.norse_steps):
+                out, state = model(x, state)
+            for h in hooks:
+                h.remove()
+            for name in per:
+                spikes[name].append(per[name])
+    out = {"source": "norse " + norse.__version__ if hasattr(norse, "__version__") else "norse",
+           "timeSteps": args.norse_steps, "inputs": inputs.reshape(args.norse_samples, -1).tolist(),
+           "spikes": spikes}
+    (fixtures / "norse-conv-if-sumpool.json").write_text(json.dumps(out))
+    total = {k: int(np.array(v).sum()) for k, v in spikes.items()}
+    print(f"Part B: Norse simulated {args.norse_samples} inputs × {args.norse_steps} steps of nir-conv-if-sumpool.nir: spikes {total}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--spikekit", default=str(root / ".build" / "release" / "spikekit"))
+    p.add_argument("--checkpoint")
+    p.add_argument("--images", type=int, default=1000)
+    p.add_argument("--steps", type=int, default=32)
+    p.add_argument("--data-dir")
+    p.add_argument("--norse-samples", type=int, default=6)
+    p.add_argument("--norse-steps", type=int, default=12)
+    a = p.parse_args()
+    if a.checkpoint:
+        part_a(a)
+    part_b(a)

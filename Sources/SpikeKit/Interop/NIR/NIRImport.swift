@@ -1,0 +1,399 @@
+/// Builds a `SpikingNetwork` from a NIR graph: the inverse of `NIRExport`, and the way networks made
+/// in other tools come into SpikeKit to be simulated event-driven, counted and priced.
+///
+/// The graph must be one chain Input → … → Output (every node one edge in and one out). Nodes map as
+/// follows, dt being the step length (`timeStep`, else the graph's `spikekit_dt`, else 10⁻⁴ s):
+///
+/// - `Conv2d` (groups 1, dilation 1, equal stride and padding in H and W), `Linear`, `Affine` →
+///   a synapse. It must be followed by a population (`IF`, `LIF`, `Threshold`), by `Scale`s (folded
+///   into its weights and bias), or by `Output`, which makes it the output accumulator.
+/// - `IF` → λ = 1 and input gain g = r; `LIF` (v_leak = 0) → λ = 1 − dt/τ, g = r·dt/τ. A gain other
+///   than 1 is folded into the incoming synapse's weights and bias (per output neuron). v_threshold
+///   must be one value per population (SpikeKit has one θ per layer). v_reset must be 0 (reset to
+///   zero), unless the node's metadata says `spikekit_reset` = "subtract".
+/// - `Threshold` → a population that forgets its membrane each step (leak = the smallest normal
+///   float, reset to zero): it spikes when this step's input exceeds the threshold. Exact except for
+///   a residue of 10⁻³⁸ of the previous membrane.
+/// - `AvgPool2d` → average pooling; `SumPool2d` → average pooling with its k² folded into the next
+///   synapse's weights. Square kernels, equal strides, zero padding.
+/// - `Flatten` of all dimensions → flatten. `Scale` → folded into the next synapse's inputs (per
+///   input element or channel) or, right after a synapse, into that synapse's outputs.
+/// - A graph that ends with spiking neurons (… → IF → Output) gets an identity output accumulator,
+///   so the output potentials are the last population's spike counts.
+/// - `CubaLIF` is refused for now (see `currentBasedLIF`), as is every other node type, by name.
+public struct NIRImport {
+    /// Seconds per time step; nil: the graph's `spikekit_dt` metadata, else 10⁻⁴ s.
+    public var timeStep: Double?
+
+    public init(timeStep: Double? = nil) {
+        self.timeStep = timeStep
+    }
+
+    /// At most this many neurons (or input values) in one layer, and in the identity output layer
+    /// that counts a spiking end's spikes (its weights are n²).
+    static let maximumNeurons = 1 << 24
+    static let maximumCountedOutputs = 4_096
+
+    /// The node types `network(from:)` maps.
+    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "Threshold",
+                                        "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
+
+    /// The network, and notes about what the import changed (folded gains, added layers).
+    public func network(from graph: NIRGraph, path: String) throws -> (network: SpikingNetwork, notes: [String]) {
+        var state = State(path: path, dt: timeStep ?? graph.metadata["spikekit_dt"]?.number ?? 1e-4)
+        guard state.dt > 0 && state.dt.isFinite else { throw state.fail(nil, "the time step must be positive, got \(state.dt)") }
+        let chain = try state.chain(graph)
+        for name in chain { try state.visit(name, graph.nodes[name]!, metadata: graph.nodeMetadata[name] ?? [:]) }
+        return (try state.finish(), state.notes)
+    }
+
+    /// CubaLIF (current-based LIF: a synaptic current with its own decay before the membrane) is not
+    /// simulated by SpikeKit yet; when the simulator gains such a neuron, map it here.
+    static func currentBasedLIF(_ name: String, fail: (String?, String) -> SpikeKitError) throws -> Never {
+        throw fail(name, "CubaLIF neurons are not yet supported by SpikeKit (only IF, LIF and Threshold)")
+    }
+
+    /// The conversion state while walking the chain.
+    struct State {
+        let path: String
+        let dt: Double
+        var notes: [String] = []
+        var inputShape: FeatureShape?
+        /// The shape of what flows out of the last node, and whether it is a flat vector (after a
+        /// Flatten, the shape of the image it flattened).
+        var shape = FeatureShape.flat(1)
+        var flat = true
+        var layers: [SpikingLayer] = []
+        /// A synapse waiting for its neurons (or for Output).
+        var pending: (name: String, synapse: Synapse)?
+        /// A per-element (CHW order) factor to fold into the next synapse's inputs.
+        var inputScale: [Double]?
+        var sawOutput = false
+
+        func fail(_ node: String?, _ reason: String) -> SpikeKitError {
+            .checkpoint(path: path, reason: node.map { "NIR node '\($0)': \(reason)" } ?? reason)
+        }
+
+        /// The node names from Input to Output, checking the graph is one chain.
+        func chain(_ graph: NIRGraph) throws -> [String] {
+            for (name, node) in graph.nodes.sorted(by: { $0.key < $1.key }) {
+                if case .other(let type) = node {
+                    throw fail(name, "type '\(type)' is not supported (supported: \(NIRImport.supportedTypes.joined(separator: ", ")))")
+                }
+            }
+            var outgoing: [String: [String]] = [:], incoming: [String: Int] = [:]
+            for e in graph.edges {
+                guard graph.nodes[e.source] != nil, graph.nodes[e.target] != nil else {
+                    throw fail(nil, "edge \(e.source) → \(e.target) names a node the graph does not have")
+                }
+                outgoing[e.source, default: []].append(e.target)
+                incoming[e.target, default: 0] += 1
+            }
+            let inputs = graph.nodes.filter { if case .input = $0.value { return true } else { return false } }.keys.sorted()
+            guard inputs.count == 1, let start = inputs.first else {
+                throw fail(nil, "the graph must have exactly one Input node, it has \(inputs.count)")
+            }
+            var order: [String] = []
+            var current = start
+            while true {
+                order.append(current)
+                let next = outgoing[current] ?? []
+                if case .output = graph.nodes[current]! {
+                    guard next.isEmpty else { throw fail(current, "an Output node cannot have outgoing edges") }
+                    break
+                }
+                guard next.count == 1 else {
+                    throw fail(current, next.isEmpty ? "the chain stops here without reaching an Output node"
+                               : "it feeds \(next.count) nodes (\(next.sorted().joined(separator: ", "))); only chains are supported")
+                }
+                guard (incoming[next[0]] ?? 0) == 1 else {
+                    throw fail(next[0], "it receives \(incoming[next[0]] ?? 0) edges; only chains are supported (no sums or recurrence)")
+                }
+                guard !order.contains(next[0]) else { throw fail(next[0], "the graph has a cycle") }
+                current = next[0]
+            }
+            if let stray = graph.nodes.keys.sorted().first(where: { !order.contains($0) }) {
+                throw fail(stray, "the node is not on the chain from Input to Output")
+            }
+            return order
+        }
+
+        static func featureShape(_ dims: [Int]) -> (FeatureShape, Bool)? {
+            guard dims.allSatisfy({ $0 >= 1 && $0 <= NIRImport.maximumNeurons }) else { return nil }
+            switch dims.count {
+            case 1: return (.flat(dims[0]), true)
+            case 3:
+                guard dims[0] * dims[1] <= NIRImport.maximumNeurons, dims[0] * dims[1] * dims[2] <= NIRImport.maximumNeurons else { return nil }
+                return (FeatureShape(height: dims[1], width: dims[2], channels: dims[0]), false)
+            default: return nil
+            }
+        }
+
+        mutating func visit(_ name: String, _ node: NIRNode, metadata: [String: NIRMetadataValue]) throws {
+            if pending != nil {
+                switch node {
+                case .integrateAndFire, .leakyIntegrateAndFire, .threshold, .scale, .output, .currentBasedLIF: break
+                default: throw fail(name, "a synapse must be followed by neurons (IF, LIF, Threshold), Scale or Output, "
+                                    + "not \(node.typeName)")
+                }
+            }
+            switch node {
+            case .input(let dims):
+                guard let (s, f) = Self.featureShape(dims) else {
+                    throw fail(name, "input shape \(dims) must be [C, H, W] or [n] with positive extents")
+                }
+                inputShape = s; shape = s; flat = f
+            case .output(let dims):
+                if let (_, synapse) = pending {
+                    layers.append(.synaptic(synapse, neurons: nil, inputDropout: 0))
+                    pending = nil
+                } else {
+                    // The graph ends with spiking neurons: count their spikes in an identity accumulator.
+                    guard !layers.isEmpty else { throw fail(name, "the graph has no layers") }
+                    let n = shape.count
+                    guard n <= NIRImport.maximumCountedOutputs else {
+                        throw fail(name, "the graph ends with \(n) spiking neurons; SpikeKit counts at most "
+                                   + "\(NIRImport.maximumCountedOutputs) in an added output layer (end it with a synapse instead)")
+                    }
+                    var eye = [Float](repeating: 0, count: n * n)
+                    for i in 0..<n { eye[i * n + i] = 1 }
+                    var weights = eye
+                    if let scale = inputScale { for i in 0..<n { weights[i * n + i] = Float(scale[i]) } ; inputScale = nil }
+                    layers.append(.synaptic(Synapse.linear(name: name, inputShape: shape, outputs: n, pytorchWeights: weights),
+                                            neurons: nil, inputDropout: 0))
+                    notes.append("the graph ends with spiking neurons: an identity output layer '\(name)' counts their spikes")
+                    shape = .flat(n); flat = true
+                }
+                guard dims.reduce(1, *) == shape.count else {
+                    throw fail(name, "output shape \(dims) does not hold the \(shape.count) values that reach it")
+                }
+                sawOutput = true
+            case .linear(let weight):
+                try addLinear(name, weight: weight, bias: nil)
+            case .affine(let weight, let bias):
+                try addLinear(name, weight: weight, bias: bias)
+            case .conv2d(let weight, let bias, let stride, let padding, let dilation, let groups, let inputDims):
+                try addConvolution(name, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                                   groups: groups, inputDims: inputDims)
+            case .integrateAndFire(let r, let vThreshold, let vReset):
+                try addNeurons(name, leak: 1, gain: r, threshold: vThreshold, reset: vReset, metadata: metadata)
+            case .leakyIntegrateAndFire(let tau, let r, let vLeak, let vThreshold, let vReset):
+                guard vLeak.values.allSatisfy({ $0 == 0 }) else { throw fail(name, "v_leak must be 0 (SpikeKit leaks towards 0)") }
+                guard let t = tau.uniformValue, t > 0, t.isFinite else { throw fail(name, "tau must be one positive value for the population") }
+                var leak = Float(1 - dt / t)
+                // The exact 32-bit leak SpikeKit exported, when it agrees with τ.
+                if let saved = metadata["spikekit_leak"]?.number, abs(Double(leak) - saved) < 1e-6 { leak = Float(saved) }
+                guard leak > 0 && leak <= 1 else {
+                    throw fail(name, "tau = \(t) s with dt = \(dt) s gives the leak 1 − dt/τ = \(1 - dt / t), outside (0, 1]; "
+                               + "is the time step right?")
+                }
+                let gain = NIRArray(shape: r.shape, values: r.values.map { $0 * dt / t })
+                try addNeurons(name, leak: leak, gain: gain, threshold: vThreshold, reset: vReset, metadata: metadata)
+            case .threshold(let t):
+                try addNeurons(name, leak: .leastNormalMagnitude, gain: .filled(1, shape: t.shape), threshold: t,
+                               reset: .filled(0, shape: t.shape), metadata: metadata)
+                notes.append("'\(name)': the stateless Threshold is simulated as neurons that keep 10⁻³⁸ of their membrane")
+            case .currentBasedLIF:
+                try NIRImport.currentBasedLIF(name, fail: fail)
+            case .sumPool2d(let k, let s, let p), .avgPool2d(let k, let s, let p):
+                try addPooling(name, kernel: k, stride: s, padding: p, sum: { if case .sumPool2d = node { return true }; return false }())
+            case .flatten(let start, let end, let inputDims):
+                let rank = flat ? 1 : 3
+                guard start == 0 || start == -rank, end == -1 || end == rank - 1 else {
+                    throw fail(name, "only flattening all dimensions is supported (start_dim 0, end_dim −1), got \(start)…\(end)")
+                }
+                if let dims = inputDims, dims.reduce(1, *) != shape.count {
+                    throw fail(name, "input_type \(dims) does not match the \(shape) values that reach it")
+                }
+                // SpikeKit's flatten leaves events in the image's height-width-channel order, so `shape`
+                // stays the image's: the next fully connected synapse maps CHW columns onto it.
+                if !flat { layers.append(.flatten(name: name, input: shape)) }
+                flat = true
+            case .scale(let s):
+                let values = try expand(name, s, to: shape)
+                if var (pname, synapse) = pending {
+                    // Right after a synapse: scale its outputs (per channel for a convolution).
+                    try scaleOutputs(&synapse, values, name)
+                    pending = (pname, synapse); _ = pname
+                } else {
+                    inputScale = zip(inputScale ?? [Double](repeating: 1, count: values.count), values).map { $0 * $1 }
+                }
+            case .other(let type):
+                throw fail(name, "type '\(type)' is not supported")
+            }
+        }
+
+        /// A scale array broadcast to every element of `shape` (CHW order): a scalar, one per channel, or one per element.
+        func expand(_ name: String, _ a: NIRArray, to shape: FeatureShape) throws -> [Double] {
+            let n = shape.count
+            if a.values.count == 1 { return [Double](repeating: a.values[0], count: n) }
+            if a.values.count == n { return a.values }
+            if a.values.count == shape.channels {
+                let positions = shape.height * shape.width
+                return (0..<n).map { a.values[$0 / positions] }
+            }
+            throw fail(name, "an array of shape \(a.shape) does not fit the \(shape) values it applies to")
+        }
+
+        mutating func takeInputScale() -> [Double]? { defer { inputScale = nil }; return inputScale }
+
+        mutating func addLinear(_ name: String, weight: NIRArray, bias: NIRArray?) throws {
+            guard weight.shape.count == 2 else { throw fail(name, "weight must be [out, in], got shape \(weight.shape)") }
+            let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+            guard inputs == shape.count, outputs >= 1 else {
+                throw fail(name, "weight [\(outputs), \(inputs)] does not take the \(shape.count) values that reach it")
+            }
+            var w = weight.values
+            if let scale = takeInputScale() {
+                for o in 0..<outputs { for i in 0..<inputs { w[o * inputs + i] *= scale[i] } }
+            }
+            let b = try bias.map { bias -> [Float] in
+                guard bias.values.count == outputs else { throw fail(name, "bias has \(bias.values.count) values, expected \(outputs)") }
+                return bias.values.map { Float($0) }
+            }
+            try checkFinite(name, w + (bias?.values ?? []))
+            // A flat input keeps SpikeKit's shape; an image input is flattened implicitly (NCHW order = CHW).
+            pending = (name, Synapse.linear(name: name, inputShape: shape, outputs: outputs, pytorchWeights: w.map { Float($0) }, bias: b))
+            shape = .flat(outputs); flat = true
+        }
+
+        mutating func addConvolution(_ name: String, weight: NIRArray, bias: NIRArray, stride: [Int], padding: [Int],
+                                     dilation: [Int], groups: Int, inputDims: [Int]?) throws {
+            guard !flat || (shape.height == 1 && shape.width == 1 && false) else {
+                throw fail(name, "a convolution needs an image input [C, H, W], but a flat vector reaches it")
+            }
+            guard weight.shape.count == 4 else { throw fail(name, "weight must be [C_out, C_in, kH, kW], got \(weight.shape)") }
+            guard groups == 1 else { throw fail(name, "grouped convolutions (groups = \(groups)) are not supported") }
+            guard dilation == [1, 1] else { throw fail(name, "dilation \(dilation) is not supported (only 1)") }
+            guard stride[0] == stride[1], padding[0] == padding[1], stride[0] >= 1, padding[0] >= 0 else {
+                throw fail(name, "stride \(stride) and padding \(padding) must be the same in height and width")
+            }
+            let (co, ci, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+            guard ci == shape.channels else { throw fail(name, "weight takes \(ci) input channels, but \(shape.channels) reach it") }
+            if let dims = inputDims, dims.suffix(2) != [shape.height, shape.width] {
+                throw fail(name, "input_shape \(dims) does not match the \(shape.height)×\(shape.width) images that reach it")
+            }
+            guard padding[0] < max(kh, kw) else { throw fail(name, "padding \(padding[0]) is not smaller than the \(kh)×\(kw) kernel") }
+            let g = ConvolutionGeometry(inChannels: ci, outChannels: co, inputHeight: shape.height, inputWidth: shape.width,
+                                        kernelHeight: kh, kernelWidth: kw, stride: stride[0], padding: padding[0])
+            if let problem = g.problem { throw fail(name, problem) }
+            guard g.outputHeight * g.outputWidth <= NIRImport.maximumNeurons / max(1, co) else {
+                throw fail(name, "the convolution's \(g.outputHeight)×\(g.outputWidth)×\(co) outputs are more than SpikeKit simulates in one layer")
+            }
+            var w = weight.values
+            if let scale = takeInputScale() {
+                // Per input channel only: a convolution shares its weights over positions.
+                let positions = shape.height * shape.width
+                for c in 0..<ci {
+                    let s = scale[c * positions]
+                    guard scale[(c * positions)..<((c + 1) * positions)].allSatisfy({ $0 == s }) else {
+                        throw fail(name, "a Scale before a convolution must be the same at every position of a channel")
+                    }
+                    for o in 0..<co { for k in 0..<(kh * kw) { w[(o * ci + c) * kh * kw + k] *= s } }
+                }
+            }
+            guard bias.values.count == co else { throw fail(name, "bias has \(bias.values.count) values, expected \(co)") }
+            try checkFinite(name, w + bias.values)
+            let b: [Float]? = bias.values.allSatisfy { $0 == 0 } ? nil : bias.values.map { Float($0) }
+            pending = (name, Synapse.convolution(name: name, geometry: g, pytorchWeights: w.map { Float($0) }, bias: b))
+            shape = FeatureShape(height: g.outputHeight, width: g.outputWidth, channels: co); flat = false
+        }
+
+        func checkFinite(_ name: String, _ values: [Double]) throws {
+            if let v = values.first(where: { !$0.isFinite || abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+                throw fail(name, "holds a value that is not a finite 32-bit float (\(v))")
+            }
+        }
+
+        /// Multiplies a synapse's outputs (weights and bias) by `values` (CHW order over its outputs).
+        func scaleOutputs(_ synapse: inout Synapse, _ values: [Double], _ name: String) throws {
+            let out = synapse.outputShape
+            var perChannel = [Double](repeating: 1, count: out.channels)
+            let positions = out.height * out.width
+            for c in 0..<out.channels {
+                let s = values[c * positions]
+                guard values[(c * positions)..<((c + 1) * positions)].allSatisfy({ $0 == s }) else {
+                    throw fail(name, "a per-position scale after a convolution cannot be folded into it")
+                }
+                perChannel[c] = s
+            }
+            var w = synapse.pytorchWeights()
+            let per = w.count / max(1, out.channels)
+            for o in 0..<w.count {
+                // PyTorch layout: the output channel is the leading index for both kinds of synapse.
+                let c = o / per
+                w[o] = Float(Double(w[o]) * perChannel[c])
+            }
+            var rebuilt: Synapse
+            switch synapse.connectivity {
+            case .linear: rebuilt = Synapse.linear(name: synapse.name, inputShape: synapse.inputShape, outputs: out.count, pytorchWeights: w)
+            case .convolution(let g): rebuilt = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: w)
+            case .identity: rebuilt = synapse
+            }
+            rebuilt.bias = synapse.bias.map { b in b.indices.map { Float(Double(b[$0]) * perChannel[$0]) } }
+            synapse = rebuilt
+        }
+
+        mutating func addNeurons(_ name: String, leak: Float, gain: NIRArray, threshold: NIRArray, reset: NIRArray,
+                                 metadata: [String: NIRMetadataValue]) throws {
+            guard var (synapseName, synapse) = pending else {
+                throw fail(name, "neurons must follow a synapse (Conv2d, Linear or Affine)")
+            }
+            pending = nil
+            guard threshold.values.count == shape.count || threshold.values.count == 1 else {
+                throw fail(name, "v_threshold has \(threshold.values.count) values for \(shape.count) neurons")
+            }
+            guard let theta = threshold.uniformValue, theta > 0, theta.isFinite, Float(theta) > 0 else {
+                throw fail(name, "v_threshold must be one positive value for the whole population (SpikeKit has one θ per layer)")
+            }
+            let subtract = metadata["spikekit_reset"]?.string == "subtract"
+            if !subtract && !reset.values.allSatisfy({ $0 == 0 }) {
+                throw fail(name, "v_reset must be 0 (reset to zero); other reset potentials are not supported")
+            }
+            if let g = gain.uniformValue, abs(g - 1) <= 1e-6 {
+                // The usual case: no gain to fold.
+            } else if case let gains = try expand(name, gain, to: shape), gains.contains(where: { abs($0 - 1) > 1e-6 }) {
+                try scaleOutputs(&synapse, gains, name)
+                notes.append("'\(name)': the input gain r·dt\(leak == 1 ? "" : "/τ") = \(gains[0]) is folded into '\(synapseName)'")
+            }
+            var initial: Float = 0
+            if let rho = metadata["spikekit_initial_membrane"]?.number {
+                guard rho >= 0 && rho < 1 else { throw fail(name, "spikekit_initial_membrane must be in [0, 1), got \(rho)") }
+                initial = Float(rho)
+            }
+            let neurons = NeuronParameters(threshold: Float(theta), leak: leak, reset: subtract ? .subtract : .zero,
+                                           initialMembrane: initial)
+            layers.append(.synaptic(synapse, neurons: neurons, inputDropout: 0))
+            _ = synapseName
+        }
+
+        mutating func addPooling(_ name: String, kernel: [Int], stride: [Int], padding: [Int], sum: Bool) throws {
+            guard !flat else { throw fail(name, "pooling needs an image input [C, H, W], but a flat vector reaches it") }
+            guard kernel[0] == kernel[1], stride[0] == stride[1], kernel[0] >= 1, stride[0] >= 1 else {
+                throw fail(name, "only square kernels with equal strides are supported, got kernel \(kernel) stride \(stride)")
+            }
+            guard padding == [0, 0] else { throw fail(name, "padded pooling (padding \(padding)) is not supported") }
+            let k = kernel[0], s = stride[0]
+            guard k <= shape.height, k <= shape.width else { throw fail(name, "kernel \(k) does not fit the \(shape) input") }
+            if let scale = inputScale, scale.contains(where: { $0 != scale[0] }) {
+                throw fail(name, "a non-uniform Scale before pooling cannot be folded")
+            }
+            let layer = SpikingLayer.averagePool(name: name, input: shape, kernel: k, stride: s)
+            layers.append(layer)
+            shape = layer.outputShape
+            let factor = sum ? Double(k * k) : 1
+            let carried = inputScale?.first ?? 1
+            inputScale = carried * factor == 1 ? nil : [Double](repeating: carried * factor, count: shape.count)
+        }
+
+        func finish() throws -> SpikingNetwork {
+            guard let inputShape else { throw fail(nil, "the graph has no Input node") }
+            guard sawOutput else { throw fail(nil, "the graph has no Output node") }
+            let network = SpikingNetwork(inputShape: inputShape, layers: layers)
+            do { try network.validate() } catch SpikeKitError.model(let layer, let reason) {
+                throw fail(layer, reason)
+            }
+            return network
+        }
+    }
+}
