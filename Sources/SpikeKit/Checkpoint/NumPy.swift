@@ -17,13 +17,22 @@ public enum NumPy {
 
     /// Reads the float32 or float64 array in the `.npy` file at `url` as a tensor.
     public static func read(from url: URL) throws -> Tensor {
-        let array = try readArray(from: url)
-        return Tensor(shape: array.shape, scalars: try array.floats())
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw SpikeKitError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
+        }
+        return try decode(data, path: url.path)
     }
 
     /// Decodes the bytes of a float32 or float64 `.npy` file; `path` names it in errors.
     public static func decode(_ data: Data, path: String) throws -> Tensor {
         let array = try decodeArray(data, path: path)
+        guard !array.dtype.isInteger else {
+            throw SpikeKitError.checkpoint(path: path, reason: "unsupported dtype '\(array.dtype.rawValue)' for real values "
+                                           + "(SpikeKit reads little-endian float32 '<f4' and float64 '<f8' here)")
+        }
         return Tensor(shape: array.shape, scalars: try array.floats())
     }
 
