@@ -1,0 +1,160 @@
+/// The traffic of a mapped network, per core and step, counted from the events the event-driven
+/// simulator itself produced (`SimulationRecord.events`, captured with
+/// `SimulationOptions.captureEventsForSamples`), averaged over the captured samples.
+///
+/// Per spike of neuron n (population p) at step t: one spike out at n's core; one message per
+/// destination core (`HardwareRouting`), each paying a message out at the source, a message in at
+/// the destination and |Δx| east-west plus |Δy| north-south hops (dimension-order routing over the
+/// global mesh); and, at each destination, one synaptic event per synapse reached. Per step every
+/// mapped neuron is accessed; a neuron is also updated when it receives a constant current (direct
+/// input, bias) or once it has received any input (SANA-FE buffers a step's synaptic input and
+/// integrates it in the next step's update, after which its membrane is non-zero, so it updates
+/// every later step; a membrane that returns exactly to zero is not detected — the simulator does
+/// not export membranes per event).
+///
+/// Time of one step (per sample, then averaged): each core's neuron work
+/// `neurons·t_access + updated·t_update + spikes·t_spike + messages out·t_out` and its receiving work
+/// `messages in·t_in + synaptic events·t_syn` overlap (SANA-FE's "simple" model takes the larger of
+/// the two maxima over cores); the step lasts the largest over cores of the two, plus the longest
+/// route a message of that step took, plus the barrier.
+public struct HardwareActivity: Sendable {
+    public var timeSteps: Int
+    public var samples: Int
+    /// Per core, per step, mean per image.
+    public var denseSynapticEvents: [[Double]]
+    public var convolutionSynapticEvents: [[Double]]
+    public var neuronUpdates: [[Double]]
+    public var spikes: [[Double]]
+    public var messagesOut: [[Double]]
+    public var messagesIn: [[Double]]
+    /// Per step, mean per image: hops by direction.
+    public var hopsEastWest: [Double]
+    public var hopsNorthSouth: [Double]
+    /// Per step, mean over images: the step's time, seconds, and the core that set it most often.
+    public var stepSeconds: [Double]
+    /// How often (over samples and steps) each core was the slowest.
+    public var slowestCoreCount: [Int]
+
+    public init(events: [CapturedEvent], mapping: HardwareMapping, timeSteps: Int, samples: Int) throws {
+        guard samples > 0 else { throw SpikeKitError.runtime("no captured samples to count hardware traffic from") }
+        let graph = mapping.graph
+        let routing = mapping.routing
+        let hw = mapping.hardware
+        let coreCount = mapping.cores.count
+        let inputIndex = graph.populations.count
+        func grid() -> [[Double]] { Array(repeating: Array(repeating: 0, count: timeSteps), count: coreCount) }
+        var dense = grid(), conv = grid(), updates = grid(), spikes = grid(), out = grid(), inbound = grid()
+        var hopsEW = [Double](repeating: 0, count: timeSteps), hopsNS = hopsEW, stepSeconds = hopsEW
+        var slowest = [Int](repeating: 0, count: coreCount)
+        let positions = mapping.cores.indices.map { mapping.meshPosition($0) }
+        let constantCores = mapping.cores.map { graph.populations[$0.population].hasConstantCurrent }
+        let barrier = hw.barrierSeconds(chips: mapping.chips)
+        let lat = hw.latency
+        // Projections into each population (for first-input tracking).
+        let sourcesProjections: [[HardwareGraph.Projection]] = (0...inputIndex).map { p in
+            graph.projections.filter { p == inputIndex ? ($0.source == nil && !$0.isOffChipCurrent) : $0.source == p }
+        }
+
+        // Events by sample, then step.
+        var bySample: [Int: [CapturedEvent]] = [:]
+        for event in events where Int(event.step) < timeSteps { bySample[Int(event.sample), default: []].append(event) }
+        let sampleIDs = bySample.keys.sorted().prefix(samples)
+        let counted = max(sampleIDs.count, 1)
+
+        for sample in sampleIDs {
+            let sampleEvents = bySample[sample] ?? []
+            var byStep = [[CapturedEvent]](repeating: [], count: timeSteps)
+            for e in sampleEvents { byStep[Int(e.step)].append(e) }
+            var touched = graph.populations.map { [Bool](repeating: false, count: $0.shape.count) }
+            var touchedCount = [Int](repeating: 0, count: graph.populations.count)
+            var updatedPerCore = [Int](repeating: 0, count: coreCount)   // effective this step
+            var pendingPerCore = [Int](repeating: 0, count: coreCount)   // effective from next step
+            for t in 0..<timeSteps {
+                for c in 0..<coreCount {
+                    updatedPerCore[c] += pendingPerCore[c]
+                    pendingPerCore[c] = 0
+                }
+                var stepDense = [Double](repeating: 0, count: coreCount), stepConv = stepDense
+                var stepSpikes = stepDense, stepOut = stepDense, stepIn = stepDense
+                var longestRoute = 0.0
+                for e in byStep[t] {
+                    let p = e.population == CapturedEvent.inputPopulation ? inputIndex : Int(e.population)
+                    guard p <= inputIndex else { continue }
+                    let n = Int(e.neuron)
+                    guard n + 1 < routing.offsets[p].count else { continue }
+                    let offChip = p == inputIndex
+                    var source = 0
+                    if !offChip {
+                        source = mapping.core(population: p, neuron: n)
+                        stepSpikes[source] += 1
+                    }
+                    for k in routing.offsets[p][n]..<routing.offsets[p][n + 1] {
+                        let entry = routing.entries[p][k]
+                        let d = Int(entry.core)
+                        stepIn[d] += 1
+                        stepDense[d] += Double(entry.denseSynapses)
+                        stepConv[d] += Double(entry.convolutionSynapses)
+                        if !offChip {
+                            stepOut[source] += 1
+                            let dx = abs(positions[d].x - positions[source].x), dy = abs(positions[d].y - positions[source].y)
+                            hopsEW[t] += Double(dx)
+                            hopsNS[t] += Double(dy)
+                            longestRoute = max(longestRoute, Double(dx) * lat.hopEastWest + Double(dy) * lat.hopNorthSouth)
+                        }
+                    }
+                    // First input of every target neuron not yet touched.
+                    for projection in sourcesProjections[p] where touchedCount[projection.target] < touched[projection.target].count {
+                        let target = projection.target
+                        for input in projection.synapseInputs(ofSource: n) {
+                            projection.forEachTarget(ofSynapseInput: input) { neuron in
+                                if !touched[target][neuron] {
+                                    touched[target][neuron] = true
+                                    touchedCount[target] += 1
+                                    pendingPerCore[mapping.core(population: target, neuron: neuron)] += 1
+                                }
+                            }
+                        }
+                    }
+                }
+                var slowestTime = -1.0, slowestCore = 0
+                for c in 0..<coreCount {
+                    let neurons = mapping.cores[c].neurons.count
+                    let updated = constantCores[c] ? neurons : min(updatedPerCore[c], neurons)
+                    dense[c][t] += stepDense[c]
+                    conv[c][t] += stepConv[c]
+                    updates[c][t] += Double(updated)
+                    spikes[c][t] += stepSpikes[c]
+                    out[c][t] += stepOut[c]
+                    inbound[c][t] += stepIn[c]
+                    let work = Double(neurons) * lat.neuronAccess + Double(updated) * lat.neuronUpdate
+                        + stepSpikes[c] * lat.spikeOut + stepOut[c] * lat.messageOut
+                    let receive = stepIn[c] * lat.messageIn + stepDense[c] * lat.synapticEventDense
+                        + stepConv[c] * lat.synapticEventConvolution
+                    let busy = max(work, receive)
+                    if busy > slowestTime { slowestTime = busy; slowestCore = c }
+                }
+                slowest[slowestCore] += 1
+                stepSeconds[t] += (max(slowestTime, 0) + longestRoute) * 1e-9 + barrier
+            }
+        }
+        let scale = 1 / Double(counted)
+        func mean(_ g: [[Double]]) -> [[Double]] { g.map { $0.map { $0 * scale } } }
+        self.timeSteps = timeSteps
+        self.samples = sampleIDs.count
+        denseSynapticEvents = mean(dense)
+        convolutionSynapticEvents = mean(conv)
+        neuronUpdates = mean(updates)
+        self.spikes = mean(spikes)
+        messagesOut = mean(out)
+        messagesIn = mean(inbound)
+        hopsEastWest = hopsEW.map { $0 * scale }
+        hopsNorthSouth = hopsNS.map { $0 * scale }
+        self.stepSeconds = stepSeconds.map { $0 * scale }
+        slowestCoreCount = slowest
+    }
+
+    /// Σ over steps of one core's row.
+    static func total(_ rows: [[Double]], core: Int) -> Double { rows[core].reduce(0, +) }
+    /// Σ over cores and steps.
+    static func total(_ rows: [[Double]]) -> Double { rows.reduce(0) { $0 + $1.reduce(0, +) } }
+}
