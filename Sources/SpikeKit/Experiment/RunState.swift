@@ -37,6 +37,8 @@ struct RunState {
     /// A spike raster of the first test image, for the plot.
     var raster: SpikeRaster?
     var rasterTimeSteps = 0
+    /// The converted network as simulated by the simulation stage (STDB replaces `spiking`).
+    var converted: SpikingNetwork?
 
     init(directory: URL, resume: Bool) {
         self.directory = directory
