@@ -39,6 +39,7 @@ enum SpikeKitTool {
         case "import": try ImportCommand.run(command)
         case "report": try ReportCommand.run(command)
         case "energy": try EnergyCommand.run(command)
+        case "hardware": try HardwareCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

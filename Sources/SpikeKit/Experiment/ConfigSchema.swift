@@ -198,7 +198,7 @@ public enum ConfigSchema {
         ]),
         ConfigSectionSpec(name: "hardware", isStage: true, meaning: "Map every simulation onto a neuromorphic chip's cores and price its traffic (energy, time per step, latency), with the accuracy at the chip's precision. Runs when present; needs `simulation` or `stdb`. Works next to `energy`.", keys: [
             ConfigKeySpec("preset", .choice(HardwareDescription.presetNames), default: .string("loihi"),
-                          "A built-in chip description (sources in Sources/SpikeKit/Hardware/HardwareDescription+Presets.swift; print one with `spikekit energy --hardware-preset NAME --print`)."),
+                          "A built-in chip description (sources in Sources/SpikeKit/Hardware/HardwareDescription+Presets.swift; print one with `spikekit hardware --preset NAME --print`)."),
             ConfigKeySpec("file", .path, default: nil, defaultText: "none: use `preset`",
                           "A chip description in JSON (the form `--print` writes), relative to the config; instead of `preset`."),
             ConfigKeySpec("placement", .integerList(minimum: 0), default: nil, defaultText: "compact: cores fill tiles in order",

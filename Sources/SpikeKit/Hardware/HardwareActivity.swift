@@ -48,7 +48,7 @@ public struct HardwareActivity: Sendable {
         var slowest = [Int](repeating: 0, count: coreCount)
         let positions = mapping.cores.indices.map { mapping.meshPosition($0) }
         let constantCores = mapping.cores.map { graph.populations[$0.population].hasConstantCurrent }
-        let barrier = hw.barrierSeconds(chips: mapping.chips)
+        let barrier = hw.barrierSeconds(tiles: mapping.tilesUsed)
         let lat = hw.latency
         // Projections into each population (for first-input tracking).
         let sourcesProjections: [[HardwareGraph.Projection]] = (0...inputIndex).map { p in

@@ -4,7 +4,7 @@ import Foundation
 /// cores; per-core limits that decide how a network is split (`HardwareMapping`); the bits of its
 /// fixed-point state (`HardwareQuantization`); and the energy and latency of every kind of event
 /// (`HardwareEstimate`). It is a plain JSON object (this type's `Codable` form), so a user can copy a
-/// preset (`spikekit energy --hardware-preset loihi --print`), edit it and load it with
+/// preset (`spikekit hardware --preset loihi --print`), edit it and load it with
 /// `"hardware": {"file": "my-chip.json"}`.
 ///
 /// The event model follows SANA-FE (Boyle et al., "SANA-FE: Simulating Advanced Neuromorphic
@@ -36,8 +36,9 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
     public var energy: EventCosts
     /// Latency of each event, nanoseconds (the same fields as `energy`).
     public var latency: EventCosts
-    /// The step barrier (global synchronisation), seconds, by the number of chips used: the entry
-    /// for the largest chip count ≤ the chips used applies (SANA-FE's `latency_sync` table).
+    /// The step barrier (global synchronisation), seconds, by the number of tiles the mapping uses:
+    /// the entry with the largest `minimumTiles` ≤ the tiles used applies (SANA-FE's `latency_sync`
+    /// table, which it looks up with the count of mapped tiles).
     public var stepBarrierSeconds: [BarrierEntry]
     /// Static (leakage) power of one used chip, watts, charged for the whole time of an image.
     public var staticWattsPerChip: Double
@@ -115,12 +116,12 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
                              "spikeOut", "messageOut", "messageIn", "hopEastWest", "hopNorthSouth"]
     }
 
-    /// `chips ≥ minimumChips` → `seconds` (the largest matching entry wins).
+    /// `tiles used ≥ minimumTiles` → `seconds` (the largest matching entry wins).
     public struct BarrierEntry: Codable, Sendable, Equatable {
-        public var minimumChips: Int
+        public var minimumTiles: Int
         public var seconds: Double
-        public init(minimumChips: Int, seconds: Double) {
-            self.minimumChips = minimumChips
+        public init(minimumTiles: Int, seconds: Double) {
+            self.minimumTiles = minimumTiles
             self.seconds = seconds
         }
     }
@@ -146,9 +147,9 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
     /// Cores on one chip.
     public var coresPerChip: Int { meshWidth * meshHeight * coresPerTile }
 
-    /// The barrier for `chips` chips.
-    public func barrierSeconds(chips: Int) -> Double {
-        stepBarrierSeconds.filter { $0.minimumChips <= max(chips, 1) }.max { $0.minimumChips < $1.minimumChips }?.seconds
+    /// The barrier when `tiles` tiles are used.
+    public func barrierSeconds(tiles: Int) -> Double {
+        stepBarrierSeconds.filter { $0.minimumTiles <= max(tiles, 1) }.max { $0.minimumTiles < $1.minimumTiles }?.seconds
             ?? stepBarrierSeconds.first?.seconds ?? 0
     }
 
@@ -179,8 +180,8 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
                 throw fail("\(group).\(field)", "must be a finite number ≥ 0, got \(value)")
             }
         }
-        for (i, entry) in stepBarrierSeconds.enumerated() where !(entry.seconds >= 0 && entry.seconds.isFinite) || entry.minimumChips < 1 {
-            throw fail("stepBarrierSeconds[\(i)]", "needs minimumChips ≥ 1 and seconds ≥ 0")
+        for (i, entry) in stepBarrierSeconds.enumerated() where !(entry.seconds >= 0 && entry.seconds.isFinite) || entry.minimumTiles < 1 {
+            throw fail("stepBarrierSeconds[\(i)]", "needs minimumTiles ≥ 1 and seconds ≥ 0")
         }
         if !(staticWattsPerChip >= 0 && staticWattsPerChip.isFinite) { throw fail("staticWattsPerChip", "must be ≥ 0") }
     }

@@ -45,6 +45,9 @@ public struct HardwareMapping: Sendable {
         firstCore[population] + neuron / sliceSize[population]
     }
 
+    /// Distinct tiles holding at least one core.
+    public var tilesUsed: Int { Set(cores.map { [$0.chip, $0.x, $0.y] }).count }
+
     /// Global mesh coordinates of a core (chips side by side along x).
     public func meshPosition(_ core: Int) -> (x: Int, y: Int) {
         (cores[core].chip * hardware.meshWidth + cores[core].x, cores[core].y)
