@@ -139,15 +139,15 @@ extension HardwareGraph.Projection {
         }
     }
 
-    /// How many source neurons feed one target neuron at most (its fan-in in axons), and the
-    /// synapses of the target neuron `neuron` (`synapseCount`) — through the pooling chain.
+    /// The neurons of one pooling window (k² per pool): how many source spikes share one input.
     public var poolingFactor: Int { pools.reduce(1) { $0 * $1.kernel * $1.kernel } }
 
-    /// The source-neuron fan-in of target neuron `neuron` (the synapses the chip stores for it).
+    /// The synapses the chip stores for target neuron `neuron`: one per synapse input in its
+    /// receptive field (a pooling window's neurons share one input axon, see `HardwareMapping`).
     public func fanIn(ofTarget neuron: Int) -> Int {
         switch synapse.connectivity {
         case .identity: return 1
-        case .linear: return synapse.inputShape.count * poolingFactor
+        case .linear: return synapse.inputShape.count
         case .convolution(let g):
             let position = neuron / synapse.outputShape.channels
             let (oy, ox) = (position / g.outputWidth, position % g.outputWidth)
@@ -160,7 +160,7 @@ extension HardwareGraph.Projection {
                 let x = ox * g.stride - g.padding + kx
                 if x >= 0 && x < g.inputWidth { columns += 1 }
             }
-            return rows * columns * g.inChannels * poolingFactor
+            return rows * columns * g.inChannels
         }
     }
 }

@@ -1,5 +1,10 @@
 /// A network partitioned onto a chip's cores and placed on its mesh.
 ///
+/// Pooling: the k² neurons of one average-pooling window send their spikes to one shared input axon
+/// of the next layer (a chip routes a spike to a destination axon, and several sources may name
+/// the same one), whose synapses carry w/k²; so a pooled projection costs the axons and synapses of
+/// its pooled input, while every source spike still fans out through them.
+///
 /// Partitioning: each population is cut into k contiguous slices of its neurons in
 /// height-width-channel order (so a slice of a convolution layer is a band of whole rows of
 /// positions, which keeps its receptive field, and so its input axons, small), with the smallest k
@@ -150,8 +155,8 @@ public struct HardwareMapping: Sendable {
                 axons += range.count
                 synapses += range.count
             case .linear:
-                axons += s.inputShape.count * projection.poolingFactor
-                synapses += range.count * s.inputShape.count * projection.poolingFactor
+                axons += s.inputShape.count
+                synapses += range.count * s.inputShape.count
             case .convolution(let g):
                 // The union of the slice's receptive fields, in input positions.
                 let positions = (range.lowerBound / g.outChannels)...((range.upperBound - 1) / g.outChannels)
@@ -168,7 +173,7 @@ public struct HardwareMapping: Sendable {
                         }
                     }
                 }
-                axons += seen.count * g.inChannels * projection.poolingFactor
+                axons += seen.count * g.inChannels
                 for n in range { synapses += projection.fanIn(ofTarget: n) }
             }
         }
