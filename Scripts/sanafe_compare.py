@@ -68,11 +68,14 @@ def main():
     if os.path.exists(path):
         with open(path) as f:
             sk = json.load(f)
-        summary["spikekit"] = {k: sk.get(k) for k in ("joulesPerImage", "secondsPerStep", "secondsPerImage", "spikesPerImage",
+        summary["spikekit"] = {k: sk.get(k) for k in ("joulesPerImage", "secondsPerStep", "secondsPerStepQueued",
+                                                      "secondsPerImage", "spikesPerImage",
                                                       "breakdown", "cores", "countedImages")}
         summary["energyDifference"] = sk["joulesPerImage"] / sanafe_summary["joulesPerImage"] - 1
         summary["stepTimeDifference"] = sk["secondsPerStep"] / sanafe_summary["secondsPerStep"] - 1
         summary["stepTimeDifferenceSimple"] = sk["secondsPerStep"] / sanafe_summary["secondsPerStepSimple"] - 1
+        if sk.get("secondsPerStepQueued"):
+            summary["queuedStepTimeDifference"] = sk["secondsPerStepQueued"] / sanafe_summary["secondsPerStep"] - 1
         summary["spikeDifference"] = sk["spikesPerImage"] / max(sanafe_summary["spikesPerImage"], 1e-12) - 1
     print(json.dumps(summary, indent=1, sort_keys=True))
 

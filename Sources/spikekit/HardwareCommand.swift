@@ -83,8 +83,9 @@ enum HardwareCommand {
     static func table(_ e: HardwareEstimate, steps: Int, images: Int) -> String {
         func µ(_ v: Double?) -> String { v.map { String(format: "%.4g", $0 * 1e6) } ?? "–" }
         var out = "chip: \(e.preset), \(e.cores ?? 0) cores on \(e.chips ?? 0) chip(s); traffic of \(images) test images, T = \(steps)\n"
-        out += "energy per image: \(µ(e.joulesPerImage)) µJ (synapse \(µ(e.breakdown.synapse)), neuron \(µ(e.breakdown.neuron)), "
-            + "spike + message \(µ(e.breakdown.spikeAndMessage)), network \(µ(e.breakdown.network)), static \(µ(e.breakdown.staticEnergy)))\n"
+        let b = e.breakdown
+        out += "energy per image: \(µ(e.joulesPerImage)) µJ (synapse \(µ(b?.synapse)), neuron \(µ(b?.neuron)), "
+            + "spike + message \(µ(b?.spikeAndMessage)), network \(µ(b?.network)), static \(µ(b?.staticEnergy)))\n"
         out += "time: \(µ(e.secondsPerStep)) µs per step, \(µ(e.secondsPerImage)) µs per image"
             + (e.imagesPerSecond.map { String(format: " (%.4g images/s)", $0) } ?? "")
             + String(format: "; energy-delay product %.4g J·s\n", e.energyDelayProduct ?? 0)

@@ -28,9 +28,19 @@ extension ExperimentRunner {
             let steps = indices.map { state.simulations[$0].timeSteps }
             let batch = test.makeBatch(indices: 0..<min(h.samples, test.count))
             progress.note("hardware: mapping the \(stage.rawValue) network onto \(hw.name), traffic of \(min(h.samples, test.count)) images")
-            let (mapping, estimates) = try HardwarePricing.estimates(
-                network: network, images: batch.images, encoding: encoding, ordering: ordering, timeSteps: steps,
-                hardware: hw, placement: h.placement, seed: seed)
+            // A network the chip refuses still gets its accuracy at the chip's precision and the reason.
+            var mapping: HardwareMapping?
+            var estimates: [Int: HardwareEstimate] = [:]
+            do {
+                let priced = try HardwarePricing.estimates(
+                    network: network, images: batch.images, encoding: encoding, ordering: ordering, timeSteps: steps,
+                    hardware: hw, placement: h.placement, seed: seed)
+                (mapping, estimates) = (priced.mapping, priced.estimates)
+            } catch let error as SpikeKitError {
+                guard case .model = error else { throw error }
+                progress.note("hardware: \(hw.name) refuses the \(stage.rawValue) network: \(error)")
+                for t in steps { estimates[t] = HardwareEstimate(refusedBy: hw, reason: error.description) }
+            }
             var quantizedAccuracy: [Int: Double] = [:]
             let precision = HardwareQuantization.summary(hw)
             if h.precision, precision != nil {
@@ -50,7 +60,7 @@ extension ExperimentRunner {
                 estimate.precision = quantizedAccuracy[t] == nil ? nil : precision
                 state.simulations[i].hardware = estimate
                 progress.note(String(format: "  T = %4d on %@: %d cores, %.4g µJ and %.4g µs per image (%.3g µs per step)%@",
-                                     t, hw.name, mapping.cores.count, estimate.joulesPerImage * 1e6,
+                                     t, hw.name, mapping?.cores.count ?? 0, (estimate.joulesPerImage ?? 0) * 1e6,
                                      (estimate.secondsPerImage ?? 0) * 1e6, (estimate.secondsPerStep ?? 0) * 1e6,
                                      quantizedAccuracy[t].map { String(format: ", accuracy at chip precision %.2f %%", $0 * 100) } ?? ""))
             }

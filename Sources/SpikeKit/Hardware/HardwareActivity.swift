@@ -34,6 +34,9 @@ public struct HardwareActivity: Sendable {
     public var stepSeconds: [Double]
     /// How often (over samples and steps) each core was the slowest.
     public var slowestCoreCount: [Int]
+    /// Per step, mean over images: the step's time when messages are queued in the order they are
+    /// made (`queuedStepTime`), seconds.
+    public var queuedStepSeconds: [Double]
 
     public init(events: [CapturedEvent], mapping: HardwareMapping, timeSteps: Int, samples: Int) throws {
         guard samples > 0 else { throw SpikeKitError.runtime("no captured samples to count hardware traffic from") }
@@ -44,7 +47,7 @@ public struct HardwareActivity: Sendable {
         let inputIndex = graph.populations.count
         func grid() -> [[Double]] { Array(repeating: Array(repeating: 0, count: timeSteps), count: coreCount) }
         var dense = grid(), conv = grid(), updates = grid(), spikes = grid(), out = grid(), inbound = grid()
-        var hopsEW = [Double](repeating: 0, count: timeSteps), hopsNS = hopsEW, stepSeconds = hopsEW
+        var hopsEW = [Double](repeating: 0, count: timeSteps), hopsNS = hopsEW, stepSeconds = hopsEW, queued = hopsEW
         var slowest = [Int](repeating: 0, count: coreCount)
         let positions = mapping.cores.indices.map { mapping.meshPosition($0) }
         let constantCores = mapping.cores.map { graph.populations[$0.population].hasConstantCurrent }
@@ -77,6 +80,8 @@ public struct HardwareActivity: Sendable {
                 var stepDense = [Double](repeating: 0, count: coreCount), stepConv = stepDense
                 var stepSpikes = stepDense, stepOut = stepDense, stepIn = stepDense
                 var longestRoute = 0.0
+                queued[t] += Self.queuedStepTime(events: byStep[t], mapping: mapping, touched: touched,
+                                                 constant: constantCores, positions: positions) * 1e-9 + barrier
                 for e in byStep[t] {
                     let p = e.population == CapturedEvent.inputPopulation ? inputIndex : Int(e.population)
                     guard p <= inputIndex else { continue }
@@ -151,6 +156,65 @@ public struct HardwareActivity: Sendable {
         hopsNorthSouth = hopsNS.map { $0 * scale }
         self.stepSeconds = stepSeconds.map { $0 * scale }
         slowestCoreCount = slowest
+        queuedStepSeconds = queued.map { $0 * scale }
+    }
+
+    /// One step's time, nanoseconds, with messages queued as SANA-FE's "detailed" model queues them
+    /// (without its congestion term): each core processes its neurons in order (access, update if
+    /// it has input, spike out if it fired), sending each spike's messages as it goes, so message m
+    /// leaves at the core's running time plus `t_out`; all messages are then handled in order of
+    /// sending, a destination core starting each at the later of its arrival (sent + route) and the
+    /// end of its previous one, and taking `t_in + synapses·t_syn`. The step ends when the last core
+    /// has finished its neurons and the last message has been processed (the barrier is added by the caller).
+    static func queuedStepTime(events: [CapturedEvent], mapping: HardwareMapping, touched: [[Bool]], constant: [Bool],
+                               positions: [(x: Int, y: Int)]) -> Double {
+        let graph = mapping.graph, routing = mapping.routing, lat = mapping.hardware.latency
+        var spiked = graph.populations.map { [Bool](repeating: false, count: $0.shape.count) }
+        for e in events where e.population >= 0 && Int(e.population) < graph.populations.count {
+            spiked[Int(e.population)][Int(e.neuron)] = true
+        }
+        struct Message { var sent: Double; var core: Int; var arrival: Double; var work: Double }
+        var messages: [Message] = []
+        var last = 0.0
+        for (c, core) in mapping.cores.enumerated() {
+            let p = core.population
+            var time = 0.0
+            for n in core.neurons {
+                time += lat.neuronAccess
+                if constant[c] || touched[p][n] { time += lat.neuronUpdate }
+                guard spiked[p][n] else { continue }
+                time += lat.spikeOut
+                for k in routing.offsets[p][n]..<routing.offsets[p][n + 1] {
+                    let entry = routing.entries[p][k]
+                    let d = Int(entry.core)
+                    time += lat.messageOut
+                    let route = Double(abs(positions[d].x - positions[c].x)) * lat.hopEastWest
+                        + Double(abs(positions[d].y - positions[c].y)) * lat.hopNorthSouth
+                    messages.append(Message(sent: time, core: d, arrival: time + route,
+                                            work: lat.messageIn + Double(entry.denseSynapses) * lat.synapticEventDense
+                                                + Double(entry.convolutionSynapses) * lat.synapticEventConvolution))
+                }
+            }
+            last = max(last, time)
+        }
+        // Off-chip input events arrive at the start of the step.
+        for e in events where e.population == CapturedEvent.inputPopulation {
+            let p = graph.populations.count, n = Int(e.neuron)
+            guard n + 1 < routing.offsets[p].count else { continue }
+            for k in routing.offsets[p][n]..<routing.offsets[p][n + 1] {
+                let entry = routing.entries[p][k]
+                messages.append(Message(sent: 0, core: Int(entry.core), arrival: 0,
+                                        work: lat.messageIn + Double(entry.denseSynapses) * lat.synapticEventDense
+                                            + Double(entry.convolutionSynapses) * lat.synapticEventConvolution))
+            }
+        }
+        messages.sort { $0.sent < $1.sent }
+        var finished = [Double](repeating: 0, count: mapping.cores.count)
+        for m in messages {
+            finished[m.core] = max(finished[m.core], m.arrival) + m.work
+            last = max(last, finished[m.core])
+        }
+        return last
     }
 
     /// Σ over steps of one core's row.

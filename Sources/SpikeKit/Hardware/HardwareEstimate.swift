@@ -16,9 +16,15 @@
 /// synaptic operations · E_syn + the direct-input layer's MACs · E_MAC (once per image).
 public struct HardwareEstimate: Codable, Sendable, Equatable {
     public var preset: String
-    public var joulesPerImage: Double
-    public var breakdown: Breakdown
+    /// Energy per image (nil when the network could not be mapped: see `mappingError`).
+    public var joulesPerImage: Double?
+    public var breakdown: Breakdown?
+    /// Why the network does not fit the chip (layer, number and limit), when it does not.
+    public var mappingError: String?
     public var secondsPerStep: Double?
+    /// The step time with messages queued in the order they are made (`HardwareActivity.queuedStepTime`,
+    /// SANA-FE's "detailed" model without congestion), seconds.
+    public var secondsPerStepQueued: Double?
     public var secondsPerImage: Double?
     public var imagesPerSecond: Double?
     public var energyDelayProduct: Double?
@@ -80,6 +86,13 @@ public struct HardwareEstimate: Codable, Sendable, Equatable {
         public var outputAxons: Int
         /// Mean busy time per step (the larger of neuron and receive work), seconds.
         public var busySecondsPerStep: Double
+    }
+
+    /// A network the chip refused: no energy or time, the reason, and (filled in by the caller) the
+    /// accuracy at the chip's precision.
+    public init(refusedBy hardware: HardwareDescription, reason: String) {
+        preset = hardware.name
+        mappingError = reason
     }
 
     /// The estimate of a per-operation model from operation counts.
@@ -145,9 +158,10 @@ public struct HardwareEstimate: Codable, Sendable, Equatable {
                               staticEnergy: staticEnergy, inputMACs: 0)
         joulesPerImage = synapse + neuron + spike + network + staticEnergy
         secondsPerStep = perStep
+        secondsPerStepQueued = a.queuedStepSeconds.isEmpty ? nil : a.queuedStepSeconds.reduce(0, +) / Double(a.queuedStepSeconds.count)
         secondsPerImage = perImage
         imagesPerSecond = perImage > 0 ? 1 / perImage : nil
-        energyDelayProduct = joulesPerImage * perImage
+        energyDelayProduct = (synapse + neuron + spike + network + staticEnergy) * perImage
         cores = coreCount
         chips = mapping.chips
         countedImages = a.samples

@@ -8,7 +8,7 @@ extension RunOutputs {
     public static let hardwareCoresPlot = "hardware-cores.svg"
 
     static func writeHardware(report: RunReport, to directory: URL) throws {
-        let priced = report.simulations.filter { $0.hardware != nil }
+        let priced = report.simulations.filter { $0.hardware?.breakdown != nil }
         guard !priced.isEmpty else { return }
         try AtomicFile.write(hardwareEnergyChart(report).render(), to: directory.appendingPathComponent(hardwareEnergyPlot))
         if priced.contains(where: { $0.hardware?.layers != nil }) {
@@ -18,10 +18,10 @@ extension RunOutputs {
 
     /// Energy per image by kind (µJ), one bar group per kind, one series per simulation.
     public static func hardwareEnergyChart(_ report: RunReport) -> BarChart {
-        let priced = report.simulations.filter { $0.hardware != nil }
+        let priced = report.simulations.filter { $0.hardware?.breakdown != nil }
         let preset = priced.first?.hardware?.preset ?? ""
-        let series = priced.prefix(chartPalette.count).enumerated().map { k, s -> (name: String, values: [Double], color: String) in
-            let b = s.hardware!.breakdown
+        let series = priced.prefix(chartPalette.count).enumerated().compactMap { k, s -> (name: String, values: [Double], color: String)? in
+            guard let b = s.hardware?.breakdown else { return nil }
             return (name: "\(s.stage == .conversion ? "conversion" : "hybrid") T = \(s.timeSteps)",
                     values: [b.synapse, b.neuron, b.spikeAndMessage, b.network, b.staticEnergy, b.inputMACs].map { $0 * 1e6 },
                     color: chartPalette[k])
