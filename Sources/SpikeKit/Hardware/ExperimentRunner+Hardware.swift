@@ -59,6 +59,11 @@ extension ExperimentRunner {
                 estimate.quantizedTestAccuracy = quantizedAccuracy[t]
                 estimate.precision = quantizedAccuracy[t] == nil ? nil : precision
                 state.simulations[i].hardware = estimate
+                if let reason = estimate.mappingError {
+                    progress.note("  T = \(t) on \(hw.name): not mapped (\(reason))"
+                                  + (quantizedAccuracy[t].map { String(format: "; accuracy at chip precision %.2f %%", $0 * 100) } ?? ""))
+                    continue
+                }
                 progress.note(String(format: "  T = %4d on %@: %d cores, %.4g µJ and %.4g µs per image (%.3g µs per step)%@",
                                      t, hw.name, mapping?.cores.count ?? 0, (estimate.joulesPerImage ?? 0) * 1e6,
                                      (estimate.secondsPerImage ?? 0) * 1e6, (estimate.secondsPerStep ?? 0) * 1e6,

@@ -195,13 +195,16 @@ public struct HardwareMapping: Sendable {
                     + "than the \(k)×\(k) a '\(chip)' core allows (core.maximumKernel)")
             }
         }
-        let (oneAxons, oneBits) = demand(0..<1, population: p, graph: graph, hardware: hardware)
+        // The widest neuron: a neuron's inputs depend only on its position (every channel of one
+        // position has the same receptive field), so one neuron per position is enough.
+        let channels = max(population.shape.channels, 1)
         var widest = 0, widestBits = 0
-        for neuron in [0, n / 2, n - 1] {
+        for position in 0..<max(population.shape.positions, 1) {
+            let neuron = position * channels
+            guard neuron < n else { break }
             let d = demand(neuron..<(neuron + 1), population: p, graph: graph, hardware: hardware)
             widest = max(widest, d.axons); widestBits = max(widestBits, d.bits)
         }
-        widest = max(widest, oneAxons); widestBits = max(widestBits, oneBits)
         if let limit = limits.fanIn, widest > limit {
             throw SpikeKitError.model(layer: population.name, reason: "one neuron has \(widest) inputs, more than the \(limit) "
                 + "input axons of a '\(chip)' core (core.fanIn); it cannot be split further")

@@ -83,15 +83,16 @@ import Testing
     }
 
     @Test func aConvolutionWiderThanACoresAxonsIsRefusedWithLayerAndLimit() {
-        // VGG16's deepest convolutions: 3×3×512 = 4,608 inputs per neuron, over Loihi's 4,096 axons.
-        let g = ConvolutionGeometry(inChannels: 512, outChannels: 8, inputHeight: 3, inputWidth: 3,
+        // VGG16's convolutions at 4×4 × 512 channels: 3×3×512 = 4,608 inputs per interior neuron (edge
+        // neurons see 3,072 or 2,048), over Loihi's 4,096 axons.
+        let g = ConvolutionGeometry(inChannels: 512, outChannels: 8, inputHeight: 4, inputWidth: 4,
                                     kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-        let conv0 = Synapse.convolution(name: "conv0", geometry: ConvolutionGeometry(inChannels: 1, outChannels: 512, inputHeight: 3,
-                                                                                     inputWidth: 3, kernelHeight: 1, kernelWidth: 1),
+        let conv0 = Synapse.convolution(name: "conv0", geometry: ConvolutionGeometry(inChannels: 1, outChannels: 512, inputHeight: 4,
+                                                                                     inputWidth: 4, kernelHeight: 1, kernelWidth: 1),
                                         pytorchWeights: [Float](repeating: 0.1, count: 512))
         let conv = Synapse.convolution(name: "conv13", geometry: g, pytorchWeights: [Float](repeating: 0.01, count: 8 * 512 * 9))
-        let out = Synapse.linear(name: "fc", inputShape: conv.outputShape, outputs: 2, pytorchWeights: [Float](repeating: 0.1, count: 144))
-        let net = SpikingNetwork(inputShape: FeatureShape(height: 3, width: 3, channels: 1), layers: [
+        let out = Synapse.linear(name: "fc", inputShape: conv.outputShape, outputs: 2, pytorchWeights: [Float](repeating: 0.1, count: 256))
+        let net = SpikingNetwork(inputShape: FeatureShape(height: 4, width: 4, channels: 1), layers: [
             .synaptic(conv0, neurons: NeuronParameters(threshold: 1), inputDropout: 0),
             .synaptic(conv, neurons: NeuronParameters(threshold: 1), inputDropout: 0),
             .flatten(name: "flatten", input: conv.outputShape),
@@ -217,6 +218,16 @@ import Testing
         let e = HardwareEstimate(operationCounts: counts, hardware: .cmos45nmFP32)
         #expect(abs((e.joulesPerImage ?? 0) - (100 * 4.6 + 50 * 0.9) * 1e-12) < 1e-20)
         #expect(e.cores == nil && e.secondsPerStep == nil)
+    }
+
+    @Test func aRefusedNetworkIsReportedWithItsReasonAndNoEnergy() throws {
+        var e = HardwareEstimate(refusedBy: .loihi, reason: "layer 'fc1': one neuron has 8192 inputs")
+        e.quantizedTestAccuracy = 0.5
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(e)) as? [String: Any])
+        #expect(Set(json.keys) == ["preset", "mappingError", "quantizedTestAccuracy"])
+        let simulation = RunReport.Simulation(stage: .conversion, timeSteps: 4, encoding: "direct", ordering: "delayed",
+                                              testAccuracy: 0.5, testImages: 1, layers: [], hardware: e)
+        #expect(RunOutputs.hardwareSummaryCells(simulation) == ["loihi", "", "", "", "", "0.5"])
     }
 
     // MARK: Precision
