@@ -193,6 +193,22 @@ import Testing
         #expect(e.layers?.map(\.cores) == [1, 2])
     }
 
+    @Test func aUserPlacementMovesCoresAndIsChecked() throws {
+        let net = Self.mlp(inputs: 2, hidden: [2], outputs: 3)
+        let graph = HardwareGraph(network: net, encoding: .direct)
+        // fc1 on tile 1 (x 1), fc2's cores on tile 0 (x 0) and tile 2 (second chip, global x 2): one hop each.
+        let mapping = try HardwareMapping(graph: graph, hardware: Self.toyChip(), placement: [1, 0, 2])
+        let events = [CapturedEvent(sample: 0, step: 0, population: 0, neuron: 0, value: 1)]
+        let a = try HardwareActivity(events: events, mapping: mapping, timeSteps: 1, samples: 1)
+        #expect(a.hopsEastWest == [2])
+        #expect(throws: SpikeKitError.model(layer: "fc2", reason: "placement puts more than 1 cores (coresPerTile) on tile 0")) {
+            try HardwareMapping(graph: graph, hardware: Self.toyChip(), placement: [0, 0, 1])
+        }
+        #expect(throws: SpikeKitError.model(layer: nil, reason: "the placement lists 2 tiles but the mapping has 3 cores")) {
+            try HardwareMapping(graph: graph, hardware: Self.toyChip(), placement: [0, 1])
+        }
+    }
+
     @Test func pricingASimulatedNetworkCountsItsOwnEvents() throws {
         let net = RandomSpikingNetworks.convolutional(seed: 2, input: FeatureShape(height: 8, width: 8, channels: 1), leak: 1,
                                                       reset: .subtract, maxPool: false, residual: false, projectionShortcut: false)
