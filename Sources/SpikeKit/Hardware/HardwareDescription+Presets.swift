@@ -34,14 +34,17 @@ extension HardwareDescription {
     /// event; the real-time 1 kHz tick is the step barrier. The 65 mW typical chip power is not added
     /// as static power: the 26 pJ per event is derived from it and would be counted twice. 9-bit signed
     /// weights (4 axon types), 18-bit threshold, 20-bit membrane (Cassidy et al., IJCNN 2013).
-    /// SANA-FE's `truenorth.yaml` gives the same mesh and 256 neurons per core with zero costs.
+    /// SANA-FE's `truenorth.yaml` gives the same mesh and 256 neurons per core with zero costs. The
+    /// synapses are a 256×256 binary crossbar per core whose weights come from 4 axon types, so the
+    /// 256-axon fan-in limit is the binding one: no separate synapse-memory limit is set.
     public static let truenorth = HardwareDescription(
         name: "truenorth",
-        source: "Merolla et al. 2014 (Science): 64x64 cores, 256 neurons x 256 axons, fan-out 1, 26 pJ/synaptic event, "
+        source: "Merolla et al. 2014 (Science): 64x64 cores, 256 neurons x 256 axons (256x256 binary crossbar), fan-out 1, "
+            + "26 pJ/synaptic event, "
             + "1 ms real-time tick; Cassidy et al. 2013: 9-bit weights, 18-bit threshold, 20-bit membrane; "
             + "SANA-FE truenorth.yaml (mesh, 256 neurons/core); other event costs not published (0)",
         mapsCores: true, meshWidth: 64, meshHeight: 64, coresPerTile: 1, maximumChips: nil,
-        core: CoreLimits(neurons: 256, fanIn: 256, fanOut: 256, synapseMemoryBits: 256 * 256,
+        core: CoreLimits(neurons: 256, fanIn: 256, fanOut: 256, synapseMemoryBits: nil,
                          weightBits: 9, thresholdBits: 18, membraneBits: 20),
         energy: EventCosts(synapticEventDense: 26, synapticEventConvolution: 26),
         latency: EventCosts(),
