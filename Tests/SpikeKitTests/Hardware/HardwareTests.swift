@@ -193,6 +193,18 @@ import Testing
         #expect(e.layers?.map(\.cores) == [1, 2])
     }
 
+    @Test func poissonInputArrivesFromOffChipAsMessages() throws {
+        // Poisson input: fc1's synapses are on the chip (3 inputs × 2 neurons), fed by off-chip events.
+        let net = Self.mlp(inputs: 3, hidden: [2], outputs: 3)
+        let mapping = try HardwareMapping(graph: HardwareGraph(network: net, encoding: .poisson), hardware: Self.toyChip())
+        #expect(mapping.cores[0].inputAxons == 3 && mapping.cores[0].synapseBits == 3 * 2 * 32)
+        let events = [CapturedEvent(sample: 0, step: 0, population: CapturedEvent.inputPopulation, neuron: 2, value: 1)]
+        let a = try HardwareActivity(events: events, mapping: mapping, timeSteps: 1, samples: 1)
+        #expect(a.messagesIn.map { $0[0] } == [1, 0, 0])
+        #expect(a.denseSynapticEvents.map { $0[0] } == [2, 0, 0])
+        #expect(a.spikes.map { $0[0] } == [0, 0, 0] && a.messagesOut.map { $0[0] } == [0, 0, 0])
+    }
+
     @Test func aUserPlacementMovesCoresAndIsChecked() throws {
         let net = Self.mlp(inputs: 2, hidden: [2], outputs: 3)
         let graph = HardwareGraph(network: net, encoding: .direct)
