@@ -164,8 +164,12 @@ public struct HardwareActivity: Sendable {
     /// it has input, spike out if it fired), sending each spike's messages as it goes, so message m
     /// leaves at the core's running time plus `t_out`; all messages are then handled in order of
     /// sending, a destination core starting each at the later of its arrival (sent + route) and the
-    /// end of its previous one, and taking `t_in + synapses·t_syn`. The step ends when the last core
-    /// has finished its neurons and the last message has been processed (the barrier is added by the caller).
+    /// end of its previous one, and taking `t_in + synapses·t_syn`. With `linkBufferMessages` b, a
+    /// route of h hops holds (h + 1)·b messages (SANA-FE's path capacity): a sender whose destination
+    /// already has that many messages waiting stalls until the oldest of them is taken in, and all its
+    /// later work shifts with it (backpressure; SANA-FE estimates the same blocking from the message
+    /// density along the route). The step ends when the last core has finished its neurons and the
+    /// last message has been processed (the barrier is added by the caller).
     static func queuedStepTime(events: [CapturedEvent], mapping: HardwareMapping, touched: [[Bool]], constant: [Bool],
                                positions: [(x: Int, y: Int)]) -> Double {
         let graph = mapping.graph, routing = mapping.routing, lat = mapping.hardware.latency
@@ -173,47 +177,75 @@ public struct HardwareActivity: Sendable {
         for e in events where e.population >= 0 && Int(e.population) < graph.populations.count {
             spiked[Int(e.population)][Int(e.neuron)] = true
         }
-        struct Message { var sent: Double; var core: Int; var arrival: Double; var work: Double }
-        var messages: [Message] = []
-        var last = 0.0
+        struct Message { var gap: Double; var core: Int; var route: Double; var hops: Int; var work: Double }
+        func work(_ entry: HardwareRouting.Entry) -> Double {
+            lat.messageIn + Double(entry.denseSynapses) * lat.synapticEventDense
+                + Double(entry.convolutionSynapses) * lat.synapticEventConvolution
+        }
+        let coreCount = mapping.cores.count
+        var outgoing = [[Message]](repeating: [], count: coreCount)
+        var tail = [Double](repeating: 0, count: coreCount)   // neuron work after a core's last message
         for (c, core) in mapping.cores.enumerated() {
             let p = core.population
-            var time = 0.0
+            var sinceLast = 0.0
             for n in core.neurons {
-                time += lat.neuronAccess
-                if constant[c] || touched[p][n] { time += lat.neuronUpdate }
+                sinceLast += lat.neuronAccess
+                if constant[c] || touched[p][n] { sinceLast += lat.neuronUpdate }
                 guard spiked[p][n] else { continue }
-                time += lat.spikeOut
+                sinceLast += lat.spikeOut
                 for k in routing.offsets[p][n]..<routing.offsets[p][n + 1] {
                     let entry = routing.entries[p][k]
                     let d = Int(entry.core)
-                    time += lat.messageOut
-                    let route = Double(abs(positions[d].x - positions[c].x)) * lat.hopEastWest
-                        + Double(abs(positions[d].y - positions[c].y)) * lat.hopNorthSouth
-                    messages.append(Message(sent: time, core: d, arrival: time + route,
-                                            work: lat.messageIn + Double(entry.denseSynapses) * lat.synapticEventDense
-                                                + Double(entry.convolutionSynapses) * lat.synapticEventConvolution))
+                    let dx = abs(positions[d].x - positions[c].x), dy = abs(positions[d].y - positions[c].y)
+                    outgoing[c].append(Message(gap: sinceLast + lat.messageOut, core: d,
+                                               route: Double(dx) * lat.hopEastWest + Double(dy) * lat.hopNorthSouth,
+                                               hops: dx + dy, work: work(entry)))
+                    sinceLast = 0
                 }
             }
-            last = max(last, time)
+            tail[c] = sinceLast
         }
+        var finished = [Double](repeating: 0, count: coreCount)
+        var starts = [[Double]](repeating: [], count: coreCount)
+        var last = 0.0
         // Off-chip input events arrive at the start of the step.
         for e in events where e.population == CapturedEvent.inputPopulation {
             let p = graph.populations.count, n = Int(e.neuron)
             guard n + 1 < routing.offsets[p].count else { continue }
             for k in routing.offsets[p][n]..<routing.offsets[p][n + 1] {
-                let entry = routing.entries[p][k]
-                messages.append(Message(sent: 0, core: Int(entry.core), arrival: 0,
-                                        work: lat.messageIn + Double(entry.denseSynapses) * lat.synapticEventDense
-                                            + Double(entry.convolutionSynapses) * lat.synapticEventConvolution))
+                let d = Int(routing.entries[p][k].core)
+                starts[d].append(finished[d])
+                finished[d] += work(routing.entries[p][k])
+                last = max(last, finished[d])
             }
         }
-        messages.sort { $0.sent < $1.sent }
-        var finished = [Double](repeating: 0, count: mapping.cores.count)
-        for m in messages {
-            finished[m.core] = max(finished[m.core], m.arrival) + m.work
+        // Senders advance in order of their next message's sending time.
+        var clock = [Double](repeating: 0, count: coreCount)
+        var next = [Int](repeating: 0, count: coreCount)
+        let buffer = mapping.hardware.linkBufferMessages
+        while true {
+            var chosen = -1, earliest = Double.infinity
+            for c in 0..<coreCount where next[c] < outgoing[c].count {
+                let t = clock[c] + outgoing[c][next[c]].gap
+                if t < earliest { earliest = t; chosen = c }
+            }
+            guard chosen >= 0 else { break }
+            let m = outgoing[chosen][next[chosen]]
+            next[chosen] += 1
+            var sent = earliest
+            // A full route: the sender waits until the message `capacity` places ahead has been taken in.
+            if let buffer {
+                let capacity = (m.hops + 1) * buffer
+                let queued = starts[m.core].count
+                if queued >= capacity { sent = max(sent, starts[m.core][queued - capacity]) }
+            }
+            clock[chosen] = sent
+            let start = max(finished[m.core], sent + m.route)
+            starts[m.core].append(start)
+            finished[m.core] = start + m.work
             last = max(last, finished[m.core])
         }
+        for c in 0..<coreCount { last = max(last, clock[c] + tail[c]) }
         return last
     }
 

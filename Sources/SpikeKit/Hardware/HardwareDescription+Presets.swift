@@ -7,7 +7,8 @@ extension HardwareDescription {
     /// 35.5 pJ / 3.8 ns dense, 24.0 pJ / 3.1 ns convolutional; neuron access 51.2 pJ / 6.0 ns;
     /// update 21.6 pJ / 3.7 ns; spike out 69.3 pJ / 30 ns; message out 111 pJ / 5.1 ns; message in
     /// 0 pJ / 16 ns; hop east-west 3.0 pJ / 4.1 ns, north-south 4.2 pJ / 6.5 ns; 8×4 tiles of 4 cores;
-    /// 1,024 neurons per core; barrier 0.6 / 1.0 / 1.4 / 1.8 µs from 1 / 2 / 4 / 29 tiles used.
+    /// 1,024 neurons per core; barrier 0.6 / 1.0 / 1.4 / 1.8 µs from 1 / 2 / 4 / 29 tiles used;
+    /// 16 messages per link buffer (`link_buffer_size`).
     /// Per-core limits from nengo-loihi (`nengo_loihi/block.py`: MAX_COMPARTMENTS 1024, MAX_IN_AXONS
     /// 4096, MAX_OUT_AXONS 4096, MAX_SYNAPSE_BITS 16384·64 = 1,048,576); 8-bit weights and 24-bit
     /// membranes (nengo-loihi discretisation), 17-bit threshold mantissa (brian2-loihi's
@@ -26,7 +27,8 @@ extension HardwareDescription {
         latency: EventCosts(synapticEventDense: 3.8, synapticEventConvolution: 3.1, neuronAccess: 6.0, neuronUpdate: 3.7,
                             spikeOut: 30.0, messageOut: 5.1, messageIn: 16.0, hopEastWest: 4.1, hopNorthSouth: 6.5),
         stepBarrierSeconds: [BarrierEntry(minimumTiles: 1, seconds: 0.6e-6), BarrierEntry(minimumTiles: 2, seconds: 1.0e-6),
-                             BarrierEntry(minimumTiles: 4, seconds: 1.4e-6), BarrierEntry(minimumTiles: 29, seconds: 1.8e-6)])
+                             BarrierEntry(minimumTiles: 4, seconds: 1.4e-6), BarrierEntry(minimumTiles: 29, seconds: 1.8e-6)],
+        linkBufferMessages: 16)
 
     /// IBM TrueNorth (Merolla et al., "A million spiking-neuron integrated circuit with a scalable
     /// communication network and interface", Science 345, 2014): 4,096 cores on a 64×64 mesh, each

@@ -42,6 +42,9 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
     public var stepBarrierSeconds: [BarrierEntry]
     /// Static (leakage) power of one used chip, watts, charged for the whole time of an image.
     public var staticWattsPerChip: Double
+    /// Messages one link of a route buffers (nil: unlimited); bounds how far a sender runs ahead of
+    /// a busy receiver in `HardwareActivity.queuedStepTime`.
+    public var linkBufferMessages: Int?
     /// For per-operation models: one multiply-accumulate (the direct-input layer and the ANN), pJ.
     public var macPicojoules: Double
 
@@ -128,7 +131,8 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
 
     public init(name: String, source: String, mapsCores: Bool, meshWidth: Int, meshHeight: Int, coresPerTile: Int,
                 maximumChips: Int? = nil, core: CoreLimits, energy: EventCosts, latency: EventCosts,
-                stepBarrierSeconds: [BarrierEntry], staticWattsPerChip: Double = 0, macPicojoules: Double = 0) {
+                stepBarrierSeconds: [BarrierEntry], staticWattsPerChip: Double = 0, macPicojoules: Double = 0,
+                linkBufferMessages: Int? = nil) {
         self.name = name
         self.source = source
         self.mapsCores = mapsCores
@@ -142,6 +146,7 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
         self.stepBarrierSeconds = stepBarrierSeconds
         self.staticWattsPerChip = staticWattsPerChip
         self.macPicojoules = macPicojoules
+        self.linkBufferMessages = linkBufferMessages
     }
 
     /// Cores on one chip.
@@ -167,7 +172,8 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
         let limits: [(String, Int?)] = [("core.neurons", core.neurons), ("core.fanIn", core.fanIn),
                                         ("core.fanOut", core.fanOut), ("core.synapseMemoryBits", core.synapseMemoryBits),
                                         ("core.maximumKernel", core.maximumKernel),
-                                        ("core.destinationCores", core.destinationCores), ("maximumChips", maximumChips)]
+                                        ("core.destinationCores", core.destinationCores),
+                                        ("linkBufferMessages", linkBufferMessages), ("maximumChips", maximumChips)]
         for (key, value) in limits { if let value, value < 1 { throw fail(key, "must be a positive integer or absent, got \(value)") } }
         for (key, bits) in [("core.weightBits", core.weightBits), ("core.thresholdBits", core.thresholdBits),
                             ("core.membraneBits", core.membraneBits)] {

@@ -38,7 +38,7 @@ public enum SANAFEExport {
             topology: mesh
             width: \(hardware.meshWidth * max(chips, 1))
             height: \(hardware.meshHeight)
-            link_buffer_size: 16
+            link_buffer_size: \(hardware.linkBufferMessages ?? 1_000_000)
             sync_model: table
             latency_sync: { \(sync.isEmpty ? "1: 0.0" : sync) }
           tile:
