@@ -236,6 +236,23 @@ import Testing
         #expect((e8.secondsPerStep ?? 0) >= HardwareDescription.loihi.barrierSeconds(tiles: mapping.tilesUsed))
     }
 
+    @Test func smallerLinkBuffersOnlyDelayTheQueuedStep() throws {
+        let net = RandomSpikingNetworks.convolutional(seed: 4, input: FeatureShape(height: 8, width: 8, channels: 1), leak: 1,
+                                                      reset: .subtract, maxPool: false, residual: false, projectionShortcut: false)
+        let images = RandomSpikingNetworks.images(1, net.inputShape, seed: 5)
+        var times: [Double] = []
+        for buffer in [nil, 16, 1] as [Int?] {
+            var chip = HardwareDescription.loihi
+            chip.core.neurons = 64          // several cores per layer, so messages queue
+            chip.linkBufferMessages = buffer
+            let (_, estimates) = try HardwarePricing.estimates(network: net, images: images, encoding: .direct, ordering: .delayed,
+                                                               timeSteps: [6], hardware: chip)
+            let e = try #require(estimates[6])
+            times.append(try #require(e.secondsPerStepQueued))
+        }
+        #expect(times[0] <= times[1] + 1e-15 && times[1] <= times[2] + 1e-15)
+    }
+
     @Test func perOperationPresetsPriceOperationCounts() {
         let counts = OperationCounts(timeSteps: 4, layers: [
             LayerOperationCounts(name: "fc1", neurons: 2, spikesPerImage: 3, spikeRate: 0, synapticOpsPerImage: 0,
