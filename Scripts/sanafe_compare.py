@@ -9,8 +9,8 @@ and time per image with SpikeKit's own estimate of the same network, images and 
 Needs `pip install sanafe` (2.x) in a virtualenv outside the repository. SANA-FE simulates the
 network functionally itself (its Loihi-style LIF neurons, the direct-input current as each first-layer
 neuron's bias), so its spikes are its own; the script prints both spike counts next to the energies.
-It runs SANA-FE's 'detailed' timing model (its default) and its 'simple' one. Prints a JSON summary
-on the last line.
+It runs SANA-FE's 'detailed' timing model (its default) and its 'simple' one, and prints a JSON summary
+after SANA-FE's own progress lines ("Executed steps: ..."; filter them with grep -v Executed).
 """
 import argparse
 import json
