@@ -40,6 +40,7 @@ enum SpikeKitTool {
         case "report": try ReportCommand.run(command)
         case "energy": try EnergyCommand.run(command)
         case "export": try ExportCommand.run(command)
+        case "hardware": try HardwareCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

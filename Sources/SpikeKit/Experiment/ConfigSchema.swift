@@ -53,7 +53,7 @@ public enum ConfigSchema {
     public static let architectures = ["mlp", "cnn-s", "vgg5", "vgg9", "vgg11", "vgg16", "resnet12", "resnet20", "resnet34"]
     public static let energyPresets = ["cmos45nm-fp32", "cmos45nm-int8", "loihi", "truenorth"]
     /// The stage sections, in pipeline order.
-    public static let stageSections = ["training", "conversion", "simulation", "stdb", "energy"]
+    public static let stageSections = ["training", "conversion", "simulation", "stdb", "energy", "hardware"]
 
     public static let sections: [ConfigSectionSpec] = [
         ConfigSectionSpec(name: "", isStage: false, meaning: "Top-level keys, next to the sections.", keys: [
@@ -205,6 +205,18 @@ public enum ConfigSchema {
                           "Energy of routing one spike."),
             ConfigKeySpec("preset.memoryAccessPicojoules", .number(.nonNegative), default: .number(0), unit: "pJ",
                           "Energy of one memory access per synaptic operation."),
+        ]),
+        ConfigSectionSpec(name: "hardware", isStage: true, meaning: "Map every simulation onto a neuromorphic chip's cores and price its traffic (energy, time per step, latency), with the accuracy at the chip's precision. Runs when present; needs `simulation` or `stdb`. Works next to `energy`.", keys: [
+            ConfigKeySpec("preset", .choice(HardwareDescription.presetNames), default: .string("loihi"),
+                          "A built-in chip description (sources in Sources/SpikeKit/Hardware/HardwareDescription+Presets.swift; print one with `spikekit hardware --preset NAME --print`)."),
+            ConfigKeySpec("file", .path, default: nil, defaultText: "none: use `preset`",
+                          "A chip description in JSON (the form `--print` writes), relative to the config; instead of `preset`."),
+            ConfigKeySpec("placement", .integerList(minimum: 0), default: nil, defaultText: "compact: cores fill tiles in order",
+                          "The global tile index of every core, in mapping order (tile t is on chip t / (meshWidth·meshHeight))."),
+            ConfigKeySpec("samples", .integer(minimum: 1), default: .integer(8), unit: "images",
+                          "Test images re-simulated with every event captured, to count the traffic per core and step."),
+            ConfigKeySpec("precision", .boolean, default: .bool(true),
+                          "Also simulate the test set with weights and thresholds at the chip's bits and report that accuracy."),
         ]),
         ConfigSectionSpec(name: "output", isStage: false, meaning: "Where results go. Always applies.", keys: [
             ConfigKeySpec("directory", .path, default: .string("results"),

@@ -60,6 +60,9 @@ extension ExperimentConfig {
         if energy != nil && simulation == nil && stdb == nil {
             add("energy", "energy is computed from simulated operation counts; add a `simulation` (or `stdb`) section")
         }
+        if hardware != nil && simulation == nil && stdb == nil {
+            add("hardware", "the hardware model counts the simulated traffic; add a `simulation` (or `stdb`) section")
+        }
         // Per-step counters, traces and spike queues grow with T: beyond this a run cannot fit in
         // memory (or finish), so it is refused here rather than failing an allocation later.
         let maximum = ExperimentConfig.maximumTimeSteps

@@ -16,6 +16,7 @@ extension ExperimentConfig {
         if let simulation { members["simulation"] = simulation.jsonValue }
         if let stdb { members["stdb"] = stdb.jsonValue }
         if let energy { members["energy"] = energy.jsonValue }
+        if let hardware { members["hardware"] = hardware.jsonValue }
         return .object(members)
     }
 

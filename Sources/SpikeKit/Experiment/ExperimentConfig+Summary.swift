@@ -77,6 +77,10 @@ extension ExperimentConfig {
         } else {
             rows.append(("energy", "skipped (no section)"))
         }
+        if let hardware {
+            rows.append(("hardware", "\(hardware.description.name)" + (hardware.file.map { " (\($0))" } ?? "")
+                         + ", traffic from \(hardware.samples) captured images" + (hardware.precision ? ", accuracy at chip precision" : "")))
+        }
 
         rows.append(("output", "\(output.directory)/\(name)-<yyyyMMdd-HHmmss>/" + (output.saveCheckpoints ? " with checkpoints" : "")))
 

@@ -23,6 +23,7 @@ public struct ExperimentConfig: Equatable, Sendable {
     public var simulation: SimulationConfig?
     public var stdb: STDBConfig?
     public var energy: EnergyConfig?
+    public var hardware: HardwareConfig?
     public var output: OutputConfig
 
     /// A config with the given name, seed 1, the default `data`, `model` and `output`, and no stages.
@@ -111,6 +112,7 @@ public struct ExperimentConfig: Equatable, Sendable {
         }
         config.stdb = stage("stdb").map { STDBConfig(reading: $0, defaultEncoding: config.simulation?.encoding ?? .direct) }
         config.energy = stage("energy").map(EnergyConfig.init(reading:))
+        config.hardware = stage("hardware").map(HardwareConfig.init(reading:))
 
         // A value already reported as wrong was replaced by its default; checks on that default
         // would only repeat the problem in other words.

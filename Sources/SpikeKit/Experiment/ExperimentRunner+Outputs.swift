@@ -28,6 +28,7 @@ public enum RunOutputs {
         if report.simulations.contains(where: { $0.energy != nil }) {
             try AtomicFile.write(energyChart(report).render(), to: directory.appendingPathComponent(energyPlot))
         }
+        try writeHardware(report: report, to: directory)
         if let raster {
             let chart = RasterChart(title: "Spike raster of the first test image (sampled neurons per layer)",
                                     raster: raster, timeSteps: rasterTimeSteps)
@@ -43,25 +44,29 @@ public enum RunOutputs {
     /// One row per simulation: stage, T, accuracy, activity and energy.
     public static func summaryTable(_ report: RunReport) -> String {
         var lines = ["stage,timeSteps,encoding,ordering,testAccuracy,testImages,spikesPerImage,synapticOpsPerImage,"
-                     + "annMACsPerImage,energyPreset,annJoulesPerImage,snnJoulesPerImage,ratio"]
+                     + "annMACsPerImage,energyPreset,annJoulesPerImage,snnJoulesPerImage,ratio,"
+                     + "hardwarePreset,hardwareJoulesPerImage,hardwareSecondsPerStep,hardwareSecondsPerImage,hardwareCores,"
+                     + "quantizedTestAccuracy"]
         for s in report.simulations {
             let macs = s.layers.reduce(0) { $0 + $1.annMACsPerImage }
-            lines.append([s.stage.rawValue, String(s.timeSteps), s.encoding, s.ordering, csvNumber(s.testAccuracy),
+            lines.append(([s.stage.rawValue, String(s.timeSteps), s.encoding, s.ordering, csvNumber(s.testAccuracy),
                           String(s.testImages), csvNumber(s.spikesPerImage), csvNumber(s.synapticOpsPerImage),
                           csvNumber(macs), s.energy?.preset ?? "", csvNumber(s.energy?.annJoulesPerImage),
-                          csvNumber(s.energy?.snnJoulesPerImage), csvNumber(s.energy?.ratio)].joined(separator: ","))
+                          csvNumber(s.energy?.snnJoulesPerImage), csvNumber(s.energy?.ratio)]
+                            + hardwareSummaryCells(s)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// One row per simulation and weight layer.
     public static func layerTable(_ report: RunReport) -> String {
-        var lines = ["stage,timeSteps,layer,neurons,spikesPerImage,spikeRate,synapticOpsPerImage,annMACsPerImage"]
+        var lines = ["stage,timeSteps,layer,neurons,spikesPerImage,spikeRate,synapticOpsPerImage,annMACsPerImage,"
+                     + "hardwareCores,hardwareJoulesPerImage"]
         for s in report.simulations {
             for l in s.layers {
-                lines.append([s.stage.rawValue, String(s.timeSteps), l.name, String(l.neurons), csvNumber(l.spikesPerImage),
+                lines.append(([s.stage.rawValue, String(s.timeSteps), l.name, String(l.neurons), csvNumber(l.spikesPerImage),
                               csvNumber(l.spikeRate), csvNumber(l.synapticOpsPerImage), csvNumber(l.annMACsPerImage)]
-                    .joined(separator: ","))
+                    + hardwareLayerCells(s, layer: l.name)).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -50,8 +50,10 @@ public final class ExperimentRunner {
         try prepareANN(&state)
         if config.conversion != nil || config.model.nir != nil { try convert(&state) }
         if config.simulation != nil { try simulate(&state) }
+        state.converted = state.spiking
         if config.stdb != nil { try fineTuneSTDB(&state) }
         if config.energy != nil { try estimateEnergy(&state) }
+        if config.hardware != nil { try runHardwareStage(&state) }
         if config.output.nir { try writeNIR(state) }
 
         let report = makeReport(state)

@@ -39,6 +39,8 @@ struct RunState {
     var rasterTimeSteps = 0
     /// Warnings so far (`RunDiagnostics`), for the report.
     var warnings: [String] = []
+    /// The converted network as simulated by the simulation stage (STDB replaces `spiking`).
+    var converted: SpikingNetwork?
 
     init(directory: URL, resume: Bool) {
         self.directory = directory

@@ -100,6 +100,35 @@ public enum SpikeKitCommands {
             .flag("uncompressed", help: "Store arrays uncompressed (nir.write's default is gzip)."),
         ])
 
+    public static let hardware = CommandSpec(
+        name: "hardware",
+        abstract: "Map a saved spiking network onto a neuromorphic chip and estimate its energy, time and precision.",
+        discussion: """
+            Partitions the network of a checkpoint onto the cores of a chip description (a preset or a \
+            JSON file), simulates the first test images with every event captured, counts the traffic \
+            per core and step (synaptic events, neuron updates, spikes, messages, hops) and prints the \
+            energy per image by kind, the time per step and per image, and the cores per layer. \
+            --print writes the chip description as JSON (to copy and edit) and needs no checkpoint; \
+            --sanafe DIR also writes the mapped network for SANA-FE (arch.yaml, network.yaml, inputs.json).
+            """,
+        options: [
+            .value("checkpoint", "file", help: "A saved spiking network (.safetensors)."),
+            .value("preset", "name", default: "loihi", help: "Chip: loihi, truenorth, speck, cmos45nm-fp32 or cmos45nm-int8."),
+            .value("file", "json", help: "A chip description in JSON (the form --print writes)."),
+            .flag("print", help: "Print the chip description as JSON and stop."),
+            .value("placement", "tiles", default: "compact", help: "Comma-separated global tile index of every core."),
+            .value("steps", "T", kind: .integer(minimum: 1), default: "the checkpoint's T, else 32", help: "Time steps."),
+            .value("encoding", "name", default: "the checkpoint's, else direct", help: "Input encoding: direct or poisson."),
+            .value("ordering", "name", default: "the checkpoint's, else delayed", help: "Spike ordering: delayed or immediate."),
+            .value("images", "n", kind: .integer(minimum: 1), default: "8", help: "Test images whose traffic is counted."),
+            .value("dataset", "name", default: "the checkpoint's, else fashion-mnist",
+                   help: "Dataset: fashion-mnist, mnist, cifar10 or cifar100."),
+            .value("data-dir", "dir", default: "the bundled Fashion-MNIST subset", help: "Folder with the dataset's files."),
+            .value("sanafe", "dir", help: "Also write the mapped network in SANA-FE's formats into this folder."),
+            .flag("json", help: "Print the estimate as JSON."),
+            .flag("quiet", help: "Print no progress on standard error."),
+        ])
+
     /// `bench` with one subcommand per registered benchmark.
     public static func bench(_ benchmarks: [Benchmark]) -> CommandSpec {
         CommandSpec(
@@ -115,6 +144,6 @@ public enum SpikeKitCommands {
             name: "spikekit",
             abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
             options: [.flag("version", help: "Show the version.")],
-            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks), export])
+            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks), export, hardware])
     }
 }

@@ -128,9 +128,11 @@ public struct RunReport: Codable, Equatable, Sendable {
         public var testImages: Int
         public var layers: [LayerActivity]
         public var energy: Energy?
+        /// The chip model's mapping, energy and time (the `hardware` config section).
+        public var hardware: HardwareEstimate?
 
         public init(stage: Stage, timeSteps: Int, encoding: String, ordering: String, testAccuracy: Double, testImages: Int,
-                    layers: [LayerActivity], energy: Energy? = nil) {
+                    layers: [LayerActivity], energy: Energy? = nil, hardware: HardwareEstimate? = nil) {
             self.stage = stage
             self.timeSteps = timeSteps
             self.encoding = encoding
@@ -139,6 +141,7 @@ public struct RunReport: Codable, Equatable, Sendable {
             self.testImages = testImages
             self.layers = layers
             self.energy = energy
+            self.hardware = hardware
         }
 
         /// Spikes per test image, summed over layers.
