@@ -133,7 +133,7 @@ import Testing
         #expect(T.problem(at: "energy.preset", in: problems)?.suggestion == "loihi")
         #expect(T.problem(at: "training.optimizer", in: problems)?.suggestion == "adam")
         let dataset = T.problem(at: "data.dataset", in: problems)
-        #expect(dataset?.message == #"unknown dataset "fashion_mnist"; expected one of fashion-mnist, mnist, cifar10, cifar100"#)
+        #expect(dataset?.message == #"unknown dataset "fashion_mnist"; expected one of fashion-mnist, mnist, cifar10, cifar100, npy"#)
         #expect(dataset?.description.hasSuffix("did you mean `fashion-mnist`?") == true)
     }
 

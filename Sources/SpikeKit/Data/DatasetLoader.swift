@@ -14,11 +14,12 @@ import Foundation
 /// Pixels are normalised with `normalization` (default mean 0.5, std 0.5: values in [−1, 1]).
 public enum DatasetLoader {
     /// The dataset names `load` accepts, in their canonical spelling.
-    public static let knownNames = ["fashion-mnist", "mnist", "cifar10", "cifar100"]
+    public static let knownNames = ["fashion-mnist", "mnist", "cifar10", "cifar100", "npy"]
 
     public static func load(name: String, directory: String? = nil, relativeTo base: URL? = nil,
                             trainLimit: Int? = nil, testLimit: Int? = nil, seed: UInt64 = 0,
-                            normalization: Normalization = .symmetric) throws -> DatasetSplit {
+                            normalization: Normalization = .symmetric, layout: NPYDatasetReader.Layout = .nchw,
+                            classes: Int? = nil) throws -> DatasetSplit {
         guard let canonical = canonicalName(name) else {
             throw SpikeKitError.usage("unknown dataset '\(name)'; known datasets: \(knownNames.joined(separator: ", "))")
         }
@@ -38,6 +39,8 @@ public enum DatasetLoader {
         }
         var split: DatasetSplit
         switch canonical {
+        case "npy":
+            split = try NPYDatasetReader.load(folder, layout: layout, classes: classes, normalization: normalization)
         case "fashion-mnist", "mnist":
             let names = canonical == "mnist" ? mnistClassNames : fashionMNISTClassNames
             split = DatasetSplit(
@@ -97,6 +100,7 @@ public enum DatasetLoader {
         switch dataset {
         case "cifar10": return CIFARReader.expectedNames(.cifar10)
         case "cifar100": return CIFARReader.expectedNames(.cifar100)
+        case "npy": return NPYDatasetReader.fileNames.joined(separator: ", ")
         default:
             return "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
                 + "t10k-labels-idx1-ubyte, each optionally .gz"

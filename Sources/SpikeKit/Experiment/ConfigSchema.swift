@@ -49,7 +49,7 @@ public struct ConfigSectionSpec: Sendable {
 /// it and takes defaults from it, and `markdown()` renders the tables of `Configs/README.md` (printed
 /// by `spikekit config --schema`; a test keeps the README equal to it).
 public enum ConfigSchema {
-    public static let datasets = ["fashion-mnist", "mnist", "cifar10", "cifar100"]
+    public static let datasets = ["fashion-mnist", "mnist", "cifar10", "cifar100", "npy"]
     public static let architectures = ["mlp", "cnn-s", "vgg5", "vgg9", "vgg11", "vgg16", "resnet12", "resnet20", "resnet34"]
     public static let energyPresets = ["cmos45nm-fp32", "cmos45nm-int8", "loihi", "truenorth"]
     /// The stage sections, in pipeline order.
@@ -64,13 +64,17 @@ public enum ConfigSchema {
         ]),
         ConfigSectionSpec(name: "data", isStage: false, meaning: "The dataset. Always applies.", keys: [
             ConfigKeySpec("dataset", .choice(datasets), default: .string("fashion-mnist"),
-                          "Which dataset: IDX files for `fashion-mnist` and `mnist`, the binary version for `cifar10` and `cifar100`."),
+                          "Which dataset: IDX files for `fashion-mnist` and `mnist`, the binary version for `cifar10` and `cifar100`, or `npy`: your own data as `train_images.npy`, `train_labels.npy`, `test_images.npy`, `test_labels.npy` (images uint8 or float32 pixels, labels integers)."),
             ConfigKeySpec("directory", .path, default: nil, defaultText: "none: the bundled Fashion-MNIST subset",
                           "Folder with the dataset's files (plain or `.gz`). Required for every dataset but `fashion-mnist`."),
             ConfigKeySpec("trainLimit", .integer(minimum: 1), default: nil, defaultText: "none: all", unit: "images",
                           "Use at most this many training images (a class-balanced, seeded subset)."),
             ConfigKeySpec("testLimit", .integer(minimum: 1), default: nil, defaultText: "none: all", unit: "images",
                           "Use at most this many test images (a class-balanced, seeded subset)."),
+            ConfigKeySpec("layout", .choice(["nchw", "nhwc"]), default: .string("nchw"),
+                          "Axis order of an `npy` dataset's image arrays: N×C×H×W (PyTorch) or N×H×W×C (NumPy, TensorFlow); N×H×W is one channel either way."),
+            ConfigKeySpec("classes", .integer(minimum: 2), default: nil, defaultText: "largest label + 1", unit: "classes",
+                          "Number of classes of an `npy` dataset."),
             ConfigKeySpec("normalization", .nameOrObject(["none", "half", "dataset"]), default: .string("half"),
                           "How pixels in [0, 1] become inputs. `none`: unchanged, [0, 1] (PyTorch's `ToTensor()` alone); `half`: (x − 0.5) / 0.5, [−1, 1], the range Poisson rate coding represents; `dataset`: the dataset's per-channel mean and standard deviation (CIFAR; the IDX datasets use `half`); or an object with `mean` and `std` per channel, as PyTorch's `Normalize(mean, std)`. Use what the network was trained with; a Poisson-coded input saturates outside [−1, 1] and the run warns."),
             ConfigKeySpec("normalization.mean", .numberList(.any), default: nil, defaultText: "required",

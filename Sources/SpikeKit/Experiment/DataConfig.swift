@@ -9,6 +9,8 @@ public struct DataConfig: Equatable, Sendable {
         case mnist
         case cifar10
         case cifar100
+        /// Four NumPy arrays of the user's own data (`NPYDatasetReader`).
+        case npy
 
         /// The name used in messages ("Fashion-MNIST", "CIFAR-10").
         public var displayName: String {
@@ -17,6 +19,7 @@ public struct DataConfig: Equatable, Sendable {
             case .mnist: return "MNIST"
             case .cifar10: return "CIFAR-10"
             case .cifar100: return "CIFAR-100"
+            case .npy: return "NumPy arrays"
             }
         }
 
@@ -25,6 +28,7 @@ public struct DataConfig: Equatable, Sendable {
             switch self {
             case .fashionMNIST, .mnist: return "the \(displayName) IDX files (train-images-idx3-ubyte, ... plain or .gz)"
             case .cifar10, .cifar100: return "the \(displayName) binary files"
+            case .npy: return NPYDatasetReader.fileNames.joined(separator: ", ")
             }
         }
     }
@@ -54,7 +58,8 @@ public struct DataConfig: Equatable, Sendable {
                 case .cifar10: return .cifar10
                 case .cifar100: return .cifar100
                 // The IDX datasets carry no published channel statistics: the symmetric mapping.
-                case .fashionMNIST, .mnist: return .symmetric
+                // The IDX datasets and the user's own arrays carry no channel statistics here.
+                case .fashionMNIST, .mnist, .npy: return .symmetric
                 }
             case .perChannel(let mean, let std):
                 return Normalization(mean: mean.map(Float.init), standardDeviation: std.map(Float.init))
@@ -87,6 +92,10 @@ public struct DataConfig: Equatable, Sendable {
     public var trainLimit: Int?
     public var testLimit: Int?
     public var normalization: NormalizationSetting
+    /// The axis order of an `npy` dataset's image arrays.
+    public var layout: NPYDatasetReader.Layout
+    /// The class count of an `npy` dataset; nil = the largest label + 1.
+    public var classes: Int?
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -99,6 +108,8 @@ public struct DataConfig: Equatable, Sendable {
         directory = reader.path("directory", relativeToBase: true)
         trainLimit = reader.optionalInteger("trainLimit")
         testLimit = reader.optionalInteger("testLimit")
+        layout = reader.choice("layout")
+        classes = reader.optionalInteger("classes")
         normalization = .named(.half)
         if let value = reader.raw("normalization") {
             if case .object = value {
@@ -128,6 +139,9 @@ public struct DataConfig: Equatable, Sendable {
         if let directory { members["directory"] = .string(directory) }
         if let trainLimit { members["trainLimit"] = .integer(trainLimit) }
         if let testLimit { members["testLimit"] = .integer(testLimit) }
+        // Only an npy dataset has a layout and a class count to state (other configs keep their hash).
+        if dataset == .npy { members["layout"] = .string(layout.rawValue) }
+        if let classes { members["classes"] = .integer(classes) }
         return .object(members)
     }
 }

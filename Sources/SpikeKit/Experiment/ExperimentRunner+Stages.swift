@@ -28,7 +28,7 @@ extension ExperimentRunner {
         progress.begin(stage: "loading \(d.dataset.displayName)")
         let split = try DatasetLoader.load(name: d.dataset.rawValue, directory: d.directory, relativeTo: nil,
                                            trainLimit: d.trainLimit, testLimit: d.testLimit, seed: seed,
-                                           normalization: normalization)
+                                           normalization: normalization, layout: d.layout, classes: d.classes)
         progress.finish(message: "data: \(split.train.count) training and \(split.test.count) test images "
                         + "(\(split.train.channels)×\(split.train.height)×\(split.train.width), \(split.train.classCount) classes)")
         state.data = split

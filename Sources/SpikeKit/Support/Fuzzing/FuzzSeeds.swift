@@ -37,6 +37,20 @@ enum FuzzSeeds {
         return [UInt8](NumPy.encode(Tensor(shape: shape, scalars: (0..<count).map { Float($0) * 0.5 - 1 })))
     }
 
+    /// A version 1 integer `.npy` file (`descr` `|u1` or `<i8`), as an npy dataset's images or labels.
+    static func npyIntegers(descr: String, shape: [Int]) -> [UInt8] {
+        let count = shape.reduce(1, *)
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var bytes = NumPy.magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        for k in 0..<count {
+            if descr == "|u1" { bytes.append(UInt8(k % 256)) } else { withUnsafeBytes(of: Int64(k % 10).littleEndian) { bytes += $0 } }
+        }
+        return bytes
+    }
+
     /// A version 2 float64 `.npy` file (4-byte header length), as NumPy writes for large headers.
     static func npyVersion2Float64(shape: [Int]) -> [UInt8] {
         let count = shape.reduce(1, *)

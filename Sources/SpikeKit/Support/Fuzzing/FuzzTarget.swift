@@ -100,7 +100,8 @@ public struct FuzzTarget: Sendable {
 
     // MARK: Weights and configs
 
-    /// `.npy` files: float32 arrays of several ranks (version 1), a version 2 header and float64 data.
+    /// `.npy` files: float32 arrays of several ranks (version 1), a version 2 header and float64 data,
+    /// and the uint8 images and int64 labels of an npy dataset.
     static func npy() -> FuzzTarget {
         let fields = [FuzzField(6, 1), FuzzField(7, 1), FuzzField(8, 2, .little)]
         let seeds = [FuzzSeed(FuzzSeeds.npy(shape: [2, 3]), fields: fields),
@@ -108,9 +109,18 @@ public struct FuzzTarget: Sendable {
                      FuzzSeed(FuzzSeeds.npy(shape: []), fields: fields),
                      FuzzSeed(FuzzSeeds.npy(shape: [0, 4]), fields: fields),
                      FuzzSeed(FuzzSeeds.npyVersion2Float64(shape: [3, 2]),
-                              fields: [FuzzField(6, 1), FuzzField(8, 4, .little)])]
+                              fields: [FuzzField(6, 1), FuzzField(8, 4, .little)]),
+                     FuzzSeed(FuzzSeeds.npyIntegers(descr: "|u1", shape: [2, 3, 4, 4]), fields: fields),
+                     FuzzSeed(FuzzSeeds.npyIntegers(descr: "<i8", shape: [6]), fields: fields)]
         return FuzzTarget(name: "npy", seeds: seeds, parsers: [
             Parser(name: "npy") { bytes in _ = try NumPy.decode(Data(bytes), path: "fuzz.npy") },
+            // An npy dataset's arrays: any dtype, converted as the dataset reader converts them.
+            Parser(name: "npy array") { bytes in
+                let array = try NumPy.decodeArray(Data(bytes), path: "fuzz.npy")
+                if array.dtype == .uint8 { _ = try array.bytes() }
+                if array.dtype.isInteger { _ = try array.integers() } else { _ = try array.floats() }
+                if array.shape.count >= 3 { _ = try NPYDatasetReader.imageShape(array, layout: .nhwc) }
+            },
         ])
     }
 
