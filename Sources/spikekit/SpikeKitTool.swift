@@ -39,6 +39,8 @@ enum SpikeKitTool {
         case "import": try ImportCommand.run(command)
         case "report": try ReportCommand.run(command)
         case "energy": try EnergyCommand.run(command)
+        case "sweep": try SweepCommand.run(command)
+        case "collect": try CollectCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

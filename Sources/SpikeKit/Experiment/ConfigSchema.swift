@@ -203,6 +203,7 @@ public enum ConfigSchema {
             ConfigKeySpec("spikeTrace", .integer(minimum: 0), default: nil, defaultText: "none", unit: "images",
                           "Write the spike events of this many test images (conversion simulation at the largest T) to `spikes.aer` (address-event file, layout in README) and `spikes.csv`; 0 = none."),
         ]),
+        sweepSection,
     ]
 
     /// The spec of section `name` ("" for the top level).

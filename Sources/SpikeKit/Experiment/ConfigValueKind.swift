@@ -20,6 +20,8 @@ public enum ConfigValueKind: Sendable, Equatable {
     case object
     /// Either one of the listed names or an object whose keys are listed as `<key>.<child>`.
     case nameOrObject([String])
+    /// A list of objects (the explicit points of a sweep).
+    case objectList
 
     /// How the kind reads in a message after "expected": "a positive integer", "a number in (0, 1]".
     public var expectation: String {
@@ -35,6 +37,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .fractionList: return "a list of increasing fractions in (0, 1)"
         case .object: return "an object"
         case .nameOrObject(let names): return "one of \(names.joined(separator: ", ")) or an object"
+        case .objectList: return "a list of objects"
         }
     }
 
@@ -51,6 +54,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .fractionList: return "list of increasing fractions in (0, 1)"
         case .object: return "object"
         case .nameOrObject: return "name or object"
+        case .objectList: return "list of objects"
         }
     }
 
