@@ -48,29 +48,27 @@ struct SweepKeyPath: Equatable, Sendable {
         }
     }
 
-    /// `tree` with `value` at this key path. The always-applying sections (`data`, `model`,
-    /// `output`) and objects inside a section are created when absent; a stage section is not, since
-    /// creating it would run a stage the config does not ask for (a problem is recorded instead).
-    func setting(_ value: JSONValue, in tree: [String: JSONValue], problemPath: String,
-                 problems: ConfigProblemCollector) -> [String: JSONValue] {
+    /// Whether the key would apply to `tree`: a stage section the config lacks is not created, since
+    /// that would run a stage the config does not ask for (the problem is recorded at `problemPath`).
+    func checkApplies(to tree: [String: JSONValue], problemPath: String, problems: ConfigProblemCollector) {
+        guard ConfigSchema.stageSections.contains(section), tree[section] == nil || tree[section] == .null else { return }
+        problems.add(problemPath, "the config has no `\(section)` section, so \(path) would not apply; "
+                     + "add \"\(section)\": {} to run that stage")
+    }
+
+    /// `tree` with `value` at this key path; the always-applying sections (`data`, `model`, `output`)
+    /// and objects inside a section are created when absent.
+    func setting(_ value: JSONValue, in tree: [String: JSONValue]) -> [String: JSONValue] {
         var tree = tree
         guard !section.isEmpty else {
             tree[key] = normalized(value)
             return tree
         }
-        var sectionMembers: [String: JSONValue]
+        var sectionMembers: [String: JSONValue] = [:]
         switch tree[section] {
         case .object(let members)?: sectionMembers = members
-        case nil, .null?:
-            guard !ConfigSchema.stageSections.contains(section) else {
-                problems.add(problemPath, "the config has no `\(section)` section, so \(path) would not apply; "
-                             + "add \"\(section)\": {} to run that stage")
-                return tree
-            }
-            sectionMembers = [:]
-        default:
-            // The base config's own problem; reading the point reports it.
-            return tree
+        case nil, .null?: break
+        default: return tree  // The base config's own problem, already reported.
         }
         tree[section] = .object(Self.set(normalized(value), at: key.split(separator: ".").map(String.init), in: sectionMembers))
         return tree

@@ -57,7 +57,9 @@ public struct SweepPlan: Sendable {
         var resolved: [String: SweepKeyPath] = [:]
         func resolve(_ path: String, at problemPath: String) {
             guard resolved[path] == nil else { return }
-            if let key = SweepKeyPath.resolve(path, problemPath: problemPath, problems: problems) { resolved[path] = key }
+            guard let key = SweepKeyPath.resolve(path, problemPath: problemPath, problems: problems) else { return }
+            resolved[path] = key
+            key.checkApplies(to: members, problemPath: problemPath, problems: problems)
         }
         if let explicit = settings.points {
             for (index, point) in explicit.enumerated() {
@@ -99,7 +101,7 @@ public struct SweepPlan: Sendable {
             var pointTree = members
             for setting in settingsOfPoint {
                 guard let key = resolved[setting.keyPath] else { continue }
-                pointTree = key.setting(setting.value, in: pointTree, problemPath: setting.origin, problems: problems)
+                pointTree = key.setting(setting.value, in: pointTree)
             }
             pointTree["name"] = .string("\(base.name)-\(name)")
             do {

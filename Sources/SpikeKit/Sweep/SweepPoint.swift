@@ -34,8 +34,8 @@ public struct SweepPoint: Equatable, Sendable {
     }
 
     /// A value as it appears in a folder name: numbers as written (`0.5`, `8`), names as they are,
-    /// lists joined with `+`, objects by their `name` member or a short hash; other characters
-    /// than letters, digits, `.`, `+` and `-` become `-`.
+    /// lists joined with `-`, objects by their `name` member or a short hash; other characters
+    /// than letters, digits, `.` and `-` become `-` (the name is part of the point's run name).
     static func valueText(_ value: JSONValue) -> String {
         let text: String
         switch value {
@@ -44,7 +44,7 @@ public struct SweepPoint: Equatable, Sendable {
         case .integer(let integer): text = String(integer)
         case .number(let number): text = JSONValue.formatShort(number)
         case .string(let string): text = string
-        case .array(let elements): text = elements.map(valueText).joined(separator: "+")
+        case .array(let elements): text = elements.map(valueText).joined(separator: "-")
         case .object(let members):
             if case .string(let name)? = members["name"] {
                 text = name
@@ -53,7 +53,7 @@ public struct SweepPoint: Equatable, Sendable {
             }
         }
         let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".+-".unicodeScalars.contains(scalar)) ? scalar : "-"
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-".unicodeScalars.contains(scalar)) ? scalar : "-"
         }))
         return cleaned.isEmpty ? "empty" : cleaned
     }
