@@ -57,8 +57,16 @@ struct SweepSlurmTests {
         let written = try SweepCommandTests.spikekit(["sweep", config, "--slurm", "--output", sweepFolder.path], in: folder.url)
         #expect(written.status == 0, "\(written.stderr)")
         let batch = sweepFolder.appendingPathComponent(SweepPlan.slurmScriptFile).path
-        let submitted = try Self.shell(["sbatch", "--wait", batch], environment: environment)
-        #expect(submitted.status == 0, "sbatch: \(submitted.output)")
+        let submitted = try Self.shell(["sbatch", "--parsable", batch], environment: environment)
+        try #require(submitted.status == 0, "sbatch: \(submitted.output)")
+        // Polled here: `sbatch --wait` checks only every few seconds.
+        let job = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let queue = try Self.shell(["squeue", "-h", "-j", job, "-o", "%i"], environment: environment)
+            if queue.status == 0 && queue.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { break }
+            usleep(200_000)
+        }
 
         // Every point ran as its own array task, and its report is the one `--task` writes.
         let plan = try SweepPlan.load(from: URL(fileURLWithPath: config), output: sweepFolder.path)
