@@ -22,6 +22,18 @@ if requestedCPU != "portable" {
     speedSettings.append(.unsafeFlags(["-target-cpu", requestedCPU]))
 }
 #endif
+// Data-parallel training over MPI is opt-in: with SPIKEKIT_MPI=1 the tool is built against the
+// system's Open MPI (Debian: libopenmpi-dev; `pkg-config ompi-c`) and runs as one rank of
+// `mpirun -np N spikekit run CONFIG`. Without it nothing here needs MPI (README, "Sweeps and clusters").
+let withMPI = ProcessInfo.processInfo.environment["SPIKEKIT_MPI"] == "1"
+let mpiTargets: [Target] = withMPI ? [
+    .systemLibrary(name: "CMPI", path: "Sources/MPI/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .target(name: "SpikeKitMPI", dependencies: ["SpikeKit", "CMPI"], path: "Sources/MPI/SpikeKitMPI",
+            swiftSettings: speedSettings),
+] : []
+let toolMPI: [Target.Dependency] = withMPI ? ["SpikeKitMPI"] : []
+let toolMPISettings: [SwiftSetting] = withMPI ? [.define("SPIKEKIT_MPI")] : []
+
 // The library is optimised in debug builds too: its tests run simulations, training steps and
 // finite-difference checks whose unspecialised SIMD code would otherwise be 10-100x slower.
 let libraryOnlySettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -48,9 +60,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "spikekit",
-            dependencies: ["SpikeKit"],
+            dependencies: ["SpikeKit"] + toolMPI,
             path: "Sources/spikekit",
-            swiftSettings: speedSettings
+            swiftSettings: speedSettings + toolMPISettings
         ),
         .executableTarget(
             name: "spikekit-fuzz",
@@ -94,6 +106,6 @@ let package = Package(
             path: "Tests/SpikeKitTests",
             swiftSettings: speedSettings
         ),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v6]
 )

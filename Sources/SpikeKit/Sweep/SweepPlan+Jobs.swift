@@ -42,7 +42,7 @@ extension SweepPlan {
                 process.executableURL = executable
                 process.arguments = ["sweep", configURL.path, "--output", directory.path, "--task", String(point.index),
                                      "--threads", String(perJob), "--quiet"]
-                FileManager.default.createFile(atPath: log.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
                 process.standardOutput = handle
                 process.standardError = handle
