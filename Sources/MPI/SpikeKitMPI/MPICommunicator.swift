@@ -8,8 +8,8 @@ import SpikeKit
 /// `orderedSum` is a chain: rank r receives the running sum from r − 1 (`MPI_Recv`), adds its own
 /// part, sends it to r + 1 (`MPI_Send`), and the last rank's total is broadcast (`MPI_Bcast`). That
 /// costs n − 1 messages and a broadcast per batch instead of a tree reduction's log n, and in return
-/// fixes the order of the floating-point additions. Buffers larger than `Int32.max` bytes are sent in
-/// pieces (MPI counts are `int`). Errors use MPI's default handler, `MPI_ERRORS_ARE_FATAL`: a failed
+/// fixes the order of the floating-point additions. Every message is its length, then its bytes
+/// (in pieces of at most `Int32.max` bytes: MPI counts are `int`). Errors use MPI's default handler, `MPI_ERRORS_ARE_FATAL`: a failed
 /// call, or a rank that dies, ends the whole job.
 public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendable {
     public let rank: Int
@@ -43,27 +43,37 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
 
     static let piece = Int(Int32.max)
 
+    /// The bytes of `raw` in pieces of at most `piece` bytes (MPI counts are `int`).
+    private func pieces(_ count: Int, _ body: (Int, Int32) -> Void) {
+        var offset = 0
+        repeat {
+            let length = min(Self.piece, count - offset)
+            body(offset, Int32(length))
+            offset += length
+        } while offset < count
+    }
+
+    /// A message is its length (8 bytes) and then its bytes, so buffers may change size on the way.
     private func send(_ buffer: [UInt8], to destination: Int) {
+        var length = Int64(buffer.count)
+        MPI_Send(&length, 8, spikekit_mpi_byte(), Int32(destination), 0, spikekit_mpi_comm_world())
         buffer.withUnsafeBytes { raw in
-            var offset = 0
-            repeat {
-                let length = min(Self.piece, raw.count - offset)
-                MPI_Send(raw.baseAddress.map { $0 + offset }, Int32(length), spikekit_mpi_byte(), Int32(destination), 0,
+            pieces(raw.count) { offset, length in
+                MPI_Send(raw.baseAddress.map { $0 + offset }, length, spikekit_mpi_byte(), Int32(destination), 0,
                          spikekit_mpi_comm_world())
-                offset += length
-            } while offset < raw.count
+            }
         }
     }
 
     private func receive(_ buffer: inout [UInt8], from source: Int) {
+        var length: Int64 = 0
+        MPI_Recv(&length, 8, spikekit_mpi_byte(), Int32(source), 0, spikekit_mpi_comm_world(), spikekit_mpi_status_ignore())
+        buffer = [UInt8](repeating: 0, count: Int(length))
         buffer.withUnsafeMutableBytes { raw in
-            var offset = 0
-            repeat {
-                let length = min(Self.piece, raw.count - offset)
-                MPI_Recv(raw.baseAddress.map { $0 + offset }, Int32(length), spikekit_mpi_byte(), Int32(source), 0,
+            pieces(raw.count) { offset, length in
+                MPI_Recv(raw.baseAddress.map { $0 + offset }, length, spikekit_mpi_byte(), Int32(source), 0,
                          spikekit_mpi_comm_world(), spikekit_mpi_status_ignore())
-                offset += length
-            } while offset < raw.count
+            }
         }
     }
 
@@ -79,14 +89,13 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
     }
 
     public func broadcast(_ buffer: inout [UInt8], root: Int) {
+        var length = Int64(buffer.count)
+        MPI_Bcast(&length, 8, spikekit_mpi_byte(), Int32(root), spikekit_mpi_comm_world())
+        if rank != root { buffer = [UInt8](repeating: 0, count: Int(length)) }
         buffer.withUnsafeMutableBytes { raw in
-            var offset = 0
-            repeat {
-                let length = min(Self.piece, raw.count - offset)
-                MPI_Bcast(raw.baseAddress.map { $0 + offset }, Int32(length), spikekit_mpi_byte(), Int32(root),
-                          spikekit_mpi_comm_world())
-                offset += length
-            } while offset < raw.count
+            pieces(raw.count) { offset, length in
+                MPI_Bcast(raw.baseAddress.map { $0 + offset }, length, spikekit_mpi_byte(), Int32(root), spikekit_mpi_comm_world())
+            }
         }
     }
 

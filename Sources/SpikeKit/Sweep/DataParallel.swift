@@ -17,11 +17,12 @@ public protocol DataParallelCommunicator: AnyObject, Sendable {
     /// rank r − 1's result into `buffer`; each rank then calls `contribute` on it and passes the
     /// result to rank r + 1; finally every rank receives the last rank's result. So
     /// `((b₀ ⊕ x₀) ⊕ x₁) ⊕ … ⊕ x_{n−1}` is computed in exactly one order whatever n is: the sum of
-    /// floating-point gradients is then the same for any rank count.
+    /// floating-point gradients is then the same for any rank count. `contribute` may change the
+    /// buffer's size (appending to it gathers every rank's part in rank order).
     func orderedSum(_ buffer: inout [UInt8], contribute: (inout [UInt8]) -> Void)
     /// Waits until every rank has called it.
     func barrier()
-    /// Replaces `buffer` on every rank by `root`'s (whose size every rank must already have).
+    /// Replaces `buffer` on every rank by `root`'s.
     func broadcast(_ buffer: inout [UInt8], root: Int)
     /// Ends every rank of the job with `message` and `status` (a rank that fails must not leave the
     /// others waiting in a collective operation).
