@@ -99,6 +99,14 @@ import Testing
         #expect(single.seed == 3)
     }
 
+    @Test func theShippedSweepIsTwelvePoints() throws {
+        let url = ConfigTestSupport.packageRoot.appendingPathComponent("Configs/fmnist-cnn-s-sweep.json")
+        let sweep = try SweepPlan.load(from: url, output: "/tmp/shipped")
+        #expect(sweep.points.count == 12 && sweep.keyPaths == ["conversion.scale", "simulation.timeSteps"])
+        #expect(Set(sweep.points.compactMap { sweep.sharedANN(for: $0)?.hash }).count == 1)
+        #expect(sweep.settings.slurm.cpusPerTask == 2)
+    }
+
     @Test func slurmScriptHasTheArrayRangeResourcesAndTaskLine() throws {
         let sweep = try plan(#"{"values": {"conversion.scale": [0.6, 0.7, 0.8], "simulation.timeSteps": [2, 4, 8, 16]},"#
                              + #" "slurm": {"partition": "short", "cpusPerTask": 4, "memory": "8G", "time": "00:20:00"}}"#,
