@@ -127,6 +127,40 @@ struct SweepCommandTests {
         #expect(jsonRows.count == 12)
     }
 
+    /// Two array tasks that start together and need the same ANN: one trains it under the lock, the
+    /// other waits and uses it. A finished point whose config has changed since is refused.
+    @Test func concurrentTasksTrainTheSharedANNOnce() throws {
+        let folder = TemporaryDirectory()
+        let config = try folder.write(Array(Self.config.utf8), to: "tiny.json")
+        let out = folder.url.appendingPathComponent("out")
+        guard let executable = SpikeKitExecutable.url else { throw SpikeKitError.runtime("no spikekit executable") }
+        let processes = try [0, 7].map { index -> Process in
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["sweep", config, "--task", String(index), "--output", out.path, "--threads", "1", "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let anns = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("ann").path)
+        #expect(anns.count == 1)
+        let plan = try SweepPlan.load(from: URL(fileURLWithPath: config), output: out.path)
+        #expect(plan.status(of: plan.points[0]) == .finished && plan.status(of: plan.points[7]) == .finished)
+        #expect(plan.status(of: plan.points[1]) == .pending)
+        let a = try RunReport.load(from: plan.pointDirectory(plan.points[0]))
+        let b = try RunReport.load(from: plan.pointDirectory(plan.points[7]))
+        #expect(a.ann == b.ann)
+
+        let changed = try folder.write(Array(Self.config.replacingOccurrences(of: #""testLimit": 40}, "energy""#,
+                                                                              with: #""testLimit": 30}, "energy""#).utf8), to: "tiny.json")
+        let refused = try Self.spikekit(["sweep", changed, "--task", "0", "--output", out.path])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("holds a finished run of another config than point 0 (scale-0.6_timeSteps-2)"), "\(refused.stderr)")
+    }
+
     @Test func usageMistakesAreExplained() throws {
         let folder = TemporaryDirectory()
         let config = try folder.write(Array(Self.config.utf8), to: "tiny.json")
