@@ -130,6 +130,20 @@ public struct SweepPlan: Sendable {
                          points: points, directory: directory)
     }
 
+    /// The sweep of the config at `url`, or nil when it has no `sweep` section (an ordinary config).
+    public static func loadIfPresent(from url: URL,
+                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SweepPlan? {
+        guard let data = FileManager.default.contents(atPath: url.path), case .object(let members)? = try? JSONValue.parse(data),
+              let sweep = members["sweep"], sweep != .null else { return nil }
+        return try load(from: url, environment: environment)
+    }
+
+    /// One line for `spikekit validate`: the number of points, the swept keys and the folder.
+    public var summary: String {
+        let keys = settings.points == nil ? keyPaths.joined(separator: " × ") : "explicit points of " + keyPaths.joined(separator: ", ")
+        return "  sweep       \(points.count) points (\(keys)) in \(directory.path)"
+    }
+
     /// The point of array index `index`, or a usage error naming the valid range.
     public func point(_ index: Int) throws -> SweepPoint {
         guard points.indices.contains(index) else {

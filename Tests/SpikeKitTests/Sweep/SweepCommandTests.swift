@@ -175,6 +175,12 @@ struct SweepCommandTests {
         let unknown = try Self.spikekit(["sweep", bad, "--list"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr == "error: \(bad): sweep.values.conversion.scal: unknown key path \"conversion.scal\"; did you mean `conversion.scale`?\n")
+        let badValidate = try Self.spikekit(["validate", bad])
+        #expect(badValidate.status == 64 && badValidate.stderr.contains("sweep.values.conversion.scal: unknown key path"))
+        let validated = try Self.spikekit(["validate", config], in: folder.url)
+        #expect(validated.status == 0)
+        #expect(validated.stdout.hasSuffix("  sweep       12 points (conversion.scale × simulation.timeSteps) in \(folder.url.path)/results/tiny\n"),
+                "\(validated.stdout)")
         let notSweep = try Self.spikekit(["collect", folder.url.path])
         #expect(notSweep.status == 1 && notSweep.stderr.contains("no sweep manifest"))
         let slurm = try Self.spikekit(["sweep", config, "--slurm", "--jobs", "3", "--output", out])
