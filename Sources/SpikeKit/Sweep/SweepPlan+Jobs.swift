@@ -30,7 +30,9 @@ extension SweepPlan {
         let logs = directory.appendingPathComponent(Self.logsFolder)
         try createFolder(logs)
 
+        // The handlers record which processes ended; the loop below waits for them.
         let finished = DispatchSemaphore(value: 0)
+        let ended = EndedProcesses()
         var running: [(point: SweepPoint, process: Process, log: URL)] = []
         var queue = pending[...]
         var failures: [Failure] = []
@@ -46,7 +48,10 @@ extension SweepPlan {
                 let handle = try FileHandle(forWritingTo: log)
                 process.standardOutput = handle
                 process.standardError = handle
-                process.terminationHandler = { _ in finished.signal() }
+                process.terminationHandler = { process in
+                    ended.add(process.processIdentifier)
+                    finished.signal()
+                }
                 do {
                     try process.run()
                 } catch {
@@ -56,8 +61,8 @@ extension SweepPlan {
                 running.append((point, process, log))
             }
             finished.wait()
-            // One or more processes ended; collect every one that has.
-            for (index, job) in running.enumerated().reversed() where !job.process.isRunning {
+            let pids = ended.take()
+            for (index, job) in running.enumerated().reversed() where pids.contains(job.process.processIdentifier) {
                 running.remove(at: index)
                 done += 1
                 let status = job.process.terminationStatus
@@ -71,5 +76,24 @@ extension SweepPlan {
             }
         }
         return failures
+    }
+}
+
+/// The process identifiers of ended processes, written by termination handlers on other threads.
+private final class EndedProcesses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pids: Set<Int32> = []
+
+    func add(_ pid: Int32) {
+        lock.lock()
+        pids.insert(pid)
+        lock.unlock()
+    }
+
+    /// The ones recorded so far, removed from the set.
+    func take() -> Set<Int32> {
+        lock.lock()
+        defer { pids = []; lock.unlock() }
+        return pids
     }
 }
