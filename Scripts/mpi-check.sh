@@ -2,7 +2,8 @@
 # Data-parallel STDB over MPI on one machine, checked end to end (opt-in; needs Debian's
 # libopenmpi-dev and openmpi-bin):
 #   1. builds spikekit with SPIKEKIT_MPI=1 into .build-mpi (the default build stays MPI-free);
-#   2. runs a small CNN-S conversion + STDB config (4 test batches) as one process and as `mpirun --oversubscribe
+#   2. runs a small CNN-S conversion + STDB config (ANN evaluated in 3 batches of 256 test images,
+#      simulations in 4 batches) as one process and as `mpirun --oversubscribe
 #      -np 2` and `-np 3`, and requires byte-identical report.json files;
 #   3. kills rank 1 with SIGKILL during STDB and requires the job to end (non-zero, with Open MPI's
 #      message naming the rank) instead of hanging;
@@ -27,10 +28,10 @@ SPIKEKIT_MPI=1 swift build --build-path .build-mpi --product spikekit 2>&1 | tai
 spikekit="$root/.build-mpi/debug/spikekit"
 
 cat > "$work/stdb.json" <<'JSON'
-{"name": "mpi-stdb", "seed": 7, "data": {"trainLimit": 1000, "testLimit": 100}, "model": {"architecture": "cnn-s"},
+{"name": "mpi-stdb", "seed": 7, "data": {"trainLimit": 1000, "testLimit": 600}, "model": {"architecture": "cnn-s"},
  "training": {"epochs": 1, "batchSize": 50},
  "conversion": {"calibrationImages": 10, "balancingSteps": 64},
- "simulation": {"timeSteps": [16], "testLimit": 100, "batchSize": 25},
+ "simulation": {"timeSteps": [16], "testLimit": 300, "batchSize": 75},
  "stdb": {"timeSteps": 16, "epochs": 3, "batchSize": 50, "learningRate": 0.001}, "energy": {}}
 JSON
 cd "$work"

@@ -49,6 +49,17 @@ public enum DataParallel {
     /// This rank (0 in an ordinary run).
     public static var rank: Int { communicator?.rank ?? 0 }
 
+    /// `value` summed over the ranks (`value` itself without MPI).
+    static func sum(_ value: Int) -> Int {
+        guard let active else { return value }
+        var buffer = withUnsafeBytes(of: 0) { Array($0) }
+        active.orderedSum(&buffer) { buffer in
+            let total = buffer.withUnsafeBytes { $0.loadUnaligned(as: Int.self) } + value
+            buffer = withUnsafeBytes(of: total) { Array($0) }
+        }
+        return buffer.withUnsafeBytes { $0.loadUnaligned(as: Int.self) }
+    }
+
     /// The part of `0..<count` work items this rank computes: contiguous blocks in rank order, so
     /// the ordered sum visits the items in their natural order.
     static func share(of count: Int) -> Range<Int> {
