@@ -36,7 +36,7 @@ extension SweepTable {
 
     /// The label of the line a row belongs to when plotted against `key`.
     func seriesLabel(_ row: Row, against key: String) -> String {
-        var parts = keyPaths.filter { $0 != key }.map { "\($0) = \(row.values[$0].map { $0.serialized(pretty: false) } ?? "–")" }
+        var parts = keyPaths.filter { $0 != key }.map { "\($0) = \(row.values[$0].map(Self.cellText) ?? "–")" }
         if Set(rows.map(\.stage)).count > 1 { parts.append(row.stage) }
         let pointsWithSeveral = Dictionary(grouping: rows, by: \.point).values.contains { $0.count > 1 }
         if pointsWithSeveral && !key.hasSuffix("timeSteps") { parts.append("T = \(row.timeSteps)") }
@@ -70,12 +70,12 @@ extension SweepTable {
         }
         var categories: [String] = []
         for row in plotted {
-            let text = row.values[key].map { $0.serialized(pretty: false) } ?? "–"
+            let text = row.values[key].map(Self.cellText) ?? "–"
             if !categories.contains(text) { categories.append(text) }
         }
         let series = shown.enumerated().map { k, label in
             (name: label, values: categories.map { category in
-                (grouped[label] ?? []).first { ($0.values[key].map { $0.serialized(pretty: false) } ?? "–") == category }.flatMap(value) ?? 0
+                (grouped[label] ?? []).first { ($0.values[key].map(Self.cellText) ?? "–") == category }.flatMap(value) ?? 0
             }, color: chartPalette[k])
         }
         return BarChart(title: heading, yLabel: metric, categories: categories, series: series).render()

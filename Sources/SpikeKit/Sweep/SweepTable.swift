@@ -80,12 +80,13 @@ public struct SweepTable: Sendable {
     static let fixedColumns = ["stage", "timeSteps", "testAccuracy", "annTestAccuracy", "spikesPerImage", "synapticOpsPerImage",
                                "energyPreset", "snnJoulesPerImage", "annJoulesPerImage", "energyRatio"]
 
-    /// The table as CSV: `point`, one column per swept key path (its value as compact JSON), then
+    /// The table as CSV: `point`, one column per swept key path (a name as it is, other values as
+    /// compact JSON), then
     /// the results. Fields with a comma or quote are quoted (RFC 4180).
     public func csv() -> String {
         var lines = [(["point"] + keyPaths + Self.fixedColumns).map(Self.csvField).joined(separator: ",")]
         for row in rows {
-            let values = keyPaths.map { row.values[$0].map { $0.serialized(pretty: false) } ?? "" }
+            let values = keyPaths.map { row.values[$0].map(Self.cellText) ?? "" }
             let results = [row.stage, String(row.timeSteps), RunOutputs.csvNumber(row.testAccuracy), RunOutputs.csvNumber(row.annTestAccuracy),
                            RunOutputs.csvNumber(row.spikesPerImage), RunOutputs.csvNumber(row.synapticOpsPerImage), row.energyPreset ?? "",
                            RunOutputs.csvNumber(row.snnJoulesPerImage), RunOutputs.csvNumber(row.annJoulesPerImage),
@@ -93,6 +94,12 @@ public struct SweepTable: Sendable {
             lines.append(([row.point] + values + results).map(Self.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A swept value in a table cell or a legend: a name as it is, anything else as compact JSON.
+    static func cellText(_ value: JSONValue) -> String {
+        if case .string(let text) = value { return text }
+        return value.serialized(pretty: false)
     }
 
     static func csvField(_ text: String) -> String {
