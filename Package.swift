@@ -35,6 +35,18 @@ if requestedCPU != "portable" {
 if environment["SPIKEKIT_INTERNAL_CHECKS"] == "1" {
     speedSettings.append(.define("SPIKEKIT_INTERNAL_CHECKS"))
 }
+// Data-parallel training over MPI is opt-in: with SPIKEKIT_MPI=1 the tool is built against the
+// system's Open MPI (Debian: libopenmpi-dev; `pkg-config ompi-c`) and runs as one rank of
+// `mpirun -np N spikekit run CONFIG`. Without it nothing here needs MPI (README, "Sweeps and clusters").
+let withMPI = environment["SPIKEKIT_MPI"] == "1"
+let mpiTargets: [Target] = withMPI ? [
+    .systemLibrary(name: "CMPI", path: "Sources/MPI/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .target(name: "SpikeKitMPI", dependencies: ["SpikeKit", "CMPI"], path: "Sources/MPI/SpikeKitMPI",
+            swiftSettings: speedSettings),
+] : []
+let toolMPI: [Target.Dependency] = withMPI ? ["SpikeKitMPI"] : []
+let toolMPISettings: [SwiftSetting] = withMPI ? [.define("SPIKEKIT_MPI")] : []
+
 // The library is optimised in debug builds too: its tests run simulations, training steps and
 // finite-difference checks whose unspecialised SIMD code would otherwise be 10-100x slower. (Not
 // for a fetched dependency, where the flag is refused; its users build SpikeKit in release mode.)
@@ -62,9 +74,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "spikekit",
-            dependencies: ["SpikeKit"],
+            dependencies: ["SpikeKit"] + toolMPI,
             path: "Sources/spikekit",
-            swiftSettings: speedSettings
+            swiftSettings: speedSettings + toolMPISettings
         ),
         .executableTarget(
             name: "spikekit-fuzz",
@@ -108,6 +120,6 @@ let package = Package(
             path: "Tests/SpikeKitTests",
             swiftSettings: speedSettings
         ),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v6]
 )

@@ -41,6 +41,8 @@ enum SpikeKitTool {
         case "energy": try EnergyCommand.run(command)
         case "export": try ExportCommand.run(command)
         case "hardware": try HardwareCommand.run(command)
+        case "sweep": try SweepCommand.run(command)
+        case "collect": try CollectCommand.run(command)
         default: throw CommandLineUsageError("Unknown command '\(command.commandName)'.", path: command.path)
         }
     }

@@ -89,7 +89,7 @@ import Testing
         #expect(error?.message == "Unknown command 'rn'. Did you mean 'run'?")
         #expect(error?.path == ["spikekit"])
         #expect(usageError(["bench", "gemn"])?.message == "Unknown command 'gemn'. Did you mean 'gemm'?")
-        #expect(usageError(["frobnicate"])?.message == "Unknown command 'frobnicate'. Expected one of: run, validate, config, import, report, energy, bench, export, hardware.")
+        #expect(usageError(["frobnicate"])?.message == "Unknown command 'frobnicate'. Expected one of: run, validate, config, import, report, energy, bench, export, hardware, sweep, collect.")
     }
 
     @Test func errorsPointAtTheirCommandsHelp() {
@@ -125,7 +125,7 @@ import Testing
         let commands = Self.allCommands(Self.root, path: ["spikekit"])
         #expect(commands.map { $0.1.joined(separator: " ") }
                 == ["spikekit", "spikekit run", "spikekit validate", "spikekit config", "spikekit import", "spikekit report",
-                    "spikekit energy", "spikekit bench", "spikekit bench gemm", "spikekit export", "spikekit hardware"])
+                    "spikekit energy", "spikekit bench", "spikekit bench gemm", "spikekit export", "spikekit hardware", "spikekit sweep", "spikekit collect"])
         for (spec, path) in commands {
             guard case .help(_, _) = try parse(Array(path.dropFirst()) + ["--help"]) else {
                 Issue.record("\(path) --help is not help")

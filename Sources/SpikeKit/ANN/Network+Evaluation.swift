@@ -25,14 +25,18 @@ extension Network {
         precondition(batchSize > 0, "accuracy: batch size must be positive, got \(batchSize)")
         guard dataset.count > 0 else { return 0 }
         var correct = 0
-        var start = 0
-        while start < dataset.count {
-            let end = min(dataset.count, start + batchSize)
+        // Under MPI each rank evaluates its share of the batches (DataParallel); the counts are summed.
+        let batches = DataParallel.share(of: (dataset.count + batchSize - 1) / batchSize)
+        var start = batches.lowerBound * batchSize
+        let last = min(dataset.count, batches.upperBound * batchSize)
+        while start < last {
+            let end = min(last, start + batchSize)
             let batch = dataset.makeBatch(indices: start..<end)
             let predicted = forward(batch.images, training: false).argmaxRows()
             for (prediction, label) in zip(predicted, batch.labels) where prediction == Int(label) { correct += 1 }
             start = end
         }
+        correct = DataParallel.sum(correct)
         return Double(correct) / Double(dataset.count)
     }
 }

@@ -231,6 +231,7 @@ public enum ConfigSchema {
             ConfigKeySpec("nir", .boolean, default: .bool(false),
                           "Also write the final spiking network (after STDB or low-latency fine-tuning when they ran) as the NIR graph `network.nir`, for snnTorch, Norse, Sinabs, Lava and other NIR tools. Mapping in \"NIR\" below."),
         ]),
+        sweepSection,
     ]
 
     /// The spec of section `name` ("" for the top level).

@@ -22,6 +22,8 @@ public enum ConfigValueKind: Sendable, Equatable {
     case object
     /// Either one of the listed names or an object whose keys are listed as `<key>.<child>`.
     case nameOrObject([String])
+    /// A list of objects (the explicit points of a sweep).
+    case objectList
 
     /// How the kind reads in a message after "expected": "a positive integer", "a number in (0, 1]".
     public var expectation: String {
@@ -38,6 +40,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .numberList(let range): return "a list of numbers \(range.phrase)".trimmingCharacters(in: .whitespaces)
         case .object: return "an object"
         case .nameOrObject(let names): return "one of \(names.joined(separator: ", ")) or an object"
+        case .objectList: return "a list of objects"
         }
     }
 
@@ -55,6 +58,7 @@ public enum ConfigValueKind: Sendable, Equatable {
         case .numberList(let range): return "list of numbers \(range.phrase)".trimmingCharacters(in: .whitespaces)
         case .object: return "object"
         case .nameOrObject: return "name or object"
+        case .objectList: return "list of objects"
         }
     }
 

@@ -77,7 +77,8 @@ public struct ExperimentConfig: Equatable, Sendable {
         func reader(_ section: String, _ value: JSONValue?) -> ConfigReader {
             ConfigReader(section: section, value: value, problems: problems, environment: environment, baseDirectory: baseDirectory)
         }
-        let sectionNames = ["data", "model"] + ConfigSchema.stageSections + ["output"]
+        // `sweep` is read by `SweepPlan`; a single run ignores it.
+        let sectionNames = ["data", "model"] + ConfigSchema.stageSections + ["output", "sweep"]
         let top = reader("", tree)
         top.checkUnknownKeys(extraKeys: sectionNames)
 

@@ -241,9 +241,12 @@ extension ExperimentRunner {
         let start = Date()
         var merged: SimulationRecord?
         progress.begin(stage: "simulating (\(label), T = \(timeSteps))", total: images)
-        var first = 0
-        while first < images {
-            let end = min(images, first + max(batchSize, 1))
+        // Under MPI each rank simulates its share of the batches; the records are merged in batch order.
+        let batches = DataParallel.share(of: (images + max(batchSize, 1) - 1) / max(batchSize, 1))
+        var first = batches.lowerBound * max(batchSize, 1)
+        let last = min(images, batches.upperBound * max(batchSize, 1))
+        while first < last {
+            let end = min(last, first + max(batchSize, 1))
             let batch = data.makeBatch(indices: first..<end)
             let options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
                                             checkpoints: checkpoints, firstSampleIndex: first,
@@ -255,6 +258,7 @@ extension ExperimentRunner {
             first = end
         }
         progress.finish()
+        merged = SimulationRecord.mergedAcrossRanks(merged)
         guard let record = merged else { throw SpikeKitError.runtime("no test images to simulate") }
         return (record, Date().timeIntervalSince(start))
     }

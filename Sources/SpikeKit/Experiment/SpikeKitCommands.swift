@@ -144,6 +144,6 @@ public enum SpikeKitCommands {
             name: "spikekit",
             abstract: "Convert deep networks to spiking networks, simulate them event by event, fine-tune them with STDB and estimate their energy.",
             options: [.flag("version", help: "Show the version.")],
-            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks), export, hardware])
+            subcommands: [run, validate, config, importWeights, report, energy, bench(benchmarks), export, hardware, sweep, collect])
     }
 }

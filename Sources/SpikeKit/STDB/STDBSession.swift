@@ -50,7 +50,10 @@ final class STDBSession {
         let model = self.model, chunks = self.chunks, pool = self.pool
         let streamsSeed = seed, encoderSeed = encoderSeed(epoch: epoch)
         let timeSteps = settings.timeSteps, over = settings.lossOverTime
-        parallelFor(chunkCount, threads: settings.threads) { c in
+        // Under MPI this rank computes only its share of the chunks (DataParallel).
+        let share = DataParallel.share(of: chunkCount)
+        parallelFor(share.count, threads: settings.threads) { k in
+            let c = share.lowerBound + k
             let gradients = chunks[c]
             gradients.reset()
             let workspace = pool.take()
@@ -71,6 +74,10 @@ final class STDBSession {
                 gradients.loss += loss.loss
                 workspace.backward(model, outputGradient: loss.gradient, into: gradients)
             }
+        }
+        if let communicator = DataParallel.active {
+            STDBGradients.orderedSum(chunks, count: chunkCount, share: share, into: total, communicator: communicator)
+            return total
         }
         total.reset()
         for c in 0..<chunkCount { total.add(chunks[c]) }
