@@ -33,15 +33,9 @@ enum EnergyCommand {
         let models = try presets(command)
         let (network, metadata) = try NIRFile.loadSpikingNetwork(from: URL(fileURLWithPath: checkpoint))
 
-        let encoding = try choice(command, "encoding", "name", recorded: metadata["encoding"], default: InputEncoding.direct)
-        let ordering = try choice(command, "ordering", "name", recorded: metadata["ordering"], default: SpikeOrdering.delayed)
-        let steps = command.integer("steps") ?? metadata["timeSteps"].flatMap { Int($0) }.flatMap { $0 >= 1 ? $0 : nil } ?? 32
-        let dataset = command.string("dataset") ?? metadata["dataset"] ?? "fashion-mnist"
-        let normalization = metadata["normalization"].flatMap {
-            try? JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-        } ?? .symmetric
-        // The Poisson encoder's seed: the run's, so its spikes are the run's.
-        let seed = UInt64(bitPattern: Int64(metadata["seed"] ?? "") ?? 0)
+        let recorded = try RecordedSimulation(command, metadata: metadata)
+        let (encoding, ordering, steps, dataset) = (recorded.encoding, recorded.ordering, recorded.steps, recorded.dataset)
+        let (normalization, seed) = (recorded.normalization, recorded.seed)
         if let threads = command.integer("threads") { Parallel.threadCount = threads > 0 ? threads : Parallel.coreCount }
 
         let data: DatasetSplit

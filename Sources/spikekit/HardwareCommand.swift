@@ -27,14 +27,9 @@ enum HardwareCommand {
             placement = parts.compactMap { $0 }
         }
         let (network, metadata) = try SpikingNetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint))
-        let encoding = try EnergyCommand.choice(command, "encoding", "name", recorded: metadata["encoding"], default: InputEncoding.direct)
-        let ordering = try EnergyCommand.choice(command, "ordering", "name", recorded: metadata["ordering"], default: SpikeOrdering.delayed)
-        let steps = command.integer("steps") ?? metadata["timeSteps"].flatMap { Int($0) }.flatMap { $0 >= 1 ? $0 : nil } ?? 32
-        let dataset = command.string("dataset") ?? metadata["dataset"] ?? "fashion-mnist"
-        let normalization = metadata["normalization"].flatMap {
-            try? JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-        } ?? .symmetric
-        let seed = UInt64(bitPattern: Int64(metadata["seed"] ?? "") ?? 0)
+        let recorded = try RecordedSimulation(command, metadata: metadata)
+        let (encoding, ordering, steps, dataset) = (recorded.encoding, recorded.ordering, recorded.steps, recorded.dataset)
+        let (normalization, seed) = (recorded.normalization, recorded.seed)
         let data = try DatasetLoader.load(name: dataset, directory: command.string("data-dir"), normalization: normalization)
         let images = min(command.integer("images") ?? 8, data.test.count)
         let batch = data.test.makeBatch(indices: 0..<images)

@@ -17,13 +17,7 @@ public enum NumPy {
 
     /// Reads the float32 or float64 array in the `.npy` file at `url` as a tensor.
     public static func read(from url: URL) throws -> Tensor {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw SpikeKitError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
-        }
-        return try decode(data, path: url.path)
+        try decode(FileContents.read(url), path: url.path)
     }
 
     /// Decodes the bytes of a float32 or float64 `.npy` file; `path` names it in errors.
@@ -38,13 +32,7 @@ public enum NumPy {
 
     /// Reads the array in the `.npy` file at `url`, of any dtype `NumPyArray` knows.
     public static func readArray(from url: URL) throws -> NumPyArray {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw SpikeKitError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
-        }
-        return try decodeArray(data, path: url.path)
+        try decodeArray(FileContents.read(url), path: url.path)
     }
 
     /// Decodes the bytes of a `.npy` file (versions 1.0–3.0, C order) without converting its

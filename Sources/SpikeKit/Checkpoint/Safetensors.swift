@@ -75,13 +75,7 @@ public enum Safetensors {
 
     /// Reads and validates the file at `url`.
     public static func read(from url: URL) throws -> Contents {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw SpikeKitError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
-        }
-        return try decode(data, path: url.path)
+        try decode(FileContents.read(url), path: url.path)
     }
 
     /// Validates and decodes the bytes of a safetensors file; `path` names it in errors.

@@ -39,17 +39,21 @@ public struct ExperimentConfig: Equatable, Sendable {
 
     /// Reads and checks the config file at `url`. Its name defaults to the file name without
     /// extension, and relative data and checkpoint paths are taken relative to its folder.
-    /// Throws `SpikeKitError.io` if the file cannot be read and `SpikeKitError.config` with every
-    /// problem found otherwise.
-    public static func load(from url: URL,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ExperimentConfig {
-        let data: Data
+    /// The bytes of the config file at `url`; `SpikeKitError.io` says whether it is missing or unreadable.
+    static func readFile(_ url: URL) throws -> Data {
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot read the config file" : "no such config file"
             throw SpikeKitError.io(path: url.path, reason: reason)
         }
+    }
+
+    /// Throws `SpikeKitError.io` if the file cannot be read and `SpikeKitError.config` with every
+    /// problem found otherwise.
+    public static func load(from url: URL,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ExperimentConfig {
+        let data = try readFile(url)
         return try decode(data, defaultName: url.deletingPathExtension().lastPathComponent,
                           baseDirectory: url.deletingLastPathComponent(), environment: environment)
     }

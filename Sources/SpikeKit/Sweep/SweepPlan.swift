@@ -22,13 +22,7 @@ public struct SweepPlan: Sendable {
     /// Throws `SpikeKitError.config` with every problem found.
     public static func load(from url: URL, output: String? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SweepPlan {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot read the config file" : "no such config file"
-            throw SpikeKitError.io(path: url.path, reason: reason)
-        }
+        let data = try ExperimentConfig.readFile(url)
         let tree: JSONValue
         do {
             tree = try JSONValue.parse(data)
