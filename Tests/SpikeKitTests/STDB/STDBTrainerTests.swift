@@ -97,8 +97,11 @@ import Testing
     @Test func gradientGroupsDependOnTheNetworkNotTheThreads() {
         let automatic = STDBSettings(threads: 64)
         #expect(automatic.chunkCount(parameters: 200_000) == 8)
-        #expect(automatic.chunkCount(parameters: 16 << 20) == 4, "8 buffers of 64 MiB exceed the 256 MiB budget")
-        #expect(automatic.chunkCount(parameters: 200 << 20) == 1)
+        #expect(automatic.chunkCount(parameters: 32 << 20) == 4, "8 buffers of 128 MiB exceed the 512 MiB budget")
+        // At least two groups, so two cores share every batch even of a 50 M-parameter VGG5.
+        #expect(automatic.chunkCount(parameters: 50_000_000) == 2)
+        #expect(automatic.chunkCount(parameters: 200 << 20) == 2)
+        for threads in [1, 2, 8] { #expect(STDBSettings(threads: threads).chunkCount(parameters: 50_000_000) == 2) }
         #expect(STDBSettings(gradientChunks: 3, threads: 1).chunkCount(parameters: 200 << 20) == 3)
     }
 
