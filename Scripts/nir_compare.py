@@ -10,6 +10,10 @@ Part B, nir package → Norse → SpikeKit: simulates the conv net with IF neuro
 and writes the inputs and Norse's spikes to Tests/SpikeKitTests/Interop/Fixtures/norse-conv-if-sumpool.json,
 which `NIRTests.matchesNorseSpikeForSpike` compares with SpikeKit's simulation of the imported graph.
 
+Part C, the same for CubaLIF: the conv net with CubaLIF neurons from `make_nir_fixtures.py`
+(nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, written to norse-conv-cubalif.json and compared by
+`NIRNorseTests.matchesNorseCubaLIF`.
+
     python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
     swift build -c release --product spikekit
     /tmp/venv-nir/bin/python Scripts/nir_compare.py --spikekit .build/release/spikekit \
@@ -137,18 +141,30 @@ def forward_step(net, batch, neurons, state, spikekit_step=False):
 
 
 def part_b(args):
+    norse_run(args, "nir-conv-if-sumpool", ["if1", "if2"], (1, 6, 6), seed=3, label="Part B")
+
+
+def part_c(args):
+    """The CubaLIF conv net (nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, SpikeKit's default for a
+    graph without spikekit_dt, so both simulate the same discrete system."""
+    norse_run(args, "nir-conv-cubalif", ["cuba1", "cuba2"], (1, 5, 5), seed=4, label="Part C", dt=1e-4)
+
+
+def norse_run(args, fixture, populations, input_shape, seed, label, dt=0.001):
+    """Simulates a fixture graph in Norse on seeded random inputs (the same input at every step) and
+    writes the inputs and each population's spikes to norse-<fixture minus nir->.json."""
     import norse.torch as norse
 
-    graph = nir.read(fixtures / "nir-conv-if-sumpool.nir")
-    rng = np.random.default_rng(3)
-    inputs = rng.uniform(0, 1, size=(args.norse_samples, 1, 6, 6)).astype(np.float32)
-    model = norse.from_nir(graph)
-    spikes = {"if1": [], "if2": []}
+    graph = nir.read(fixtures / (fixture + ".nir"))
+    rng = np.random.default_rng(seed)
+    inputs = rng.uniform(0, 1, size=(args.norse_samples,) + input_shape).astype(np.float32)
+    model = norse.from_nir(graph, dt=dt)
+    spikes = {name: [] for name in populations}
     with torch.no_grad():
         for n in range(args.norse_samples):
             x = torch.from_numpy(inputs[n:n + 1])
             state = None
-            per = {"if1": [], "if2": []}
+            per = {name: [] for name in populations}
             hooks = []
             for name, module in model.named_modules():
                 if name in per:
@@ -163,9 +179,9 @@ def part_b(args):
     out = {"source": "norse " + norse.__version__ if hasattr(norse, "__version__") else "norse",
            "timeSteps": args.norse_steps, "inputs": inputs.reshape(args.norse_samples, -1).tolist(),
            "spikes": spikes}
-    (fixtures / "norse-conv-if-sumpool.json").write_text(json.dumps(out))
+    (fixtures / ("norse-" + fixture.removeprefix("nir-") + ".json")).write_text(json.dumps(out))
     total = {k: int(np.array(v).sum()) for k, v in spikes.items()}
-    print(f"Part B: Norse simulated {args.norse_samples} inputs × {args.norse_steps} steps of nir-conv-if-sumpool.nir: spikes {total}")
+    print(f"{label}: Norse simulated {args.norse_samples} inputs × {args.norse_steps} steps of {fixture}.nir: spikes {total}")
 
 
 if __name__ == "__main__":
@@ -181,3 +197,4 @@ if __name__ == "__main__":
     if a.checkpoint:
         part_a(a)
     part_b(a)
+    part_c(a)

@@ -11,6 +11,10 @@
 ///   v[t] = v[t−1] + r·I[t]); one with λ < 1 becomes `LIF` with τ = dt/(1 − λ), r = τ/dt, v_leak = 0,
 ///   whose Euler step v ← v + (dt/τ)(v_leak − v + r·I) is SpikeKit's u ← λ·u + I exactly (the
 ///   per-step input gain r·dt/τ is 1). v_threshold = θ (strict: a spike when v > θ), v_reset = 0.
+/// - A `cuba-lif` population (synaptic current i ← α_i·i + I, membrane v ← λ·u + i) becomes
+///   `CubaLIF` with τ_syn = dt/(1 − α_i), w_in = τ_syn/dt, τ_mem = dt/(1 − λ), r = τ_mem/dt, v_leak = 0
+///   (per-step gains 1; see `currentBasedLIF`), named `<layer>_cubalif`, with the exact 32-bit λ and
+///   α_i in its metadata (`spikekit_leak`, `spikekit_current_decay`).
 /// - Reset: NIR resets to v_reset. SpikeKit's reset to zero is exactly that; its reset by
 ///   subtraction (u ← u − θ) has no NIR field, so the export records it in the node's metadata
 ///   (`spikekit_reset` = "subtract") and warns. snnTorch's `IF` import happens to subtract.
@@ -30,7 +34,7 @@
 ///   blocks are not exported yet).
 ///
 /// Node names are the layer names with any character other than letters, digits and `_` replaced by
-/// `_` (torch-based importers use them as module names); a population is `<layer>_if` or `<layer>_lif`.
+/// `_` (torch-based importers use them as module names); a population is `<layer>_if`, `<layer>_lif` or `<layer>_cubalif`.
 public struct NIRExport {
     /// Seconds per SpikeKit time step, for τ and r.
     public var timeStep: Double = 1e-4
@@ -96,7 +100,11 @@ public struct NIRExport {
                 let threshold = NIRArray.filled(Double(neurons.threshold), shape: dims)
                 let zeros = NIRArray.filled(0, shape: dims)
                 let name: String
-                if neurons.leak == 1 {
+                if neurons.model == .currentBasedLIF {
+                    name = b.add(s.name + "_cubalif", currentBasedLIF(neurons, dims: dims))
+                    b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
+                    b.metadata[name, default: [:]]["spikekit_current_decay"] = .number(Double(neurons.currentDecay))
+                } else if neurons.leak == 1 {
                     name = b.add(s.name + "_if", .integrateAndFire(r: .filled(1, shape: dims), vThreshold: threshold, vReset: zeros))
                 } else {
                     let tau = timeStep / (1 - Double(neurons.leak))
@@ -163,6 +171,24 @@ public struct NIRExport {
         for (key, value) in context.extra { metadata["spikekit_" + key] = .string(value) }
         return (NIRGraph(nodes: b.nodes, edges: b.edges, metadata: metadata, nodeMetadata: b.metadata), warnings)
     }
+
+    /// A `cuba-lif` population (i ← α_i·i + I, v ← λ·u + i) as NIR's CubaLIF, by the inverse of the
+    /// Euler step `NIRImport.currentBasedLIF` reads (and snnTorch's `Synaptic` export writes):
+    /// τ_syn = dt/(1 − α_i), w_in = τ_syn/dt, τ_mem = dt/(1 − λ), r = τ_mem/dt, so both per-step
+    /// gains w_in·dt/τ_syn and r·dt/τ_mem are 1. λ = 1 (no membrane leak) has no finite τ_mem; it is
+    /// written as τ_mem = 2³⁰·dt, r = 2³⁰ (powers of two, so r·dt/τ_mem is exactly 1), whose leak
+    /// 1 − 2⁻³⁰ is 1 in 32-bit floats.
+    func currentBasedLIF(_ neurons: NeuronParameters, dims: [Int]) -> NIRNode {
+        let tauSyn = timeStep / (1 - Double(neurons.currentDecay))
+        let tauMem = neurons.leak == 1 ? timeStep * Self.noLeakSteps : timeStep / (1 - Double(neurons.leak))
+        return .currentBasedLIF(tauSyn: .filled(tauSyn, shape: dims), tauMem: .filled(tauMem, shape: dims),
+                                r: .filled(tauMem / timeStep, shape: dims), vLeak: .filled(0, shape: dims),
+                                vThreshold: .filled(Double(neurons.threshold), shape: dims), vReset: .filled(0, shape: dims),
+                                wIn: .filled(tauSyn / timeStep, shape: dims))
+    }
+
+    /// τ_mem/dt of a CubaLIF population that does not leak.
+    static let noLeakSteps = Double(1 << 30)
 
     /// SpikeKit's height × width × channels as NIR's channels-first shape.
     static func nirShape(_ s: FeatureShape, flat: Bool) -> [Int] { flat ? [s.count] : [s.channels, s.height, s.width] }

@@ -5,7 +5,7 @@
 /// follows, dt being the step length (`timeStep`, else the graph's `spikekit_dt`, else 10⁻⁴ s):
 ///
 /// - `Conv2d` (groups 1, dilation 1, equal stride and padding in H and W), `Linear`, `Affine` →
-///   a synapse. It must be followed by a population (`IF`, `LIF`, `Threshold`), by `Scale`s (folded
+///   a synapse. It must be followed by a population (`IF`, `LIF`, `CubaLIF`, `Threshold`), by `Scale`s (folded
 ///   into its weights and bias), or by `Output`, which makes it the output accumulator.
 /// - `IF` → λ = 1 and input gain g = r; `LIF` (v_leak = 0) → λ = 1 − dt/τ, g = r·dt/τ. A gain other
 ///   than 1 is folded into the incoming synapse's weights and bias (per output neuron). v_threshold
@@ -20,7 +20,10 @@
 ///   input element or channel) or, right after a synapse, into that synapse's outputs.
 /// - A graph that ends with spiking neurons (… → IF → Output) gets an identity output accumulator,
 ///   so the output potentials are the last population's spike counts.
-/// - `CubaLIF` is refused for now (see `currentBasedLIF`), as is every other node type, by name.
+/// - `CubaLIF` (v_leak = 0) → SpikeKit's `cuba-lif` neurons, by the Euler step every NIR tool uses
+///   (snnTorch's `Synaptic`, Norse's CubaLIF): α_i = 1 − dt/τ_syn, λ = 1 − dt/τ_mem, and the per-step
+///   gain g = (w_in·dt/τ_syn)·(r·dt/τ_mem) folded into the incoming synapse (see `currentBasedLIF`).
+/// - Every other node type is refused by name.
 public struct NIRImport {
     /// Seconds per time step; nil: the graph's `spikekit_dt` metadata, else 10⁻⁴ s.
     public var timeStep: Double?
@@ -35,8 +38,8 @@ public struct NIRImport {
     static let maximumCountedOutputs = 4_096
 
     /// The node types `network(from:)` maps.
-    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "Threshold",
-                                        "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
+    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "CubaLIF",
+                                        "Threshold", "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
 
     /// The network, and notes about what the import changed (folded gains, added layers).
     public func network(from graph: NIRGraph, path: String) throws -> (network: SpikingNetwork, notes: [String]) {
@@ -47,10 +50,46 @@ public struct NIRImport {
         return (try state.finish(), state.notes)
     }
 
-    /// CubaLIF (current-based LIF: a synaptic current with its own decay before the membrane) is not
-    /// simulated by SpikeKit yet; when the simulator gains such a neuron, map it here.
-    static func currentBasedLIF(_ name: String, fail: (String?, String) -> SpikeKitError) throws -> Never {
-        throw fail(name, "CubaLIF neurons are not yet supported by SpikeKit (only IF, LIF and Threshold)")
+    /// The discrete SpikeKit parameters of a NIR CubaLIF node, dt being the step length.
+    ///
+    /// NIR's equations, τ_syn·İ = −I + w_in·S and τ_mem·v̇ = (v_leak − v) + R·I, take one forward-Euler
+    /// step of dt in every NIR simulator that runs them (snnTorch 1.0 `import_nir`: α = 1 − dt/τ_syn,
+    /// β = 1 − dt/τ_mem, inputs scaled by w_in·dt/τ_syn; Norse 1.1 chains `LIBoxCell` and `LIFBoxCell`,
+    /// the membrane reading the current after this step's update):
+    ///   I^t = (1 − dt/τ_syn)·I^{t−1} + (w_in·dt/τ_syn)·S^t,  v^t = (1 − dt/τ_mem)·v^{t−1} + (R·dt/τ_mem)·I^t.
+    /// Both equations are linear, so with i = (R·dt/τ_mem)·I this is SpikeKit's `cuba-lif`,
+    /// i^t = α_i·i^{t−1} + g·S^t and v^t = λ·u^{t−1} + i^t, with α_i = 1 − dt/τ_syn, λ = 1 − dt/τ_mem
+    /// and g = (w_in·dt/τ_syn)·(R·dt/τ_mem) per neuron, which goes into the synapse's weights and bias.
+    /// The exact 32-bit λ and α_i SpikeKit exported (metadata `spikekit_leak`, `spikekit_current_decay`)
+    /// are used when they agree with the time constants.
+    static func currentBasedLIF(tauSyn: NIRArray, tauMem: NIRArray, r: NIRArray, vLeak: NIRArray, wIn: NIRArray, dt: Double,
+                                metadata: [String: NIRMetadataValue],
+                                expand: (NIRArray) throws -> [Double],
+                                fail: (String) -> SpikeKitError) throws -> (leak: Float, currentDecay: Float, gain: NIRArray) {
+        guard vLeak.values.allSatisfy({ $0 == 0 }) else { throw fail("v_leak must be 0 (SpikeKit leaks towards 0)") }
+        guard let ts = tauSyn.uniformValue, ts > 0, ts.isFinite else {
+            throw fail("tau_syn must be one positive value for the population (SpikeKit has one current decay per layer)")
+        }
+        guard let tm = tauMem.uniformValue, tm > 0, tm.isFinite else {
+            throw fail("tau_mem must be one positive value for the population (SpikeKit has one leak per layer)")
+        }
+        func exact(_ value: Double, _ key: String) -> Float {
+            if let saved = metadata[key]?.number, abs(value - saved) < 1e-6 { return Float(saved) }
+            return Float(value)
+        }
+        let leak = exact(1 - dt / tm, "spikekit_leak")
+        let decay = exact(1 - dt / ts, "spikekit_current_decay")
+        guard leak > 0 && leak <= 1 else {
+            throw fail("tau_mem = \(tm) s with dt = \(dt) s gives the leak 1 − dt/τ_mem = \(1 - dt / tm), outside (0, 1]; "
+                       + "is the time step right?")
+        }
+        guard decay >= 0 && decay < 1 else {
+            throw fail("tau_syn = \(ts) s with dt = \(dt) s gives the current decay 1 − dt/τ_syn = \(1 - dt / ts), outside [0, 1) "
+                       + "(τ_syn must be at least dt); is the time step right?")
+        }
+        let (w, rr) = (try expand(wIn), try expand(r))
+        let gain = zip(w, rr).map { ($0 * dt / ts) * ($1 * dt / tm) }
+        return (leak, decay, NIRArray(shape: [gain.count], values: gain))
     }
 
     /// The conversion state while walking the chain.
@@ -133,7 +172,7 @@ public struct NIRImport {
             if pending != nil {
                 switch node {
                 case .integrateAndFire, .leakyIntegrateAndFire, .threshold, .scale, .output, .currentBasedLIF: break
-                default: throw fail(name, "a synapse must be followed by neurons (IF, LIF, Threshold), Scale or Output, "
+                default: throw fail(name, "a synapse must be followed by neurons (IF, LIF, CubaLIF, Threshold), Scale or Output, "
                                     + "not \(node.typeName)")
                 }
             }
@@ -193,8 +232,14 @@ public struct NIRImport {
                 try addNeurons(name, leak: .leastNormalMagnitude, gain: .filled(1, shape: t.shape), threshold: t,
                                reset: .filled(0, shape: t.shape), metadata: metadata)
                 notes.append("'\(name)': the stateless Threshold is simulated as neurons that keep 10⁻³⁸ of their membrane")
-            case .currentBasedLIF:
-                try NIRImport.currentBasedLIF(name, fail: fail)
+            case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn):
+                let shape = self.shape
+                let p = try NIRImport.currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: r, vLeak: vLeak, wIn: wIn, dt: dt,
+                                                      metadata: metadata,
+                                                      expand: { try self.expand(name, $0, to: shape) },
+                                                      fail: { self.fail(name, $0) })
+                try addNeurons(name, leak: p.leak, gain: p.gain, threshold: vThreshold, reset: vReset, metadata: metadata,
+                               model: .currentBasedLIF, currentDecay: p.currentDecay, gainFormula: "w_in·r·dt²/(τ_syn·τ_mem)")
             case .sumPool2d(let k, let s, let p), .avgPool2d(let k, let s, let p):
                 try addPooling(name, kernel: k, stride: s, padding: p, sum: { if case .sumPool2d = node { return true }; return false }())
             case .flatten(let start, let end, let inputDims):
@@ -335,7 +380,8 @@ public struct NIRImport {
         }
 
         mutating func addNeurons(_ name: String, leak: Float, gain: NIRArray, threshold: NIRArray, reset: NIRArray,
-                                 metadata: [String: NIRMetadataValue]) throws {
+                                 metadata: [String: NIRMetadataValue], model: NeuronModel = .integrateAndFire,
+                                 currentDecay: Float = 0, gainFormula: String? = nil) throws {
             guard var (synapseName, synapse) = pending else {
                 throw fail(name, "neurons must follow a synapse (Conv2d, Linear or Affine)")
             }
@@ -354,7 +400,8 @@ public struct NIRImport {
                 // The usual case: no gain to fold.
             } else if case let gains = try expand(name, gain, to: shape), gains.contains(where: { abs($0 - 1) > 1e-6 }) {
                 try scaleOutputs(&synapse, gains, name)
-                notes.append("'\(name)': the input gain r·dt\(leak == 1 ? "" : "/τ") = \(gains[0]) is folded into '\(synapseName)'")
+                let formula = gainFormula ?? "r·dt\(leak == 1 ? "" : "/τ")"
+                notes.append("'\(name)': the input gain \(formula) = \(gains[0]) is folded into '\(synapseName)'")
             }
             var initial: Float = 0
             if let rho = metadata["spikekit_initial_membrane"]?.number {
@@ -362,7 +409,7 @@ public struct NIRImport {
                 initial = Float(rho)
             }
             let neurons = NeuronParameters(threshold: Float(theta), leak: leak, reset: subtract ? .subtract : .zero,
-                                           initialMembrane: initial)
+                                           initialMembrane: initial, model: model, currentDecay: currentDecay)
             layers.append(.synaptic(synapse, neurons: neurons, inputDropout: 0))
             _ = synapseName
         }
