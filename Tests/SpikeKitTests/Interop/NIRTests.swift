@@ -251,7 +251,8 @@ import Testing
         #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the Norse run has too few spikes to test anything")
         let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
         let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; "
-                + "only SpikeKit: \(Array(onlyOurs)), only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)")
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
     }
 }
