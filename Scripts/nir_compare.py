@@ -12,7 +12,9 @@ which `NIRTests.matchesNorseSpikeForSpike` compares with SpikeKit's simulation o
 
 Part C, the same for CubaLIF: the conv net with CubaLIF neurons from `make_nir_fixtures.py`
 (nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, written to norse-conv-cubalif.json and compared by
-`NIRNorseTests.matchesNorseCubaLIF`.
+`NIRNorseTests.matchesNorseCubaLIF`. Part D runs the same graph in snnTorch (`import_from_nir`), which needs
+one r = τ_mem/dt per population, so with cuba1's r set to 10: snntorch-conv-cubalif-r10.json, compared by
+`NIRNorseTests.matchesSnnTorchCubaLIF`.
 
     python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
     swift build -c release --product spikekit
@@ -150,6 +152,54 @@ def part_c(args):
     norse_run(args, "nir-conv-cubalif", ["cuba1", "cuba2"], (1, 5, 5), seed=4, label="Part C", dt=1e-4)
 
 
+def part_d(args):
+    """snnTorch 1.0.0 imports a CubaLIF only when r = τ_mem/dt (it asserts so) and its gain w_in·dt/τ_syn is one
+    value for the population (it divides the threshold by it; zero reset makes that the same as scaling the
+    input). nir-conv-cubalif.nir has r = 10 and 20 in cuba1's two channels, so snnTorch runs it with r = 10
+    everywhere (gain 1.5); the inputs and spikes go to snntorch-conv-cubalif-r10.json, which
+    `NIRNorseTests.matchesSnnTorchCubaLIF` compares with SpikeKit's simulation of the same graph."""
+    import snntorch as snn
+    from snntorch.import_nir import import_from_nir
+
+    graph = nir.read(fixtures / "nir-conv-cubalif.nir")
+    try:
+        import_from_nir(graph)
+        print("Part D: snnTorch imports nir-conv-cubalif.nir as written")
+    except AssertionError as e:
+        print(f"Part D: snnTorch refuses nir-conv-cubalif.nir as written: {e}")
+    graph.nodes["cuba1"].r = np.full((2, 3, 3), 10.0)
+    net = import_from_nir(graph)
+    neurons = {name: m for name, m in net.named_modules() if isinstance(m, snn.Synaptic)}
+    for m in net.modules():
+        if isinstance(m, torch.nn.Flatten):
+            m.start_dim = 1  # NIR shapes have no batch dimension; this run is batched
+    rng = np.random.default_rng(5)
+    inputs = rng.uniform(0, 1, size=(args.norse_samples, 1, 5, 5)).astype(np.float32)
+    state = {name: (None, None) for name in neurons}
+    record = {name: [] for name in neurons}
+    for name, module in neurons.items():
+        module.init_hidden = False  # keep the state here, per step, rather than inside the module
+        def step(input_, module=module, name=name):
+            syn, mem = state[name]
+            spk, syn, mem = type(module).forward(module, input_, syn, mem)
+            state[name] = (syn, mem)
+            record[name].append(spk.reshape(spk.shape[0], -1).numpy().astype(int))
+            return spk
+        module.forward = step
+    with torch.no_grad():
+        x = torch.from_numpy(inputs)
+        for t in range(args.norse_steps):
+            net(x)
+    # sample → step → neurons, as in the Norse files
+    spikes = {name: np.stack(steps, axis=1).tolist() for name, steps in record.items()}
+    out = {"source": "snntorch " + snn.__version__, "timeSteps": args.norse_steps,
+           "inputs": inputs.reshape(args.norse_samples, -1).tolist(), "spikes": spikes}
+    (fixtures / "snntorch-conv-cubalif-r10.json").write_text(json.dumps(out))
+    total = {k: int(np.array(v).sum()) for k, v in spikes.items()}
+    print(f"Part D: snnTorch simulated {args.norse_samples} inputs × {args.norse_steps} steps of nir-conv-cubalif.nir "
+          f"with cuba1's r = 10: spikes {total}")
+
+
 def norse_run(args, fixture, populations, input_shape, seed, label, dt=0.001):
     """Simulates a fixture graph in Norse on seeded random inputs (the same input at every step) and
     writes the inputs and each population's spikes to norse-<fixture minus nir->.json."""
@@ -198,3 +248,4 @@ if __name__ == "__main__":
         part_a(a)
     part_b(a)
     part_c(a)
+    part_d(a)

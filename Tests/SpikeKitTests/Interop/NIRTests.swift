@@ -209,10 +209,12 @@ import Testing
     }
 
     /// Each simulator's spikes as (sample, step, population, channels-first neuron index).
-    func spikes(graph graphFile: String, norse: String, populations: [String]) throws -> (ours: Set<[Int]>, theirs: Set<[Int]>) {
+    func spikes(graph graphFile: String, norse: String, populations: [String],
+                changing change: (inout NIRGraph) -> Void = { _ in }) throws -> (ours: Set<[Int]>, theirs: Set<[Int]>) {
         let fixtures = HDF5ReaderTests.fixtures
         let run = try JSONDecoder().decode(NorseRun.self, from: Data(contentsOf: fixtures.appendingPathComponent(norse)))
-        let graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent(graphFile))
+        var graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent(graphFile))
+        change(&graph)
         let (network, _) = try NIRImport().network(from: graph, path: graphFile)
         let samples = run.inputs.count
         let input = network.inputShape
@@ -253,6 +255,24 @@ import Testing
         let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
         let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
             + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+    }
+
+    /// snnTorch 1.0.0 runs CubaLIF as `Synaptic` (α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, the threshold divided
+    /// by the gain w_in·dt/τ_syn) and only with r = τ_mem/dt, so `Scripts/nir_compare.py` ran the CubaLIF conv
+    /// net with cuba1's r set to 10 in both channels; the same change here.
+    @Test func matchesSnnTorchCubaLIF() throws {
+        let (ours, theirs) = try spikes(graph: "nir-conv-cubalif.nir", norse: "snntorch-conv-cubalif-r10.json",
+                                        populations: ["cuba1", "cuba2"]) { graph in
+            guard case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn)? = graph.nodes["cuba1"] else { return }
+            graph.nodes["cuba1"] = .currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: .filled(10, shape: r.shape), vLeak: vLeak,
+                                                    vThreshold: vThreshold, vReset: vReset, wIn: wIn)
+        }
+        #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the snnTorch run has too few spikes to test anything")
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) snnTorch spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only snnTorch: \(Array(onlyTheirs)) (sample, step, population, neuron)"
         #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
     }
 }
