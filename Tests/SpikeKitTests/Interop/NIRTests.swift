@@ -27,10 +27,32 @@ import Testing
         }
     }
 
+    /// Networks with a residual block: identity, per-channel scaled identity (as data-norm leaves it)
+    /// and projection shortcuts, IF, LIF and cuba-lif neurons.
+    static func residualNetworks() -> [(String, SpikingNetwork)] {
+        let image = FeatureShape(height: 9, width: 8, channels: 2)
+        let identity = R.convolutional(seed: 4, input: image, leak: 1, reset: .subtract, maxPool: false, residual: true,
+                                       projectionShortcut: false)
+        let scaled = SpikingNetwork(inputShape: identity.inputShape, layers: identity.layers.map { layer in
+            guard case .residual(var block) = layer else { return layer }
+            let shape = block.shortcut.inputShape
+            block.shortcut = Synapse.identity(name: block.shortcut.name, shape: shape,
+                                              channelScale: (0..<shape.channels).map { 0.5 + Float($0) / 8 })
+            return .residual(block)
+        })
+        return [
+            ("residual, identity shortcut, IF", identity),
+            ("residual, scaled identity shortcut, IF", scaled),
+            ("residual, projection shortcut with bias, LIF", R.convolutional(seed: 7, input: image, leak: 0.9, reset: .zero, maxPool: false,
+                                                                             residual: true, projectionShortcut: true, bias: true)),
+            ("residual, identity shortcut, cuba-lif", BenchmarkNetworks.withNeurons(identity, model: .currentBasedLIF, currentDecay: 0.4)),
+        ]
+    }
+
     /// Export, write, read, import: a network with the same layers that simulates the same spikes.
     @Test(arguments: [false, true])
     func roundTripIsLossless(sumPool: Bool) throws {
-        for (label, network) in Self.networks() + Self.currentBasedNetworks() {
+        for (label, network) in Self.networks() + Self.currentBasedNetworks() + Self.residualNetworks() {
             let (graph, _) = try NIRExport(sumPoolWithScale: sumPool).export(network, context: .init(encoding: .direct, ordering: .immediate))
             let bytes = try HDF5Writer(compressionLevel: 4).encode(graph.encode())
             let read = try NIRGraph.decode(try HDF5Reader.parse(bytes, path: "rt.nir"), path: "rt.nir")
@@ -94,6 +116,29 @@ import Testing
         let cuba = try EventScheduler(network: network).run(images: images, options: options)
         let plain = try EventScheduler(network: Self.networks()[1].1).run(images: images, options: options)
         #expect(cuba.spikes != plain.spikes)
+    }
+
+    /// A residual block is two branches from the block's input that NIR sums at the second population.
+    @Test func exportsResidualBlocksAsBranches() throws {
+        let all = Self.residualNetworks()
+        let (identity, _) = try NIRExport().export(all[0].1)
+        #expect(Set(identity.edges.filter { $0.target == "block_if" }) == [NIREdge("block_conv2", "block_if"), NIREdge("conv2_if", "block_if")])
+        #expect(Set(identity.edges.filter { $0.source == "conv2_if" }) == [NIREdge("conv2_if", "block_conv1"), NIREdge("conv2_if", "block_if")])
+        #expect(identity.nodeMetadata["block_if"]?["spikekit_block"] == .string("block"))
+        let (scaled, _) = try NIRExport().export(all[1].1)
+        guard case .scale(let s)? = scaled.nodes["block_shortcut"] else { Issue.record("no Scale on the scaled shortcut"); return }
+        #expect(s.shape.count == 3 && s.values.first == 0.5)
+        #expect(scaled.edges.contains(NIREdge("block_shortcut", "block_if")))
+        let (projection, _) = try NIRExport().export(all[2].1)
+        guard case .conv2d(let w, _, let stride, _, _, _, _)? = projection.nodes["block_shortcut"] else { Issue.record("no Conv2d shortcut"); return }
+        #expect(w.shape[2...] == [1, 1] && stride == [2, 2])
+        #expect(projection.edges.contains(NIREdge("block_shortcut", "block_lif")))
+        // A residual sum is only taken at a population.
+        var wrong = identity
+        wrong.nodes["block_if"] = .scale(.filled(1, shape: [17, 3, 3]))
+        let error = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: wrong, path: "r.nir") }
+        #expect(error.description == "checkpoint r.nir: NIR node 'conv2_if': it feeds 2 nodes (block_conv1, block_if); only chains "
+                + "and residual blocks (two branches that join at a population) are supported")
     }
 
     /// The conv net with CubaLIF neurons that `Scripts/make_nir_fixtures.py` wrote with the nir package
@@ -179,7 +224,8 @@ import Testing
         var branching = graph
         branching.edges.append(NIREdge("affine", "output"))
         let branch = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: branching, path: "g.nir") }
-        #expect(branch.description == "checkpoint g.nir: NIR node 'affine': it feeds 2 nodes (lif, output); only chains are supported")
+        #expect(branch.description == "checkpoint g.nir: NIR node 'affine': it feeds 2 nodes (lif, output); only chains and residual "
+                + "blocks (two branches that join at a population) are supported")
 
         // Without the CubaLIF: Affine → LIF (τ = 0.02 s, dt = 10⁻⁴ s) → Scale → Output.
         var lif = graph

@@ -30,8 +30,11 @@
 ///   (`spikekit_encoding`), as are the pixel normalisation and the number of steps when known.
 /// - The delayed ordering (threshold on the previous step's membrane) is not NIR's semantics: the
 ///   export warns and records `spikekit_ordering`; the immediate ordering is NIR's.
-/// - Max pooling and residual blocks are refused (no NIR node for gating max pooling; residual
-///   blocks are not exported yet).
+/// - A residual block becomes two branches from its input that NIR sums at the block's second
+///   population: conv1 → population → conv2, and the shortcut: a `Conv2d` (projection), a `Scale`
+///   (an identity rescaled per channel) or a plain edge (the identity). The second population's
+///   metadata names the block and an identity shortcut (`spikekit_block`, `spikekit_shortcut`).
+/// - Max pooling is refused (no NIR node for gating max pooling).
 ///
 /// Node names are the layer names with any character other than letters, digits and `_` replaced by
 /// `_` (torch-based importers use them as module names); a population is `<layer>_if`, `<layer>_lif` or `<layer>_cubalif`.
@@ -96,33 +99,8 @@ public struct NIRExport {
                     previous = b.chain(previous, b.add("output", .output(shape: [shape.count])))
                     continue
                 }
-                let dims = Self.nirShape(shape, flat: flat)
-                let threshold = NIRArray.filled(Double(neurons.threshold), shape: dims)
-                let zeros = NIRArray.filled(0, shape: dims)
-                let name: String
-                if neurons.model == .currentBasedLIF {
-                    name = b.add(s.name + "_cubalif", currentBasedLIF(neurons, dims: dims))
-                    b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
-                    b.metadata[name, default: [:]]["spikekit_current_decay"] = .number(Double(neurons.currentDecay))
-                } else if neurons.leak == 1 {
-                    name = b.add(s.name + "_if", .integrateAndFire(r: .filled(1, shape: dims), vThreshold: threshold, vReset: zeros))
-                } else {
-                    let tau = timeStep / (1 - Double(neurons.leak))
-                    name = b.add(s.name + "_lif", .leakyIntegrateAndFire(tau: .filled(tau, shape: dims), r: .filled(tau / timeStep, shape: dims),
-                                                                       vLeak: zeros, vThreshold: threshold, vReset: zeros))
-                    b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
-                }
+                let name = population(s.name, neurons, dims: Self.nirShape(shape, flat: flat), builder: &b, warnings: &warnings)
                 previous = b.chain(previous, name)
-                if neurons.reset == .subtract {
-                    b.metadata[name, default: [:]]["spikekit_reset"] = .string("subtract")
-                    warnings.append("'\(name)': SpikeKit resets by subtraction (u ← u − θ); NIR resets to v_reset = 0. "
-                                    + "The node's metadata says 'spikekit_reset: subtract' (snnTorch's IF import subtracts).")
-                }
-                if neurons.initialMembrane != 0 {
-                    b.metadata[name, default: [:]]["spikekit_initial_membrane"] = .number(Double(neurons.initialMembrane))
-                    warnings.append("'\(name)': membranes start at \(neurons.initialMembrane)·θ, which NIR cannot say "
-                                    + "(metadata 'spikekit_initial_membrane'); a consumer starts them at 0.")
-                }
             case .averagePool(let name, let input, let k, let s):
                 if sumPoolWithScale {
                     previous = b.chain(previous, b.add(name, .sumPool2d(kernel: [k, k], stride: [s, s], padding: [0, 0])))
@@ -144,7 +122,34 @@ public struct NIRExport {
                 flat = true
                 shape = layer.outputShape
             case .residual(let block):
-                throw SpikeKitError.model(layer: block.name, reason: "residual blocks are not exported to NIR yet")
+                // Two branches from the block's input that NIR sums at the second population: conv1 →
+                // neurons1 → conv2, and the shortcut (a Conv2d, a Scale for a rescaled identity, or a
+                // plain edge for the identity).
+                let input = previous
+                var main = b.chain(input, b.add(block.conv1.name, try Self.synapseNode(block.conv1)))
+                let dims = Self.nirShape(block.conv1.outputShape, flat: false)
+                main = b.chain(main, population(block.conv1.name, block.neurons1, dims: dims, builder: &b, warnings: &warnings))
+                main = b.chain(main, b.add(block.conv2.name, try Self.synapseNode(block.conv2)))
+                shape = block.conv2.outputShape
+                let merge = population(block.name, block.neurons2, dims: Self.nirShape(shape, flat: false), builder: &b, warnings: &warnings)
+                b.chain(main, merge)
+                b.metadata[merge, default: [:]]["spikekit_block"] = .string(block.name)
+                switch block.shortcut.connectivity {
+                case .identity:
+                    b.metadata[merge, default: [:]]["spikekit_shortcut"] = .string(block.shortcut.name)
+                    let scales = (0..<shape.channels).map { Double(block.shortcut.identityWeight(channel: $0)) }
+                    if scales.allSatisfy({ $0 == 1 }) {
+                        b.chain(input, merge)
+                    } else {
+                        let perElement = scales.flatMap { [Double](repeating: $0, count: shape.height * shape.width) }
+                        let scale = NIRNode.scale(NIRArray(shape: Self.nirShape(shape, flat: false), values: perElement))
+                        b.chain(b.chain(input, b.add(block.shortcut.name, scale)), merge)
+                    }
+                default:
+                    b.chain(b.chain(input, b.add(block.shortcut.name, try Self.synapseNode(block.shortcut))), merge)
+                }
+                previous = merge
+                flat = false
             }
         }
 
@@ -170,6 +175,38 @@ public struct NIRExport {
         if let t = context.timeSteps { metadata["spikekit_time_steps"] = .number(Double(t)) }
         for (key, value) in context.extra { metadata["spikekit_" + key] = .string(value) }
         return (NIRGraph(nodes: b.nodes, edges: b.edges, metadata: metadata, nodeMetadata: b.metadata), warnings)
+    }
+
+    /// The node of a population after the synapse `synapse` (named `<synapse>_if`, `_lif` or `_cubalif`),
+    /// with the metadata and warnings for what NIR cannot say about it.
+    func population(_ synapse: String, _ neurons: NeuronParameters, dims: [Int], builder b: inout Builder,
+                    warnings: inout [String]) -> String {
+        let threshold = NIRArray.filled(Double(neurons.threshold), shape: dims)
+        let zeros = NIRArray.filled(0, shape: dims)
+        let name: String
+        if neurons.model == .currentBasedLIF {
+            name = b.add(synapse + "_cubalif", currentBasedLIF(neurons, dims: dims))
+            b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
+            b.metadata[name, default: [:]]["spikekit_current_decay"] = .number(Double(neurons.currentDecay))
+        } else if neurons.leak == 1 {
+            name = b.add(synapse + "_if", .integrateAndFire(r: .filled(1, shape: dims), vThreshold: threshold, vReset: zeros))
+        } else {
+            let tau = timeStep / (1 - Double(neurons.leak))
+            name = b.add(synapse + "_lif", .leakyIntegrateAndFire(tau: .filled(tau, shape: dims), r: .filled(tau / timeStep, shape: dims),
+                                                                 vLeak: zeros, vThreshold: threshold, vReset: zeros))
+            b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
+        }
+        if neurons.reset == .subtract {
+            b.metadata[name, default: [:]]["spikekit_reset"] = .string("subtract")
+            warnings.append("'\(name)': SpikeKit resets by subtraction (u ← u − θ); NIR resets to v_reset = 0. "
+                            + "The node's metadata says 'spikekit_reset: subtract' (snnTorch's IF import subtracts).")
+        }
+        if neurons.initialMembrane != 0 {
+            b.metadata[name, default: [:]]["spikekit_initial_membrane"] = .number(Double(neurons.initialMembrane))
+            warnings.append("'\(name)': membranes start at \(neurons.initialMembrane)·θ, which NIR cannot say "
+                            + "(metadata 'spikekit_initial_membrane'); a consumer starts them at 0.")
+        }
+        return name
     }
 
     /// A `cuba-lif` population (i ← α_i·i + I, v ← λ·u + i) as NIR's CubaLIF, by the inverse of the
@@ -226,6 +263,7 @@ public struct NIRExport {
             return unique
         }
 
+        @discardableResult
         mutating func chain(_ from: String, _ to: String) -> String {
             edges.append(NIREdge(from, to))
             return to
