@@ -104,4 +104,29 @@ cuba_net = nir.NIRGraph(
     edges=[("input", "conv"), ("conv", "cuba1"), ("cuba1", "flat"), ("flat", "fc"), ("fc", "cuba2"), ("cuba2", "output")],
 )
 nir.write(out / "nir-conv-cubalif.nir", cuba_net)
+
+# 4. A residual block with IF neurons: if0 feeds conv_a → if_a → conv_b and, directly (the identity
+#    shortcut), if_b, which NIR sums; for the import of residual blocks and the Norse comparison
+#    (Scripts/nir_compare.py, part E).
+res_w = {k: rng.normal(0, 0.6, size=shape).astype(np.float32)
+         for k, shape in [("conv", (3, 1, 3, 3)), ("conv_a", (3, 3, 3, 3)), ("conv_b", (3, 3, 3, 3))]}
+res_fc = rng.normal(0, 0.4, size=(2, 3 * 6 * 6)).astype(np.float32)
+ones = lambda *shape: np.ones(shape, dtype=np.float32)
+res_net = nir.NIRGraph(
+    nodes={
+        "input": nir.Input(input_type=np.array([1, 6, 6])),
+        **{k: nir.Conv2d(input_shape=(6, 6), weight=w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(3, dtype=np.float32))
+           for k, w in res_w.items()},
+        "if0": nir.IF(r=ones(3, 6, 6), v_threshold=ones(3, 6, 6)),
+        "if_a": nir.IF(r=ones(3, 6, 6), v_threshold=ones(3, 6, 6)),
+        "if_b": nir.IF(r=ones(3, 6, 6), v_threshold=ones(3, 6, 6)),
+        "flat": nir.Flatten(start_dim=0, end_dim=-1, input_type={"input": np.array([3, 6, 6])}),
+        "fc": nir.Linear(weight=res_fc),
+        "if_out": nir.IF(r=ones(2), v_threshold=ones(2)),
+        "output": nir.Output(output_type=np.array([2])),
+    },
+    edges=[("input", "conv"), ("conv", "if0"), ("if0", "conv_a"), ("conv_a", "if_a"), ("if_a", "conv_b"), ("conv_b", "if_b"),
+           ("if0", "if_b"), ("if_b", "flat"), ("flat", "fc"), ("fc", "if_out"), ("if_out", "output")],
+)
+nir.write(out / "nir-residual-if.nir", res_net)
 print("wrote", sorted(p.name for p in out.iterdir()))

@@ -14,7 +14,8 @@ Part C, the same for CubaLIF: the conv net with CubaLIF neurons from `make_nir_f
 (nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, written to norse-conv-cubalif.json and compared by
 `NIRNorseTests.matchesNorseCubaLIF`. Part D runs the same graph in snnTorch (`import_from_nir`), which needs
 one r = τ_mem/dt per population, so with cuba1's r set to 10: snntorch-conv-cubalif-r10.json, compared by
-`NIRNorseTests.matchesSnnTorchCubaLIF`.
+`NIRNorseTests.matchesSnnTorchCubaLIF`. Part E runs the residual block of nir-residual-if.nir in Norse:
+norse-residual-if.json, compared by `NIRNorseTests.matchesNorseResidual`.
 
     python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
     swift build -c release --product spikekit
@@ -200,6 +201,11 @@ def part_d(args):
           f"with cuba1's r = 10: spikes {total}")
 
 
+def part_e(args):
+    """The residual block with IF neurons (nir-residual-if.nir: if0 feeds conv_a → if_a → conv_b and, directly, if_b)."""
+    norse_run(args, "nir-residual-if", ["if0", "if_a", "if_b", "if_out"], (1, 6, 6), seed=6, label="Part E")
+
+
 def norse_run(args, fixture, populations, input_shape, seed, label, dt=0.001):
     """Simulates a fixture graph in Norse on seeded random inputs (the same input at every step) and
     writes the inputs and each population's spikes to norse-<fixture minus nir->.json."""
@@ -249,3 +255,4 @@ if __name__ == "__main__":
     part_b(a)
     part_c(a)
     part_d(a)
+    part_e(a)

@@ -242,10 +242,10 @@ import Testing
 }
 
 /// Graphs written by another tool, simulated by that tool and by SpikeKit: the conv net with IF
-/// neurons and sum pooling (`nir-conv-if-sumpool.nir`) and the conv net with CubaLIF neurons
-/// (`nir-conv-cubalif.nir`), both written by the nir package and run in Norse by
-/// `Scripts/nir_compare.py`, whose inputs and spikes are in `norse-conv-if-sumpool.json` and
-/// `norse-conv-cubalif.json`.
+/// neurons and sum pooling (`nir-conv-if-sumpool.nir`), the conv net with CubaLIF neurons
+/// (`nir-conv-cubalif.nir`) and a residual block (`nir-residual-if.nir`), written by the nir package
+/// and run in Norse (and snnTorch) by `Scripts/nir_compare.py`, whose inputs and spikes are in the
+/// `norse-*.json` and `snntorch-*.json` files.
 @Suite struct NIRNorseTests {
     struct NorseRun: Decodable {
         var timeSteps: Int
@@ -319,6 +319,24 @@ import Testing
         let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
         let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) snnTorch spikes; only SpikeKit: \(Array(onlyOurs)), "
             + "only snnTorch: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+    }
+
+    /// A residual block written by the nir package (if0 feeds conv_a → if_a → conv_b and, as the identity
+    /// shortcut, if_b directly), run in Norse, whose graph module sums the two inputs of if_b.
+    @Test func matchesNorseResidual() throws {
+        let graph = try NIRGraph.read(contentsOf: HDF5ReaderTests.fixtures.appendingPathComponent("nir-residual-if.nir"))
+        let (network, _) = try NIRImport().network(from: graph, path: "nir-residual-if.nir")
+        #expect(network.layers.map(\.name) == ["conv", "if_b", "flat", "fc", "output"])
+        guard case .residual(let block) = network.layers[1] else { Issue.record("no residual block"); return }
+        #expect(block.conv1.name == "conv_a" && block.conv2.name == "conv_b" && block.shortcut.connectivity == .identity)
+        let (ours, theirs) = try spikes(graph: "nir-residual-if.nir", norse: "norse-residual-if.json",
+                                        populations: ["if0", "if_a", "if_b", "if_out"])
+        #expect(theirs.count > 50 && theirs.contains { $0[2] == 2 }, "the Norse run has too few spikes to test anything")
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
         #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
     }
 }
