@@ -10,6 +10,13 @@ Part B, nir package → Norse → SpikeKit: simulates the conv net with IF neuro
 and writes the inputs and Norse's spikes to Tests/SpikeKitTests/Interop/Fixtures/norse-conv-if-sumpool.json,
 which `NIRTests.matchesNorseSpikeForSpike` compares with SpikeKit's simulation of the imported graph.
 
+Part C, the same for CubaLIF: the conv net with CubaLIF neurons from `make_nir_fixtures.py`
+(nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, written to norse-conv-cubalif.json and compared by
+`NIRNorseTests.matchesNorseCubaLIF`. Part D runs the same graph in snnTorch (`import_from_nir`), which needs
+one r = τ_mem/dt per population, so with cuba1's r set to 10: snntorch-conv-cubalif-r10.json, compared by
+`NIRNorseTests.matchesSnnTorchCubaLIF`. Part E runs the residual block of nir-residual-if.nir in Norse:
+norse-residual-if.json, compared by `NIRNorseTests.matchesNorseResidual`.
+
     python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
     swift build -c release --product spikekit
     /tmp/venv-nir/bin/python Scripts/nir_compare.py --spikekit .build/release/spikekit \
@@ -137,18 +144,83 @@ def forward_step(net, batch, neurons, state, spikekit_step=False):
 
 
 def part_b(args):
+    norse_run(args, "nir-conv-if-sumpool", ["if1", "if2"], (1, 6, 6), seed=3, label="Part B")
+
+
+def part_c(args):
+    """The CubaLIF conv net (nir-conv-cubalif.nir) in Norse with dt = 10⁻⁴ s, SpikeKit's default for a
+    graph without spikekit_dt, so both simulate the same discrete system."""
+    norse_run(args, "nir-conv-cubalif", ["cuba1", "cuba2"], (1, 5, 5), seed=4, label="Part C", dt=1e-4)
+
+
+def part_d(args):
+    """snnTorch 1.0.0 imports a CubaLIF only when r = τ_mem/dt (it asserts so) and its gain w_in·dt/τ_syn is one
+    value for the population (it divides the threshold by it; zero reset makes that the same as scaling the
+    input). nir-conv-cubalif.nir has r = 10 and 20 in cuba1's two channels, so snnTorch runs it with r = 10
+    everywhere (gain 1.5); the inputs and spikes go to snntorch-conv-cubalif-r10.json, which
+    `NIRNorseTests.matchesSnnTorchCubaLIF` compares with SpikeKit's simulation of the same graph."""
+    import snntorch as snn
+    from snntorch.import_nir import import_from_nir
+
+    graph = nir.read(fixtures / "nir-conv-cubalif.nir")
+    try:
+        import_from_nir(graph)
+        print("Part D: snnTorch imports nir-conv-cubalif.nir as written")
+    except AssertionError as e:
+        print(f"Part D: snnTorch refuses nir-conv-cubalif.nir as written: {e}")
+    graph.nodes["cuba1"].r = np.full((2, 3, 3), 10.0)
+    net = import_from_nir(graph)
+    neurons = {name: m for name, m in net.named_modules() if isinstance(m, snn.Synaptic)}
+    for m in net.modules():
+        if isinstance(m, torch.nn.Flatten):
+            m.start_dim = 1  # NIR shapes have no batch dimension; this run is batched
+    rng = np.random.default_rng(5)
+    inputs = rng.uniform(0, 1, size=(args.norse_samples, 1, 5, 5)).astype(np.float32)
+    state = {name: (None, None) for name in neurons}
+    record = {name: [] for name in neurons}
+    for name, module in neurons.items():
+        module.init_hidden = False  # keep the state here, per step, rather than inside the module
+        def step(input_, module=module, name=name):
+            syn, mem = state[name]
+            spk, syn, mem = type(module).forward(module, input_, syn, mem)
+            state[name] = (syn, mem)
+            record[name].append(spk.reshape(spk.shape[0], -1).numpy().astype(int))
+            return spk
+        module.forward = step
+    with torch.no_grad():
+        x = torch.from_numpy(inputs)
+        for t in range(args.norse_steps):
+            net(x)
+    # sample → step → neurons, as in the Norse files
+    spikes = {name: np.stack(steps, axis=1).tolist() for name, steps in record.items()}
+    out = {"source": "snntorch " + snn.__version__, "timeSteps": args.norse_steps,
+           "inputs": inputs.reshape(args.norse_samples, -1).tolist(), "spikes": spikes}
+    (fixtures / "snntorch-conv-cubalif-r10.json").write_text(json.dumps(out))
+    total = {k: int(np.array(v).sum()) for k, v in spikes.items()}
+    print(f"Part D: snnTorch simulated {args.norse_samples} inputs × {args.norse_steps} steps of nir-conv-cubalif.nir "
+          f"with cuba1's r = 10: spikes {total}")
+
+
+def part_e(args):
+    """The residual block with IF neurons (nir-residual-if.nir: if0 feeds conv_a → if_a → conv_b and, directly, if_b)."""
+    norse_run(args, "nir-residual-if", ["if0", "if_a", "if_b", "if_out"], (1, 6, 6), seed=6, label="Part E")
+
+
+def norse_run(args, fixture, populations, input_shape, seed, label, dt=0.001):
+    """Simulates a fixture graph in Norse on seeded random inputs (the same input at every step) and
+    writes the inputs and each population's spikes to norse-<fixture minus nir->.json."""
     import norse.torch as norse
 
-    graph = nir.read(fixtures / "nir-conv-if-sumpool.nir")
-    rng = np.random.default_rng(3)
-    inputs = rng.uniform(0, 1, size=(args.norse_samples, 1, 6, 6)).astype(np.float32)
-    model = norse.from_nir(graph)
-    spikes = {"if1": [], "if2": []}
+    graph = nir.read(fixtures / (fixture + ".nir"))
+    rng = np.random.default_rng(seed)
+    inputs = rng.uniform(0, 1, size=(args.norse_samples,) + input_shape).astype(np.float32)
+    model = norse.from_nir(graph, dt=dt)
+    spikes = {name: [] for name in populations}
     with torch.no_grad():
         for n in range(args.norse_samples):
             x = torch.from_numpy(inputs[n:n + 1])
             state = None
-            per = {"if1": [], "if2": []}
+            per = {name: [] for name in populations}
             hooks = []
             for name, module in model.named_modules():
                 if name in per:
@@ -163,9 +235,9 @@ def part_b(args):
     out = {"source": "norse " + norse.__version__ if hasattr(norse, "__version__") else "norse",
            "timeSteps": args.norse_steps, "inputs": inputs.reshape(args.norse_samples, -1).tolist(),
            "spikes": spikes}
-    (fixtures / "norse-conv-if-sumpool.json").write_text(json.dumps(out))
+    (fixtures / ("norse-" + fixture.removeprefix("nir-") + ".json")).write_text(json.dumps(out))
     total = {k: int(np.array(v).sum()) for k, v in spikes.items()}
-    print(f"Part B: Norse simulated {args.norse_samples} inputs × {args.norse_steps} steps of nir-conv-if-sumpool.nir: spikes {total}")
+    print(f"{label}: Norse simulated {args.norse_samples} inputs × {args.norse_steps} steps of {fixture}.nir: spikes {total}")
 
 
 if __name__ == "__main__":
@@ -181,3 +253,6 @@ if __name__ == "__main__":
     if a.checkpoint:
         part_a(a)
     part_b(a)
+    part_c(a)
+    part_d(a)
+    part_e(a)

@@ -19,10 +19,40 @@ import Testing
         ]
     }
 
+    /// The same networks with current-based LIF neurons (NIR's CubaLIF): with and without a membrane
+    /// leak, and α_i = 0, where the exported τ_syn is dt.
+    static func currentBasedNetworks() -> [(String, SpikingNetwork)] {
+        zip(networks() + [networks()[0]], [Float(0.6), 0.3, 0.85, 0]).map { entry, decay in
+            (entry.0 + ", cuba-lif α_i = \(decay)", BenchmarkNetworks.withNeurons(entry.1, model: .currentBasedLIF, currentDecay: decay))
+        }
+    }
+
+    /// Networks with a residual block: identity, per-channel scaled identity (as data-norm leaves it)
+    /// and projection shortcuts, IF, LIF and cuba-lif neurons.
+    static func residualNetworks() -> [(String, SpikingNetwork)] {
+        let image = FeatureShape(height: 9, width: 8, channels: 2)
+        let identity = R.convolutional(seed: 4, input: image, leak: 1, reset: .subtract, maxPool: false, residual: true,
+                                       projectionShortcut: false)
+        let scaled = SpikingNetwork(inputShape: identity.inputShape, layers: identity.layers.map { layer in
+            guard case .residual(var block) = layer else { return layer }
+            let shape = block.shortcut.inputShape
+            block.shortcut = Synapse.identity(name: block.shortcut.name, shape: shape,
+                                              channelScale: (0..<shape.channels).map { 0.5 + Float($0) / 8 })
+            return .residual(block)
+        })
+        return [
+            ("residual, identity shortcut, IF", identity),
+            ("residual, scaled identity shortcut, IF", scaled),
+            ("residual, projection shortcut with bias, LIF", R.convolutional(seed: 7, input: image, leak: 0.9, reset: .zero, maxPool: false,
+                                                                             residual: true, projectionShortcut: true, bias: true)),
+            ("residual, identity shortcut, cuba-lif", BenchmarkNetworks.withNeurons(identity, model: .currentBasedLIF, currentDecay: 0.4)),
+        ]
+    }
+
     /// Export, write, read, import: a network with the same layers that simulates the same spikes.
     @Test(arguments: [false, true])
     func roundTripIsLossless(sumPool: Bool) throws {
-        for (label, network) in Self.networks() {
+        for (label, network) in Self.networks() + Self.currentBasedNetworks() + Self.residualNetworks() {
             let (graph, _) = try NIRExport(sumPoolWithScale: sumPool).export(network, context: .init(encoding: .direct, ordering: .immediate))
             let bytes = try HDF5Writer(compressionLevel: 4).encode(graph.encode())
             let read = try NIRGraph.decode(try HDF5Reader.parse(bytes, path: "rt.nir"), path: "rt.nir")
@@ -62,6 +92,107 @@ import Testing
         #expect(error.description.hasPrefix("layer 'pool1': max pooling of spikes (gating) has no NIR node"))
     }
 
+    /// A cuba-lif population becomes CubaLIF with per-step gains 1 (snnTorch's `Synaptic` export
+    /// convention), and its synaptic current changes what it simulates (so the round trip tests it).
+    @Test func exportsCurrentBasedLIF() throws {
+        let (_, network) = Self.currentBasedNetworks()[1]  // IF membrane (λ = 1), α_i = 0.3
+        let (graph, warnings) = try NIRExport().export(network, context: .init(encoding: .direct, ordering: .immediate))
+        guard case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn)? = graph.nodes["conv1_cubalif"] else {
+            Issue.record("conv1_cubalif is not a CubaLIF node: \(graph.nodes.keys.sorted())"); return
+        }
+        let dt = 1e-4, theta = try #require(network.populationNeurons[0]).threshold
+        #expect(tauSyn.uniformValue == dt / (1 - Double(Float(0.3))))
+        #expect(wIn.uniformValue == tauSyn.uniformValue.map { $0 / dt })
+        // No membrane leak: τ_mem = 2³⁰·dt and r = 2³⁰, so r·dt/τ_mem = 1 and 1 − dt/τ_mem is 1 in 32 bits.
+        #expect(tauMem.uniformValue == dt * 1_073_741_824 && r.uniformValue == 1_073_741_824)
+        #expect(Float(1 - dt / tauMem.values[0]) == 1)
+        #expect(vLeak.uniformValue == 0 && vReset.uniformValue == 0 && vThreshold.uniformValue == Double(theta))
+        #expect(graph.nodeMetadata["conv1_cubalif"]?["spikekit_current_decay"] == .number(Double(Float(0.3))))
+        #expect(graph.nodeMetadata["conv1_cubalif"]?["spikekit_leak"] == .number(1))
+        #expect(warnings.contains { $0.hasPrefix("'conv1_cubalif': SpikeKit resets by subtraction") })
+
+        let images = R.images(3, network.inputShape, seed: 11)
+        let options = SimulationOptions(timeSteps: 12, encoding: .direct, ordering: .immediate, threads: 1)
+        let cuba = try EventScheduler(network: network).run(images: images, options: options)
+        let plain = try EventScheduler(network: Self.networks()[1].1).run(images: images, options: options)
+        #expect(cuba.spikes != plain.spikes)
+    }
+
+    /// A residual block is two branches from the block's input that NIR sums at the second population.
+    @Test func exportsResidualBlocksAsBranches() throws {
+        let all = Self.residualNetworks()
+        let (identity, _) = try NIRExport().export(all[0].1)
+        #expect(Set(identity.edges.filter { $0.target == "block_if" }) == [NIREdge("block_conv2", "block_if"), NIREdge("conv2_if", "block_if")])
+        #expect(Set(identity.edges.filter { $0.source == "conv2_if" }) == [NIREdge("conv2_if", "block_conv1"), NIREdge("conv2_if", "block_if")])
+        #expect(identity.nodeMetadata["block_if"]?["spikekit_block"] == .string("block"))
+        let (scaled, _) = try NIRExport().export(all[1].1)
+        guard case .scale(let s)? = scaled.nodes["block_shortcut"] else { Issue.record("no Scale on the scaled shortcut"); return }
+        #expect(s.shape.count == 3 && s.values.first == 0.5)
+        #expect(scaled.edges.contains(NIREdge("block_shortcut", "block_if")))
+        let (projection, _) = try NIRExport().export(all[2].1)
+        guard case .conv2d(let w, _, let stride, _, _, _, _)? = projection.nodes["block_shortcut"] else { Issue.record("no Conv2d shortcut"); return }
+        #expect(w.shape[2...] == [1, 1] && stride == [2, 2])
+        #expect(projection.edges.contains(NIREdge("block_shortcut", "block_lif")))
+        // A residual sum is only taken at a population.
+        var wrong = identity
+        wrong.nodes["block_if"] = .scale(.filled(1, shape: [17, 3, 3]))
+        let error = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: wrong, path: "r.nir") }
+        #expect(error.description == "checkpoint r.nir: NIR node 'conv2_if': it feeds 2 nodes (block_conv1, block_if); only chains "
+                + "and residual blocks (two branches that join at a population) are supported")
+    }
+
+    /// The conv net with CubaLIF neurons that `Scripts/make_nir_fixtures.py` wrote with the nir package
+    /// (dt = 10⁻⁴ s): the parameters worked out by hand in the script.
+    @Test func importsNIRPackageCubaLIF() throws {
+        let url = HDF5ReaderTests.fixtures.appendingPathComponent("nir-conv-cubalif.nir")
+        let graph = try NIRGraph.read(contentsOf: url)
+        let (network, notes) = try NIRImport().network(from: graph, path: url.path)
+        #expect(network.inputShape == FeatureShape(height: 5, width: 5, channels: 1))
+        #expect(network.layers.map(\.name) == ["conv", "flat", "fc", "output"])
+        let cuba1 = try #require(network.populationNeurons[0]), cuba2 = try #require(network.populationNeurons[1])
+        #expect(cuba1.model == .currentBasedLIF && cuba1.reset == .zero && cuba1.threshold == 4 && cuba1.initialMembrane == 0)
+        #expect(abs(cuba1.currentDecay - 0.5) < 1e-6 && abs(cuba1.leak - 0.9) < 1e-6)
+        #expect(cuba2.model == .currentBasedLIF && cuba2.currentDecay == 0 && abs(cuba2.leak - 0.8) < 1e-6 && cuba2.threshold == 0.5)
+        // The gain (w_in·dt/τ_syn)·(r·dt/τ_mem) is 1.5 in channel 0 and 3 in channel 1, folded into the
+        // convolution's weights; cuba2's gain is 1, so fc keeps its weights and bias.
+        guard case .conv2d(let convW, _, _, _, _, _, _)? = graph.nodes["conv"], case .affine(let fcW, let fcB)? = graph.nodes["fc"] else {
+            Issue.record("unexpected conv / fc nodes"); return
+        }
+        let folded = network.synapses[0].pytorchWeights()
+        for (k, w) in convW.values.enumerated() {
+            #expect(abs(Double(folded[k]) - w * (k < 9 ? 1.5 : 3)) < 1e-6 * max(1, abs(w)), "conv weight \(k)")
+        }
+        #expect(network.synapses[1].pytorchWeights() == fcW.values.map { Float($0) })
+        #expect(network.synapses[1].bias == fcB.values.map { Float($0) })
+        #expect(notes.contains { $0.hasPrefix("'cuba1': the input gain w_in·r·dt²/(τ_syn·τ_mem) = 1.5") })
+    }
+
+    /// CubaLIF nodes SpikeKit cannot simulate are refused with the node and the parameter.
+    @Test func refusesCubaLIFItCannotSimulate() throws {
+        let graph = try NIRGraph.read(contentsOf: HDF5ReaderTests.fixtures.appendingPathComponent("nir-conv-cubalif.nir"))
+        guard case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn)? = graph.nodes["cuba2"] else {
+            Issue.record("cuba2 is not CubaLIF"); return
+        }
+        func refusal(_ node: NIRNode) throws -> String {
+            var g = graph
+            g.nodes["cuba2"] = node
+            return try #require(throws: SpikeKitError.self) { try NIRImport().network(from: g, path: "c.nir") }.description
+        }
+        let short = NIRArray.filled(5e-5, shape: tauSyn.shape)
+        #expect(try refusal(.currentBasedLIF(tauSyn: short, tauMem: tauMem, r: r, vLeak: vLeak, vThreshold: vThreshold, vReset: vReset, wIn: wIn))
+                == "checkpoint c.nir: NIR node 'cuba2': tau_syn = 5e-05 s with dt = 0.0001 s gives the current decay 1 − dt/τ_syn = -1.0, "
+                + "outside [0, 1) (τ_syn must be at least dt); is the time step right?")
+        let mixed = NIRArray(shape: [3], values: [5e-4, 5e-4, 1e-3])
+        #expect(try refusal(.currentBasedLIF(tauSyn: tauSyn, tauMem: mixed, r: r, vLeak: vLeak, vThreshold: vThreshold, vReset: vReset, wIn: wIn))
+                == "checkpoint c.nir: NIR node 'cuba2': tau_mem must be one positive value for the population (SpikeKit has one leak per layer)")
+        #expect(try refusal(.currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: r, vLeak: .filled(0.1, shape: [3]), vThreshold: vThreshold,
+                                             vReset: vReset, wIn: wIn))
+                == "checkpoint c.nir: NIR node 'cuba2': v_leak must be 0 (SpikeKit leaks towards 0)")
+        #expect(try refusal(.currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: r, vLeak: vLeak, vThreshold: vThreshold,
+                                             vReset: .filled(0.2, shape: [3]), wIn: wIn))
+                == "checkpoint c.nir: NIR node 'cuba2': v_reset must be 0 (reset to zero); other reset potentials are not supported")
+    }
+
     /// The conv net with IF neurons and sum pooling that `Scripts/make_nir_fixtures.py` wrote with the nir package.
     @Test func importsNIRPackageConvNet() throws {
         let url = HDF5ReaderTests.fixtures.appendingPathComponent("nir-conv-if-sumpool.nir")
@@ -82,7 +213,8 @@ import Testing
         let url = HDF5ReaderTests.fixtures.appendingPathComponent("nir-affine-lif-cuba.nir")
         let graph = try NIRGraph.read(contentsOf: url)
         let error = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: graph, path: "g.nir") }
-        #expect(error.description == "checkpoint g.nir: NIR node 'cuba': CubaLIF neurons are not yet supported by SpikeKit (only IF, LIF and Threshold)")
+        // The CubaLIF follows a Scale, not a synapse.
+        #expect(error.description == "checkpoint g.nir: NIR node 'cuba': neurons must follow a synapse (Conv2d, Linear or Affine)")
 
         var delay = graph
         delay.nodes["cuba"] = .other(type: "Delay")
@@ -92,7 +224,8 @@ import Testing
         var branching = graph
         branching.edges.append(NIREdge("affine", "output"))
         let branch = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: branching, path: "g.nir") }
-        #expect(branch.description == "checkpoint g.nir: NIR node 'affine': it feeds 2 nodes (lif, output); only chains are supported")
+        #expect(branch.description == "checkpoint g.nir: NIR node 'affine': it feeds 2 nodes (lif, output); only chains and residual "
+                + "blocks (two branches that join at a population) are supported")
 
         // Without the CubaLIF: Affine → LIF (τ = 0.02 s, dt = 10⁻⁴ s) → Scale → Output.
         var lif = graph
@@ -108,9 +241,11 @@ import Testing
     }
 }
 
-/// A graph written by another tool, simulated by that tool and by SpikeKit: the conv net with IF
-/// neurons and sum pooling (`nir-conv-if-sumpool.nir`, written by the nir package) run in Norse by
-/// `Scripts/nir_compare.py`, whose inputs and spikes are in `norse-conv-if-sumpool.json`.
+/// Graphs written by another tool, simulated by that tool and by SpikeKit: the conv net with IF
+/// neurons and sum pooling (`nir-conv-if-sumpool.nir`), the conv net with CubaLIF neurons
+/// (`nir-conv-cubalif.nir`) and a residual block (`nir-residual-if.nir`), written by the nir package
+/// and run in Norse (and snnTorch) by `Scripts/nir_compare.py`, whose inputs and spikes are in the
+/// `norse-*.json` and `snntorch-*.json` files.
 @Suite struct NIRNorseTests {
     struct NorseRun: Decodable {
         var timeSteps: Int
@@ -119,17 +254,20 @@ import Testing
         var spikes: [String: [[[Int]]]]
     }
 
-    @Test func matchesNorseSpikeForSpike() throws {
+    /// Each simulator's spikes as (sample, step, population, channels-first neuron index).
+    func spikes(graph graphFile: String, norse: String, populations: [String],
+                changing change: (inout NIRGraph) -> Void = { _ in }) throws -> (ours: Set<[Int]>, theirs: Set<[Int]>) {
         let fixtures = HDF5ReaderTests.fixtures
-        let run = try JSONDecoder().decode(NorseRun.self, from: Data(contentsOf: fixtures.appendingPathComponent("norse-conv-if-sumpool.json")))
-        let graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent("nir-conv-if-sumpool.nir"))
-        let (network, _) = try NIRImport().network(from: graph, path: "nir-conv-if-sumpool.nir")
+        let run = try JSONDecoder().decode(NorseRun.self, from: Data(contentsOf: fixtures.appendingPathComponent(norse)))
+        var graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent(graphFile))
+        change(&graph)
+        let (network, _) = try NIRImport().network(from: graph, path: graphFile)
         let samples = run.inputs.count
-        let images = Tensor(shape: [samples, 1, 6, 6], scalars: run.inputs.flatMap { $0 })
+        let input = network.inputShape
+        let images = Tensor(shape: [samples, input.channels, input.height, input.width], scalars: run.inputs.flatMap { $0 })
         let options = SimulationOptions(timeSteps: run.timeSteps, encoding: .direct, ordering: .immediate, threads: 1,
                                         captureEventsForSamples: samples)
         let record = try EventScheduler(network: network).run(images: images, options: options)
-        // SpikeKit's events as (sample, step, population, channels-first neuron index).
         var ours = Set<[Int]>()
         let shapes = network.populations.map(\.shape)
         for e in record.events ?? [] where e.population >= 0 {
@@ -138,7 +276,7 @@ import Testing
             ours.insert([Int(e.sample), Int(e.step), Int(e.population), c * s.positions + position])
         }
         var theirs = Set<[Int]>()
-        for (population, name) in [(0, "if1"), (1, "if2")] {
+        for (population, name) in populations.enumerated() {
             let perSample = try #require(run.spikes[name])
             for (n, steps) in perSample.enumerated() {
                 for (t, spikes) in steps.enumerated() {
@@ -146,7 +284,59 @@ import Testing
                 }
             }
         }
+        return (ours, theirs)
+    }
+
+    @Test func matchesNorseSpikeForSpike() throws {
+        let (ours, theirs) = try spikes(graph: "nir-conv-if-sumpool.nir", norse: "norse-conv-if-sumpool.json", populations: ["if1", "if2"])
         #expect(theirs.count > 50, "the Norse run has too few spikes to test anything")
         #expect(ours == theirs)
+    }
+
+    /// Norse runs CubaLIF as w_in·S → LIBoxCell (τ_syn) → ·r → LIFBoxCell (τ_mem), with dt = 10⁻⁴ s.
+    @Test func matchesNorseCubaLIF() throws {
+        let (ours, theirs) = try spikes(graph: "nir-conv-cubalif.nir", norse: "norse-conv-cubalif.json", populations: ["cuba1", "cuba2"])
+        #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the Norse run has too few spikes to test anything")
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+    }
+
+    /// snnTorch 1.0.0 runs CubaLIF as `Synaptic` (α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, the threshold divided
+    /// by the gain w_in·dt/τ_syn) and only with r = τ_mem/dt, so `Scripts/nir_compare.py` ran the CubaLIF conv
+    /// net with cuba1's r set to 10 in both channels; the same change here.
+    @Test func matchesSnnTorchCubaLIF() throws {
+        let (ours, theirs) = try spikes(graph: "nir-conv-cubalif.nir", norse: "snntorch-conv-cubalif-r10.json",
+                                        populations: ["cuba1", "cuba2"]) { graph in
+            guard case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn)? = graph.nodes["cuba1"] else { return }
+            graph.nodes["cuba1"] = .currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: .filled(10, shape: r.shape), vLeak: vLeak,
+                                                    vThreshold: vThreshold, vReset: vReset, wIn: wIn)
+        }
+        #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the snnTorch run has too few spikes to test anything")
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) snnTorch spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only snnTorch: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+    }
+
+    /// A residual block written by the nir package (if0 feeds conv_a → if_a → conv_b and, as the identity
+    /// shortcut, if_b directly), run in Norse, whose graph module sums the two inputs of if_b.
+    @Test func matchesNorseResidual() throws {
+        let graph = try NIRGraph.read(contentsOf: HDF5ReaderTests.fixtures.appendingPathComponent("nir-residual-if.nir"))
+        let (network, _) = try NIRImport().network(from: graph, path: "nir-residual-if.nir")
+        #expect(network.layers.map(\.name) == ["conv", "if_b", "flat", "fc", "output"])
+        guard case .residual(let block) = network.layers[1] else { Issue.record("no residual block"); return }
+        #expect(block.conv1.name == "conv_a" && block.conv2.name == "conv_b" && block.shortcut.connectivity == .identity)
+        let (ours, theirs) = try spikes(graph: "nir-residual-if.nir", norse: "norse-residual-if.json",
+                                        populations: ["if0", "if_a", "if_b", "if_out"])
+        #expect(theirs.count > 50 && theirs.contains { $0[2] == 2 }, "the Norse run has too few spikes to test anything")
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
     }
 }

@@ -11,6 +11,10 @@
 ///   v[t] = v[t−1] + r·I[t]); one with λ < 1 becomes `LIF` with τ = dt/(1 − λ), r = τ/dt, v_leak = 0,
 ///   whose Euler step v ← v + (dt/τ)(v_leak − v + r·I) is SpikeKit's u ← λ·u + I exactly (the
 ///   per-step input gain r·dt/τ is 1). v_threshold = θ (strict: a spike when v > θ), v_reset = 0.
+/// - A `cuba-lif` population (synaptic current i ← α_i·i + I, membrane v ← λ·u + i) becomes
+///   `CubaLIF` with τ_syn = dt/(1 − α_i), w_in = τ_syn/dt, τ_mem = dt/(1 − λ), r = τ_mem/dt, v_leak = 0
+///   (per-step gains 1; see `currentBasedLIF`), named `<layer>_cubalif`, with the exact 32-bit λ and
+///   α_i in its metadata (`spikekit_leak`, `spikekit_current_decay`).
 /// - Reset: NIR resets to v_reset. SpikeKit's reset to zero is exactly that; its reset by
 ///   subtraction (u ← u − θ) has no NIR field, so the export records it in the node's metadata
 ///   (`spikekit_reset` = "subtract") and warns. snnTorch's `IF` import happens to subtract.
@@ -26,11 +30,14 @@
 ///   (`spikekit_encoding`), as are the pixel normalisation and the number of steps when known.
 /// - The delayed ordering (threshold on the previous step's membrane) is not NIR's semantics: the
 ///   export warns and records `spikekit_ordering`; the immediate ordering is NIR's.
-/// - Max pooling and residual blocks are refused (no NIR node for gating max pooling; residual
-///   blocks are not exported yet).
+/// - A residual block becomes two branches from its input that NIR sums at the block's second
+///   population: conv1 → population → conv2, and the shortcut: a `Conv2d` (projection), a `Scale`
+///   (an identity rescaled per channel) or a plain edge (the identity). The second population's
+///   metadata names the block and an identity shortcut (`spikekit_block`, `spikekit_shortcut`).
+/// - Max pooling is refused (no NIR node for gating max pooling).
 ///
 /// Node names are the layer names with any character other than letters, digits and `_` replaced by
-/// `_` (torch-based importers use them as module names); a population is `<layer>_if` or `<layer>_lif`.
+/// `_` (torch-based importers use them as module names); a population is `<layer>_if`, `<layer>_lif` or `<layer>_cubalif`.
 public struct NIRExport {
     /// Seconds per SpikeKit time step, for τ and r.
     public var timeStep: Double = 1e-4
@@ -92,29 +99,8 @@ public struct NIRExport {
                     previous = b.chain(previous, b.add("output", .output(shape: [shape.count])))
                     continue
                 }
-                let dims = Self.nirShape(shape, flat: flat)
-                let threshold = NIRArray.filled(Double(neurons.threshold), shape: dims)
-                let zeros = NIRArray.filled(0, shape: dims)
-                let name: String
-                if neurons.leak == 1 {
-                    name = b.add(s.name + "_if", .integrateAndFire(r: .filled(1, shape: dims), vThreshold: threshold, vReset: zeros))
-                } else {
-                    let tau = timeStep / (1 - Double(neurons.leak))
-                    name = b.add(s.name + "_lif", .leakyIntegrateAndFire(tau: .filled(tau, shape: dims), r: .filled(tau / timeStep, shape: dims),
-                                                                       vLeak: zeros, vThreshold: threshold, vReset: zeros))
-                    b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
-                }
+                let name = population(s.name, neurons, dims: Self.nirShape(shape, flat: flat), builder: &b, warnings: &warnings)
                 previous = b.chain(previous, name)
-                if neurons.reset == .subtract {
-                    b.metadata[name, default: [:]]["spikekit_reset"] = .string("subtract")
-                    warnings.append("'\(name)': SpikeKit resets by subtraction (u ← u − θ); NIR resets to v_reset = 0. "
-                                    + "The node's metadata says 'spikekit_reset: subtract' (snnTorch's IF import subtracts).")
-                }
-                if neurons.initialMembrane != 0 {
-                    b.metadata[name, default: [:]]["spikekit_initial_membrane"] = .number(Double(neurons.initialMembrane))
-                    warnings.append("'\(name)': membranes start at \(neurons.initialMembrane)·θ, which NIR cannot say "
-                                    + "(metadata 'spikekit_initial_membrane'); a consumer starts them at 0.")
-                }
             case .averagePool(let name, let input, let k, let s):
                 if sumPoolWithScale {
                     previous = b.chain(previous, b.add(name, .sumPool2d(kernel: [k, k], stride: [s, s], padding: [0, 0])))
@@ -136,7 +122,34 @@ public struct NIRExport {
                 flat = true
                 shape = layer.outputShape
             case .residual(let block):
-                throw SpikeKitError.model(layer: block.name, reason: "residual blocks are not exported to NIR yet")
+                // Two branches from the block's input that NIR sums at the second population: conv1 →
+                // neurons1 → conv2, and the shortcut (a Conv2d, a Scale for a rescaled identity, or a
+                // plain edge for the identity).
+                let input = previous
+                var main = b.chain(input, b.add(block.conv1.name, try Self.synapseNode(block.conv1)))
+                let dims = Self.nirShape(block.conv1.outputShape, flat: false)
+                main = b.chain(main, population(block.conv1.name, block.neurons1, dims: dims, builder: &b, warnings: &warnings))
+                main = b.chain(main, b.add(block.conv2.name, try Self.synapseNode(block.conv2)))
+                shape = block.conv2.outputShape
+                let merge = population(block.name, block.neurons2, dims: Self.nirShape(shape, flat: false), builder: &b, warnings: &warnings)
+                b.chain(main, merge)
+                b.metadata[merge, default: [:]]["spikekit_block"] = .string(block.name)
+                switch block.shortcut.connectivity {
+                case .identity:
+                    b.metadata[merge, default: [:]]["spikekit_shortcut"] = .string(block.shortcut.name)
+                    let scales = (0..<shape.channels).map { Double(block.shortcut.identityWeight(channel: $0)) }
+                    if scales.allSatisfy({ $0 == 1 }) {
+                        b.chain(input, merge)
+                    } else {
+                        let perElement = scales.flatMap { [Double](repeating: $0, count: shape.height * shape.width) }
+                        let scale = NIRNode.scale(NIRArray(shape: Self.nirShape(shape, flat: false), values: perElement))
+                        b.chain(b.chain(input, b.add(block.shortcut.name, scale)), merge)
+                    }
+                default:
+                    b.chain(b.chain(input, b.add(block.shortcut.name, try Self.synapseNode(block.shortcut))), merge)
+                }
+                previous = merge
+                flat = false
             }
         }
 
@@ -163,6 +176,56 @@ public struct NIRExport {
         for (key, value) in context.extra { metadata["spikekit_" + key] = .string(value) }
         return (NIRGraph(nodes: b.nodes, edges: b.edges, metadata: metadata, nodeMetadata: b.metadata), warnings)
     }
+
+    /// The node of a population after the synapse `synapse` (named `<synapse>_if`, `_lif` or `_cubalif`),
+    /// with the metadata and warnings for what NIR cannot say about it.
+    func population(_ synapse: String, _ neurons: NeuronParameters, dims: [Int], builder b: inout Builder,
+                    warnings: inout [String]) -> String {
+        let threshold = NIRArray.filled(Double(neurons.threshold), shape: dims)
+        let zeros = NIRArray.filled(0, shape: dims)
+        let name: String
+        if neurons.model == .currentBasedLIF {
+            name = b.add(synapse + "_cubalif", currentBasedLIF(neurons, dims: dims))
+            b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
+            b.metadata[name, default: [:]]["spikekit_current_decay"] = .number(Double(neurons.currentDecay))
+        } else if neurons.leak == 1 {
+            name = b.add(synapse + "_if", .integrateAndFire(r: .filled(1, shape: dims), vThreshold: threshold, vReset: zeros))
+        } else {
+            let tau = timeStep / (1 - Double(neurons.leak))
+            name = b.add(synapse + "_lif", .leakyIntegrateAndFire(tau: .filled(tau, shape: dims), r: .filled(tau / timeStep, shape: dims),
+                                                                 vLeak: zeros, vThreshold: threshold, vReset: zeros))
+            b.metadata[name, default: [:]]["spikekit_leak"] = .number(Double(neurons.leak))
+        }
+        if neurons.reset == .subtract {
+            b.metadata[name, default: [:]]["spikekit_reset"] = .string("subtract")
+            warnings.append("'\(name)': SpikeKit resets by subtraction (u ← u − θ); NIR resets to v_reset = 0. "
+                            + "The node's metadata says 'spikekit_reset: subtract' (snnTorch's IF import subtracts).")
+        }
+        if neurons.initialMembrane != 0 {
+            b.metadata[name, default: [:]]["spikekit_initial_membrane"] = .number(Double(neurons.initialMembrane))
+            warnings.append("'\(name)': membranes start at \(neurons.initialMembrane)·θ, which NIR cannot say "
+                            + "(metadata 'spikekit_initial_membrane'); a consumer starts them at 0.")
+        }
+        return name
+    }
+
+    /// A `cuba-lif` population (i ← α_i·i + I, v ← λ·u + i) as NIR's CubaLIF, by the inverse of the
+    /// Euler step `NIRImport.currentBasedLIF` reads (and snnTorch's `Synaptic` export writes):
+    /// τ_syn = dt/(1 − α_i), w_in = τ_syn/dt, τ_mem = dt/(1 − λ), r = τ_mem/dt, so both per-step
+    /// gains w_in·dt/τ_syn and r·dt/τ_mem are 1. λ = 1 (no membrane leak) has no finite τ_mem; it is
+    /// written as τ_mem = 2³⁰·dt, r = 2³⁰ (powers of two, so r·dt/τ_mem is exactly 1), whose leak
+    /// 1 − 2⁻³⁰ is 1 in 32-bit floats.
+    func currentBasedLIF(_ neurons: NeuronParameters, dims: [Int]) -> NIRNode {
+        let tauSyn = timeStep / (1 - Double(neurons.currentDecay))
+        let tauMem = neurons.leak == 1 ? timeStep * Self.noLeakSteps : timeStep / (1 - Double(neurons.leak))
+        return .currentBasedLIF(tauSyn: .filled(tauSyn, shape: dims), tauMem: .filled(tauMem, shape: dims),
+                                r: .filled(tauMem / timeStep, shape: dims), vLeak: .filled(0, shape: dims),
+                                vThreshold: .filled(Double(neurons.threshold), shape: dims), vReset: .filled(0, shape: dims),
+                                wIn: .filled(tauSyn / timeStep, shape: dims))
+    }
+
+    /// τ_mem/dt of a CubaLIF population that does not leak.
+    static let noLeakSteps = Double(1 << 30)
 
     /// SpikeKit's height × width × channels as NIR's channels-first shape.
     static func nirShape(_ s: FeatureShape, flat: Bool) -> [Int] { flat ? [s.count] : [s.channels, s.height, s.width] }
@@ -200,6 +263,7 @@ public struct NIRExport {
             return unique
         }
 
+        @discardableResult
         mutating func chain(_ from: String, _ to: String) -> String {
             edges.append(NIREdge(from, to))
             return to

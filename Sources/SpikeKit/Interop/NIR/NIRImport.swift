@@ -1,11 +1,14 @@
 /// Builds a `SpikingNetwork` from a NIR graph: the inverse of `NIRExport`, and the way networks made
 /// in other tools come into SpikeKit to be simulated event-driven, counted and priced.
 ///
-/// The graph must be one chain Input → … → Output (every node one edge in and one out). Nodes map as
+/// The graph must be one chain Input → … → Output (every node one edge in and one out), except for
+/// residual blocks: a node that feeds two branches which join (NIR sums its inputs) at a population,
+/// one branch Conv2d → neurons → Conv2d, the other nothing (an identity shortcut), a `Scale` (an
+/// identity scaled per channel) or a `Conv2d` (a projection). Nodes map as
 /// follows, dt being the step length (`timeStep`, else the graph's `spikekit_dt`, else 10⁻⁴ s):
 ///
 /// - `Conv2d` (groups 1, dilation 1, equal stride and padding in H and W), `Linear`, `Affine` →
-///   a synapse. It must be followed by a population (`IF`, `LIF`, `Threshold`), by `Scale`s (folded
+///   a synapse. It must be followed by a population (`IF`, `LIF`, `CubaLIF`, `Threshold`), by `Scale`s (folded
 ///   into its weights and bias), or by `Output`, which makes it the output accumulator.
 /// - `IF` → λ = 1 and input gain g = r; `LIF` (v_leak = 0) → λ = 1 − dt/τ, g = r·dt/τ. A gain other
 ///   than 1 is folded into the incoming synapse's weights and bias (per output neuron). v_threshold
@@ -20,7 +23,10 @@
 ///   input element or channel) or, right after a synapse, into that synapse's outputs.
 /// - A graph that ends with spiking neurons (… → IF → Output) gets an identity output accumulator,
 ///   so the output potentials are the last population's spike counts.
-/// - `CubaLIF` is refused for now (see `currentBasedLIF`), as is every other node type, by name.
+/// - `CubaLIF` (v_leak = 0) → SpikeKit's `cuba-lif` neurons, by the Euler step every NIR tool uses
+///   (snnTorch's `Synaptic`, Norse's CubaLIF): α_i = 1 − dt/τ_syn, λ = 1 − dt/τ_mem, and the per-step
+///   gain g = (w_in·dt/τ_syn)·(r·dt/τ_mem) folded into the incoming synapse (see `currentBasedLIF`).
+/// - Every other node type is refused by name.
 public struct NIRImport {
     /// Seconds per time step; nil: the graph's `spikekit_dt` metadata, else 10⁻⁴ s.
     public var timeStep: Double?
@@ -35,22 +41,62 @@ public struct NIRImport {
     static let maximumCountedOutputs = 4_096
 
     /// The node types `network(from:)` maps.
-    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "Threshold",
-                                        "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
+    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "IF", "LIF", "CubaLIF",
+                                        "Threshold", "SumPool2d", "AvgPool2d", "Flatten", "Scale"]
 
     /// The network, and notes about what the import changed (folded gains, added layers).
     public func network(from graph: NIRGraph, path: String) throws -> (network: SpikingNetwork, notes: [String]) {
         var state = State(path: path, dt: timeStep ?? graph.metadata["spikekit_dt"]?.number ?? 1e-4)
         guard state.dt > 0 && state.dt.isFinite else { throw state.fail(nil, "the time step must be positive, got \(state.dt)") }
-        let chain = try state.chain(graph)
-        for name in chain { try state.visit(name, graph.nodes[name]!, metadata: graph.nodeMetadata[name] ?? [:]) }
+        for step in try state.chain(graph) {
+            switch step {
+            case .node(let name): try state.visit(name, graph.nodes[name]!, metadata: graph.nodeMetadata[name] ?? [:])
+            case .residual(let main, let shortcut, let merge): try state.visitResidual(main: main, shortcut: shortcut, merge: merge, graph: graph)
+            }
+        }
         return (try state.finish(), state.notes)
     }
 
-    /// CubaLIF (current-based LIF: a synaptic current with its own decay before the membrane) is not
-    /// simulated by SpikeKit yet; when the simulator gains such a neuron, map it here.
-    static func currentBasedLIF(_ name: String, fail: (String?, String) -> SpikeKitError) throws -> Never {
-        throw fail(name, "CubaLIF neurons are not yet supported by SpikeKit (only IF, LIF and Threshold)")
+    /// The discrete SpikeKit parameters of a NIR CubaLIF node, dt being the step length.
+    ///
+    /// NIR's equations, τ_syn·İ = −I + w_in·S and τ_mem·v̇ = (v_leak − v) + R·I, take one forward-Euler
+    /// step of dt in every NIR simulator that runs them (snnTorch 1.0 `import_nir`: α = 1 − dt/τ_syn,
+    /// β = 1 − dt/τ_mem, inputs scaled by w_in·dt/τ_syn; Norse 1.1 chains `LIBoxCell` and `LIFBoxCell`,
+    /// the membrane reading the current after this step's update):
+    ///   I^t = (1 − dt/τ_syn)·I^{t−1} + (w_in·dt/τ_syn)·S^t,  v^t = (1 − dt/τ_mem)·v^{t−1} + (R·dt/τ_mem)·I^t.
+    /// Both equations are linear, so with i = (R·dt/τ_mem)·I this is SpikeKit's `cuba-lif`,
+    /// i^t = α_i·i^{t−1} + g·S^t and v^t = λ·u^{t−1} + i^t, with α_i = 1 − dt/τ_syn, λ = 1 − dt/τ_mem
+    /// and g = (w_in·dt/τ_syn)·(R·dt/τ_mem) per neuron, which goes into the synapse's weights and bias.
+    /// The exact 32-bit λ and α_i SpikeKit exported (metadata `spikekit_leak`, `spikekit_current_decay`)
+    /// are used when they agree with the time constants.
+    static func currentBasedLIF(tauSyn: NIRArray, tauMem: NIRArray, r: NIRArray, vLeak: NIRArray, wIn: NIRArray, dt: Double,
+                                metadata: [String: NIRMetadataValue],
+                                expand: (NIRArray) throws -> [Double],
+                                fail: (String) -> SpikeKitError) throws -> (leak: Float, currentDecay: Float, gain: NIRArray) {
+        guard vLeak.values.allSatisfy({ $0 == 0 }) else { throw fail("v_leak must be 0 (SpikeKit leaks towards 0)") }
+        guard let ts = tauSyn.uniformValue, ts > 0, ts.isFinite else {
+            throw fail("tau_syn must be one positive value for the population (SpikeKit has one current decay per layer)")
+        }
+        guard let tm = tauMem.uniformValue, tm > 0, tm.isFinite else {
+            throw fail("tau_mem must be one positive value for the population (SpikeKit has one leak per layer)")
+        }
+        func exact(_ value: Double, _ key: String) -> Float {
+            if let saved = metadata[key]?.number, abs(value - saved) < 1e-6 { return Float(saved) }
+            return Float(value)
+        }
+        let leak = exact(1 - dt / tm, "spikekit_leak")
+        let decay = exact(1 - dt / ts, "spikekit_current_decay")
+        guard leak > 0 && leak <= 1 else {
+            throw fail("tau_mem = \(tm) s with dt = \(dt) s gives the leak 1 − dt/τ_mem = \(1 - dt / tm), outside (0, 1]; "
+                       + "is the time step right?")
+        }
+        guard decay >= 0 && decay < 1 else {
+            throw fail("tau_syn = \(ts) s with dt = \(dt) s gives the current decay 1 − dt/τ_syn = \(1 - dt / ts), outside [0, 1) "
+                       + "(τ_syn must be at least dt); is the time step right?")
+        }
+        let (w, rr) = (try expand(wIn), try expand(r))
+        let gain = zip(w, rr).map { ($0 * dt / ts) * ($1 * dt / tm) }
+        return (leak, decay, NIRArray(shape: [gain.count], values: gain))
     }
 
     /// The conversion state while walking the chain.
@@ -69,13 +115,23 @@ public struct NIRImport {
         /// A per-element (CHW order) factor to fold into the next synapse's inputs.
         var inputScale: [Double]?
         var sawOutput = false
+        /// A residual block waiting for its second population: its name, first half and shortcut.
+        var residual: (name: String, conv1: Synapse, neurons1: NeuronParameters, shortcut: Synapse)?
 
         func fail(_ node: String?, _ reason: String) -> SpikeKitError {
             .checkpoint(path: path, reason: node.map { "NIR node '\($0)': \(reason)" } ?? reason)
         }
 
-        /// The node names from Input to Output, checking the graph is one chain.
-        func chain(_ graph: NIRGraph) throws -> [String] {
+        /// One step of the walk from Input to Output: a node, or a residual block — two branches from
+        /// the previous node (`main` the longer, `shortcut` the other, possibly empty) that NIR sums at
+        /// the population `merge`.
+        enum Step {
+            case node(String)
+            case residual(main: [String], shortcut: [String], merge: String)
+        }
+
+        /// The walk from Input to Output, checking the graph is one chain with, at most, residual blocks.
+        func chain(_ graph: NIRGraph) throws -> [Step] {
             for (name, node) in graph.nodes.sorted(by: { $0.key < $1.key }) {
                 if case .other(let type) = node {
                     throw fail(name, "type '\(type)' is not supported (supported: \(NIRImport.supportedTypes.joined(separator: ", ")))")
@@ -93,29 +149,113 @@ public struct NIRImport {
             guard inputs.count == 1, let start = inputs.first else {
                 throw fail(nil, "the graph must have exactly one Input node, it has \(inputs.count)")
             }
-            var order: [String] = []
+            func isPopulation(_ name: String) -> Bool {
+                switch graph.nodes[name] {
+                case .integrateAndFire?, .leakyIntegrateAndFire?, .currentBasedLIF?, .threshold?: return true
+                default: return false
+                }
+            }
+            var steps: [Step] = [.node(start)]
+            var seen: Set<String> = [start]
             var current = start
             while true {
-                order.append(current)
-                let next = outgoing[current] ?? []
+                let next = (outgoing[current] ?? []).sorted()
                 if case .output = graph.nodes[current]! {
                     guard next.isEmpty else { throw fail(current, "an Output node cannot have outgoing edges") }
                     break
                 }
+                let branching = "it feeds \(next.count) nodes (\(next.joined(separator: ", "))); only chains and residual blocks "
+                    + "(two branches that join at a population) are supported"
+                if next.count == 2 {
+                    // Follow each branch through nodes with one edge in and one out, to where they join.
+                    func branch(_ first: String) throws -> (nodes: [String], end: String) {
+                        var nodes: [String] = [], n = first
+                        while (incoming[n] ?? 0) == 1 {
+                            guard !seen.contains(n), nodes.count < graph.nodes.count else { throw fail(n, "the graph has a cycle") }
+                            nodes.append(n)
+                            guard let out = outgoing[n], out.count == 1 else { throw fail(current, branching) }
+                            n = out[0]
+                        }
+                        return (nodes, n)
+                    }
+                    let a = try branch(next[0]), b = try branch(next[1])
+                    guard a.end == b.end, incoming[a.end] == 2, isPopulation(a.end), !seen.contains(a.end) else { throw fail(current, branching) }
+                    let (main, shortcut) = a.nodes.count >= b.nodes.count ? (a.nodes, b.nodes) : (b.nodes, a.nodes)
+                    steps.append(.residual(main: main, shortcut: shortcut, merge: a.end))
+                    seen.formUnion(main + shortcut + [a.end])
+                    current = a.end
+                    continue
+                }
                 guard next.count == 1 else {
-                    throw fail(current, next.isEmpty ? "the chain stops here without reaching an Output node"
-                               : "it feeds \(next.count) nodes (\(next.sorted().joined(separator: ", "))); only chains are supported")
+                    throw fail(current, next.isEmpty ? "the chain stops here without reaching an Output node" : branching)
                 }
                 guard (incoming[next[0]] ?? 0) == 1 else {
-                    throw fail(next[0], "it receives \(incoming[next[0]] ?? 0) edges; only chains are supported (no sums or recurrence)")
+                    throw fail(next[0], "it receives \(incoming[next[0]] ?? 0) edges; only chains and residual blocks are supported "
+                               + "(no other sums, no recurrence)")
                 }
-                guard !order.contains(next[0]) else { throw fail(next[0], "the graph has a cycle") }
+                guard !seen.contains(next[0]) else { throw fail(next[0], "the graph has a cycle") }
+                steps.append(.node(next[0]))
+                seen.insert(next[0])
                 current = next[0]
             }
-            if let stray = graph.nodes.keys.sorted().first(where: { !order.contains($0) }) {
+            if let stray = graph.nodes.keys.sorted().first(where: { !seen.contains($0) }) {
                 throw fail(stray, "the node is not on the chain from Input to Output")
             }
-            return order
+            return steps
+        }
+
+        /// A residual block: the shortcut from the block's input (nothing: the identity; `Scale`: an
+        /// identity scaled per channel; `Conv2d`, with `Scale`s folded), then the main branch, which
+        /// must be Conv2d → neurons → Conv2d, then the population `merge` that sums both.
+        mutating func visitResidual(main: [String], shortcut: [String], merge: String, graph: NIRGraph) throws {
+            let metadata = graph.nodeMetadata[merge] ?? [:]
+            let blockName = metadata["spikekit_block"]?.string ?? merge
+            guard pending == nil, !flat else {
+                throw fail(merge, "a residual block needs an image [C, H, W] from neurons, pooling or the input before it")
+            }
+            guard inputScale == nil else { throw fail(merge, "a Scale before a residual block cannot be folded into its two branches") }
+            let input = shape
+            for name in shortcut {
+                let node = graph.nodes[name]!
+                switch node {
+                case .conv2d, .scale: try visit(name, node, metadata: [:])
+                default: throw fail(name, "a residual block's shortcut may hold only Conv2d and Scale nodes, not \(node.typeName)")
+                }
+            }
+            let shortcutSynapse: Synapse
+            if let (_, synapse) = pending {
+                shortcutSynapse = synapse
+                pending = nil
+            } else {
+                var channelScale: [Float]?
+                if let scale = takeInputScale() {
+                    let positions = input.height * input.width
+                    channelScale = try (0..<input.channels).map { c in
+                        let s = scale[c * positions]
+                        guard scale[(c * positions)..<((c + 1) * positions)].allSatisfy({ $0 == s }) else {
+                            throw fail(shortcut.last ?? merge, "a Scale on an identity shortcut must be the same at every position of a channel")
+                        }
+                        return Float(s)
+                    }
+                }
+                shortcutSynapse = Synapse.identity(name: metadata["spikekit_shortcut"]?.string ?? blockName + "_shortcut",
+                                                   shape: input, channelScale: channelScale)
+            }
+            guard inputScale == nil else { throw fail(shortcut.last ?? merge, "a Scale ends the shortcut where nothing can take it") }
+            let shortcutOutput = shortcutSynapse.outputShape
+            shape = input; flat = false
+            let before = layers.count
+            for name in main { try visit(name, graph.nodes[name]!, metadata: graph.nodeMetadata[name] ?? [:]) }
+            guard layers.count == before + 1, case .synaptic(let conv1, let neurons1?, _) = layers[before], case .convolution = conv1.connectivity,
+                  let conv2 = pending?.synapse, case .convolution = conv2.connectivity, inputScale == nil else {
+                throw fail(merge, "a residual block's longer branch must be Conv2d → neurons → Conv2d, got \(main.joined(separator: " → "))")
+            }
+            guard shape == shortcutOutput else {
+                throw fail(merge, "its branches bring \(shape) and \(shortcutOutput) values; they must match")
+            }
+            layers.removeLast()
+            residual = (blockName, conv1, neurons1, shortcutSynapse)
+            try visit(merge, graph.nodes[merge]!, metadata: metadata)
         }
 
         static func featureShape(_ dims: [Int]) -> (FeatureShape, Bool)? {
@@ -133,7 +273,7 @@ public struct NIRImport {
             if pending != nil {
                 switch node {
                 case .integrateAndFire, .leakyIntegrateAndFire, .threshold, .scale, .output, .currentBasedLIF: break
-                default: throw fail(name, "a synapse must be followed by neurons (IF, LIF, Threshold), Scale or Output, "
+                default: throw fail(name, "a synapse must be followed by neurons (IF, LIF, CubaLIF, Threshold), Scale or Output, "
                                     + "not \(node.typeName)")
                 }
             }
@@ -193,8 +333,14 @@ public struct NIRImport {
                 try addNeurons(name, leak: .leastNormalMagnitude, gain: .filled(1, shape: t.shape), threshold: t,
                                reset: .filled(0, shape: t.shape), metadata: metadata)
                 notes.append("'\(name)': the stateless Threshold is simulated as neurons that keep 10⁻³⁸ of their membrane")
-            case .currentBasedLIF:
-                try NIRImport.currentBasedLIF(name, fail: fail)
+            case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn):
+                let shape = self.shape
+                let p = try NIRImport.currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: r, vLeak: vLeak, wIn: wIn, dt: dt,
+                                                      metadata: metadata,
+                                                      expand: { try self.expand(name, $0, to: shape) },
+                                                      fail: { self.fail(name, $0) })
+                try addNeurons(name, leak: p.leak, gain: p.gain, threshold: vThreshold, reset: vReset, metadata: metadata,
+                               model: .currentBasedLIF, currentDecay: p.currentDecay, gainFormula: "w_in·r·dt²/(τ_syn·τ_mem)")
             case .sumPool2d(let k, let s, let p), .avgPool2d(let k, let s, let p):
                 try addPooling(name, kernel: k, stride: s, padding: p, sum: { if case .sumPool2d = node { return true }; return false }())
             case .flatten(let start, let end, let inputDims):
@@ -317,6 +463,11 @@ public struct NIRImport {
                 }
                 perChannel[c] = s
             }
+            if case .identity = synapse.connectivity {
+                let scales = (0..<out.channels).map { Float(Double(synapse.identityWeight(channel: $0)) * perChannel[$0]) }
+                synapse = Synapse.identity(name: synapse.name, shape: out, channelScale: scales.allSatisfy { $0 == 1 } ? nil : scales)
+                return
+            }
             var w = synapse.pytorchWeights()
             let per = w.count / max(1, out.channels)
             for o in 0..<w.count {
@@ -335,7 +486,8 @@ public struct NIRImport {
         }
 
         mutating func addNeurons(_ name: String, leak: Float, gain: NIRArray, threshold: NIRArray, reset: NIRArray,
-                                 metadata: [String: NIRMetadataValue]) throws {
+                                 metadata: [String: NIRMetadataValue], model: NeuronModel = .integrateAndFire,
+                                 currentDecay: Float = 0, gainFormula: String? = nil) throws {
             guard var (synapseName, synapse) = pending else {
                 throw fail(name, "neurons must follow a synapse (Conv2d, Linear or Affine)")
             }
@@ -354,7 +506,9 @@ public struct NIRImport {
                 // The usual case: no gain to fold.
             } else if case let gains = try expand(name, gain, to: shape), gains.contains(where: { abs($0 - 1) > 1e-6 }) {
                 try scaleOutputs(&synapse, gains, name)
-                notes.append("'\(name)': the input gain r·dt\(leak == 1 ? "" : "/τ") = \(gains[0]) is folded into '\(synapseName)'")
+                if residual != nil { try scaleOutputs(&residual!.shortcut, gains, name) }
+                let formula = gainFormula ?? "r·dt\(leak == 1 ? "" : "/τ")"
+                notes.append("'\(name)': the input gain \(formula) = \(gains[0]) is folded into '\(synapseName)'")
             }
             var initial: Float = 0
             if let rho = metadata["spikekit_initial_membrane"]?.number {
@@ -362,8 +516,14 @@ public struct NIRImport {
                 initial = Float(rho)
             }
             let neurons = NeuronParameters(threshold: Float(theta), leak: leak, reset: subtract ? .subtract : .zero,
-                                           initialMembrane: initial)
-            layers.append(.synaptic(synapse, neurons: neurons, inputDropout: 0))
+                                           initialMembrane: initial, model: model, currentDecay: currentDecay)
+            if let r = residual {
+                layers.append(.residual(ResidualBlock(name: r.name, conv1: r.conv1, neurons1: r.neurons1, conv2: synapse,
+                                                      shortcut: r.shortcut, neurons2: neurons)))
+                residual = nil
+            } else {
+                layers.append(.synaptic(synapse, neurons: neurons, inputDropout: 0))
+            }
             _ = synapseName
         }
 
