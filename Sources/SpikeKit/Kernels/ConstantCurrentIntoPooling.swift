@@ -27,6 +27,8 @@ extension EventKernels {
         var spikes = [Int](repeating: 0, count: steps)
         let sumBase = ahead.sumsBase, sumStride = ahead.outputCount
         let touchedBase = ahead.touchedBase, touchedStride = ahead.outputPositions
+        // One copy of the loop per synaptic-current kind (see `NeuronDynamics`).
+        func run<S: SynapticCurrent>(_ kind: S.Type) {
         membrane.withUnsafeMutableBufferPointer { u in
         synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeBufferPointer { cur in
@@ -44,10 +46,11 @@ extension EventKernels {
                     var v = um.loadUnaligned(as: SIMD16<Float>.self)
                     // A current-based neuron's synaptic current stays in a register with its membrane.
                     var i = SIMD16<Float>()
-                    if currentBased { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
+                    if S.isModelled { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
                     for t in 0..<steps {
-                        let (next, fires) = update.vector(previous: v, input: input, synaptic: &i)
+                        let (next, fires, current) = update.vector(kind, previous: v, input: input, synaptic: i)
                         v = next
+                        i = current
                         if LaneMask.any(fires) {
                             let mask = zero.replacing(with: one, where: fires)
                             counted[t] &+= LaneMask.bits(fires).nonzeroBitCount
@@ -60,16 +63,16 @@ extension EventKernels {
                         }
                     }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
-                    if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
+                    if S.isModelled { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
                     c &+= 16
                 }
                 while c < channels {
                     let n = base &+ c
                     var v = u[n]
-                    var i: Float = currentBased ? syn[n] : 0
+                    var i: Float = S.isModelled ? syn[n] : 0
                     let input = cur[n]
                     for t in 0..<steps {
-                        let (next, fires) = update.scalar(previous: v, input: input, synaptic: &i)
+                        let (next, fires) = update.scalar(kind, previous: v, input: input, synaptic: &i)
                         v = next
                         if fires {
                             counted[t] &+= 1
@@ -81,11 +84,13 @@ extension EventKernels {
                         }
                     }
                     u[n] = v
-                    if currentBased { syn[n] = i }
+                    if S.isModelled { syn[n] = i }
                     c &+= 1
                 }
             }
         } } } } } }
+        }
+        if currentBased { run(FilteredSynapticCurrent.self) } else { run(NoSynapticCurrent.self) }
         let updates = positions.count * channels
         return spikes.map { StepCounts(spikes: $0, neuronUpdates: updates, maxCurrent: 0) }
     }

@@ -267,6 +267,8 @@ enum EventKernels {
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         let dynamics = update.dynamics, currentBased = dynamics.currentBased
         let t32 = Int32(t)
+        // One copy of the loop per synaptic-current kind (see `NeuronDynamics`).
+        func run<S: SynapticCurrent>(_ kind: S.Type) {
         membrane.withUnsafeMutableBufferPointer { u in
         synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeMutableBufferPointer { cur in
@@ -288,11 +290,11 @@ enum EventKernels {
                     let input = cm.loadUnaligned(as: SIMD16<Float>.self)
                     if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
                     var i = SIMD16<Float>()
-                    if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
-                    let v = update.vector(previous: previous, input: input, synaptic: &i, first: n, spikes: out,
+                    if S.isModelled { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                    let v = update.vector(kind, previous: previous, input: input, synaptic: &i, first: n, spikes: out,
                                           emitted: &emitted, lastSpike: last)
-                    if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
-                    if dynamics.pending(membrane: v, synaptic: i) { pending = true }
+                    if S.isModelled { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
+                    if dynamics.pending(kind, membrane: v, synaptic: i) { pending = true }
                     um.storeBytes(of: v, as: SIMD16<Float>.self)
                     cm.storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
                     c += 16
@@ -301,11 +303,11 @@ enum EventKernels {
                     let n = base + c
                     let input = cur[n]
                     if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                    var i: Float = currentBased ? syn[n] : 0
-                    let v = update.scalar(previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out,
+                    var i: Float = S.isModelled ? syn[n] : 0
+                    let v = update.scalar(kind, previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out,
                                           emitted: &emitted, lastSpike: last)
-                    if currentBased { syn[n] = i }
-                    if dynamics.pending(membrane: v, synaptic: i) { pending = true }
+                    if S.isModelled { syn[n] = i }
+                    if dynamics.pending(kind, membrane: v, synaptic: i) { pending = true }
                     u[n] = v
                     cur[n] = 0
                     c += 1
@@ -315,6 +317,8 @@ enum EventKernels {
                 counts.neuronUpdates += endChannel - firstChannel
             }
         } } } } } } }
+        }
+        if currentBased { run(FilteredSynapticCurrent.self) } else { run(NoSynapticCurrent.self) }
         counts.spikes = emitted
         spikes.append(binary: scratch[0..<emitted])
         return counts
@@ -333,6 +337,7 @@ enum EventKernels {
         let count = range.upperBound
         let update = NeuronUpdate(neurons: p, ordering: ordering, t: t)
         let currentBased = update.dynamics.currentBased
+        func run<S: SynapticCurrent>(_ kind: S.Type) {
         membrane.withUnsafeMutableBufferPointer { u in
         synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeBufferPointer { cur in
@@ -345,23 +350,25 @@ enum EventKernels {
                 let input = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
                 if recordMaxCurrent { counts.maxCurrent = max(counts.maxCurrent, input.max()) }
                 var i = SIMD16<Float>()
-                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
-                let v = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self), input: input, synaptic: &i,
+                if S.isModelled { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                let v = update.vector(kind, previous: um.loadUnaligned(as: SIMD16<Float>.self), input: input, synaptic: &i,
                                       first: n, spikes: out, emitted: &emitted, lastSpike: last)
-                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
+                if S.isModelled { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
                 n += 16
             }
             while n < count {
                 let input = cur[n]
                 if recordMaxCurrent && input > counts.maxCurrent { counts.maxCurrent = input }
-                var i: Float = currentBased ? syn[n] : 0
-                u[n] = update.scalar(previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out, emitted: &emitted,
+                var i: Float = S.isModelled ? syn[n] : 0
+                u[n] = update.scalar(kind, previous: u[n], input: input, synaptic: &i, neuron: n, spikes: out, emitted: &emitted,
                                      lastSpike: last)
-                if currentBased { syn[n] = i }
+                if S.isModelled { syn[n] = i }
                 n += 1
             }
         } } } } }
+        }
+        if currentBased { run(FilteredSynapticCurrent.self) } else { run(NoSynapticCurrent.self) }
         counts.spikes = emitted
         counts.neuronUpdates = range.count
         spikes.append(binary: scratch[0..<emitted])
@@ -383,18 +390,22 @@ enum EventKernels {
 
         /// Neurons `first ..< first + 16` without recording their spikes: the new membranes and which fired.
         @inline(__always)
-        func vector(previous: SIMD16<Float>, input: SIMD16<Float>,
-                    synaptic: inout SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
-            dynamics.update(previous: previous, input: input, synaptic: &synaptic)
+        func vector<S: SynapticCurrent>(_ kind: S.Type, previous: SIMD16<Float>, input: SIMD16<Float>, synaptic: SIMD16<Float>)
+            -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>, synaptic: SIMD16<Float>) {
+            // The synaptic current by value, not inout: kept in registers across a fused kernel's steps.
+            var i = synaptic
+            let v = dynamics.integrate(kind, previous: previous, input: input, synaptic: &i)
+            let fired = dynamics.fires(previous: previous, integrated: v)
+            return (dynamics.reset(v, where: fired), fired, i)
         }
 
         /// Neurons `first ..< first + 16`; returns their new membranes.
         @inline(__always)
-        func vector(previous: SIMD16<Float>, input: SIMD16<Float>, synaptic: inout SIMD16<Float>, first n: Int,
-                    spikes: UnsafeMutableBufferPointer<Int32>, emitted: inout Int,
-                    lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
+        func vector<S: SynapticCurrent>(_ kind: S.Type, previous: SIMD16<Float>, input: SIMD16<Float>,
+                                        synaptic: inout SIMD16<Float>, first n: Int, spikes: UnsafeMutableBufferPointer<Int32>,
+                                        emitted: inout Int, lastSpike last: UnsafeMutableBufferPointer<Int32>) -> SIMD16<Float> {
             // The reset is applied only when a lane fired.
-            let v = dynamics.integrate(previous: previous, input: input, synaptic: &synaptic)
+            let v = dynamics.integrate(kind, previous: previous, input: input, synaptic: &synaptic)
             let fires = dynamics.fires(previous: previous, integrated: v)
             if !LaneMask.any(fires) { return v }
             var bits = LaneMask.bits(fires)
@@ -425,16 +436,17 @@ enum EventKernels {
 
         /// One neuron without recording its spike: the new membrane and whether it fired.
         @inline(__always)
-        func scalar(previous: Float, input: Float, synaptic: inout Float) -> (membrane: Float, fires: Bool) {
-            dynamics.update(previous: previous, input: input, synaptic: &synaptic)
+        func scalar<S: SynapticCurrent>(_ kind: S.Type, previous: Float, input: Float,
+                                        synaptic: inout Float) -> (membrane: Float, fires: Bool) {
+            dynamics.update(kind, previous: previous, input: input, synaptic: &synaptic)
         }
 
         /// Neuron `n`; returns its new membrane.
         @inline(__always)
-        func scalar(previous: Float, input: Float, synaptic: inout Float, neuron n: Int,
-                    spikes: UnsafeMutableBufferPointer<Int32>, emitted: inout Int,
-                    lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
-            let (v, fires) = dynamics.update(previous: previous, input: input, synaptic: &synaptic)
+        func scalar<S: SynapticCurrent>(_ kind: S.Type, previous: Float, input: Float, synaptic: inout Float, neuron n: Int,
+                                        spikes: UnsafeMutableBufferPointer<Int32>, emitted: inout Int,
+                                        lastSpike last: UnsafeMutableBufferPointer<Int32>) -> Float {
+            let (v, fires) = dynamics.update(kind, previous: previous, input: input, synaptic: &synaptic)
             if fires {
                 spikes[emitted] = Int32(truncatingIfNeeded: n)
                 emitted &+= 1

@@ -12,6 +12,9 @@
 ///    not reset.
 /// Every operation is a separate multiply and add (Swift does not contract them into fused
 /// multiply-adds), so scalar and vector forms round identically.
+///
+/// The hot kernels are compiled once per `SynapticCurrent` kind (a type parameter), so the IF/LIF
+/// copy carries no trace of the synaptic current and neither copy tests the model inside its loop.
 struct NeuronDynamics {
     let theta: Float, leak: Float, currentDecay: Float
     let thetaVector: SIMD16<Float>, leakVector: SIMD16<Float>, decayVector: SIMD16<Float>
@@ -31,20 +34,29 @@ struct NeuronDynamics {
         currentBased = p.model.hasSynapticCurrent
     }
 
-    /// Phase 1 for 16 neurons: v = λ·u + I, or for a current-based neuron i ← α_i·i + I, v = λ·u + i.
+    /// Phase 1 for 16 neurons: v = λ·u + I, or for a current-based neuron (`S.isModelled`)
+    /// i ← α_i·i + I, v = λ·u + i.
     @inline(__always)
-    func integrate(previous u: SIMD16<Float>, input: SIMD16<Float>, synaptic i: inout SIMD16<Float>) -> SIMD16<Float> {
+    func integrate<S: SynapticCurrent>(_ kind: S.Type, previous u: SIMD16<Float>, input: SIMD16<Float>,
+                                       synaptic i: inout SIMD16<Float>) -> SIMD16<Float> {
         // Written with `if` statements rather than vector ternaries, which compiled to lane-by-lane
         // mask shuffles about ten times slower (a kernel microbenchmark: 36 ns against 3.4 ns per
         // 16-neuron step).
         var entering = input
-        if currentBased {
+        if S.isModelled {
             i = decayVector * i + input
             entering = i
         }
         var v = u + entering
         if leak != 1 { v = leakVector * u + entering }
         return v
+    }
+
+    /// `integrate` for the model of these parameters (a test of the model per call).
+    @inline(__always)
+    func integrate(previous u: SIMD16<Float>, input: SIMD16<Float>, synaptic i: inout SIMD16<Float>) -> SIMD16<Float> {
+        currentBased ? integrate(FilteredSynapticCurrent.self, previous: u, input: input, synaptic: &i)
+                     : integrate(NoSynapticCurrent.self, previous: u, input: input, synaptic: &i)
     }
 
     /// Phase 2 for 16 neurons: which fire.
@@ -62,22 +74,29 @@ struct NeuronDynamics {
 
     /// Phases 1–3 for 16 neurons: the new membranes and which fired.
     @inline(__always)
-    func update(previous u: SIMD16<Float>, input: SIMD16<Float>,
-                synaptic i: inout SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
-        let v = integrate(previous: u, input: input, synaptic: &i)
+    func update<S: SynapticCurrent>(_ kind: S.Type, previous u: SIMD16<Float>, input: SIMD16<Float>,
+                                    synaptic i: inout SIMD16<Float>) -> (membrane: SIMD16<Float>, fires: SIMDMask<SIMD16<Int32>>) {
+        let v = integrate(kind, previous: u, input: input, synaptic: &i)
         let fired = fires(previous: u, integrated: v)
         return (reset(v, where: fired), fired)
     }
 
     /// Phase 1 for one neuron.
     @inline(__always)
-    func integrate(previous u: Float, input: Float, synaptic i: inout Float) -> Float {
+    func integrate<S: SynapticCurrent>(_ kind: S.Type, previous u: Float, input: Float, synaptic i: inout Float) -> Float {
         var entering = input
-        if currentBased {
+        if S.isModelled {
             i = currentDecay * i + input
             entering = i
         }
         return leak == 1 ? u + entering : leak * u + entering
+    }
+
+    /// `integrate` for the model of these parameters (a test of the model per call).
+    @inline(__always)
+    func integrate(previous u: Float, input: Float, synaptic i: inout Float) -> Float {
+        currentBased ? integrate(FilteredSynapticCurrent.self, previous: u, input: input, synaptic: &i)
+                     : integrate(NoSynapticCurrent.self, previous: u, input: input, synaptic: &i)
     }
 
     /// Phase 2 for one neuron.
@@ -90,8 +109,9 @@ struct NeuronDynamics {
 
     /// Phases 1–3 for one neuron: the new membrane and whether it fired.
     @inline(__always)
-    func update(previous u: Float, input: Float, synaptic i: inout Float) -> (membrane: Float, fires: Bool) {
-        let v = integrate(previous: u, input: input, synaptic: &i)
+    func update<S: SynapticCurrent>(_ kind: S.Type, previous u: Float, input: Float,
+                                    synaptic i: inout Float) -> (membrane: Float, fires: Bool) {
+        let v = integrate(kind, previous: u, input: input, synaptic: &i)
         guard fires(previous: u, integrated: v) else { return (v, false) }
         return (reset(v), true)
     }
@@ -100,11 +120,35 @@ struct NeuronDynamics {
     /// kernel must visit it next step: its membrane is above θ (it fires next step in the delayed
     /// ordering, or again after a soft reset from u > 2θ), or it holds a synaptic current.
     @inline(__always)
-    func pending(membrane v: SIMD16<Float>, synaptic i: SIMD16<Float>) -> Bool {
+    func pending<S: SynapticCurrent>(_ kind: S.Type, membrane v: SIMD16<Float>, synaptic i: SIMD16<Float>) -> Bool {
         if LaneMask.any(v .> thetaVector) { return true }
-        return currentBased && LaneMask.any(i .!= SIMD16<Float>())
+        return S.isModelled && LaneMask.any(i .!= SIMD16<Float>())
     }
 
     @inline(__always)
-    func pending(membrane v: Float, synaptic i: Float) -> Bool { v > theta || (currentBased && i != 0) }
+    func pending<S: SynapticCurrent>(_ kind: S.Type, membrane v: Float, synaptic i: Float) -> Bool {
+        v > theta || (S.isModelled && i != 0)
+    }
+
+    /// Phases 1–3 for one neuron of the model of these parameters (the dense reference's form).
+    func update(previous u: Float, input: Float, synaptic i: inout Float) -> (membrane: Float, fires: Bool) {
+        currentBased ? update(FilteredSynapticCurrent.self, previous: u, input: input, synaptic: &i)
+                     : update(NoSynapticCurrent.self, previous: u, input: input, synaptic: &i)
+    }
+}
+
+/// Whether a kernel is compiled for neurons that keep a synaptic current (`NeuronModel.currentBasedLIF`):
+/// a type parameter of the hot loops, known at compile time in each specialisation.
+protocol SynapticCurrent {
+    static var isModelled: Bool { get }
+}
+
+/// IF/LIF neurons: the input current enters the membrane directly.
+enum NoSynapticCurrent: SynapticCurrent {
+    static var isModelled: Bool { false }
+}
+
+/// CUBA-LIF neurons: the input is filtered by a decaying synaptic current first.
+enum FilteredSynapticCurrent: SynapticCurrent {
+    static var isModelled: Bool { true }
 }

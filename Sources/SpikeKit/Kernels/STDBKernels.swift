@@ -45,6 +45,8 @@ enum STDBKernels {
             surrogateValues.append(contentsOf: repeatElement(0, count: count))
         }
         var recorded = 0
+        // One copy of the loop per synaptic-current kind (see `NeuronDynamics`).
+        func run<S: SynapticCurrent>(_ kind: S.Type) {
         membrane.withUnsafeMutableBufferPointer { u in
         synaptic.withUnsafeMutableBufferPointer { syn in
         current.withUnsafeMutableBufferPointer { cur in
@@ -64,9 +66,9 @@ enum STDBKernels {
                 let previousU = um.loadUnaligned(as: SIMD16<Float>.self)
                 let input = cm.loadUnaligned(as: SIMD16<Float>.self)
                 var i = SIMD16<Float>()
-                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
-                var v = dynamics.integrate(previous: previousU, input: input, synaptic: &i)
-                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
+                if S.isModelled { i = UnsafeRawPointer(syn.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
+                var v = dynamics.integrate(kind, previous: previousU, input: input, synaptic: &i)
+                if S.isModelled { UnsafeMutableRawPointer(syn.baseAddress! + n).storeBytes(of: i, as: SIMD16<Float>.self) }
                 let compared = delayed ? previousU : v
                 if recordLinear {
                     // The same operations as `linear(_:)`, lane by lane.
@@ -104,9 +106,9 @@ enum STDBKernels {
             }
             while n < count {
                 let previousU = u[n], input = cur[n]
-                var i: Float = currentBased ? syn[n] : 0
-                var v = dynamics.integrate(previous: previousU, input: input, synaptic: &i)
-                if currentBased { syn[n] = i }
+                var i: Float = S.isModelled ? syn[n] : 0
+                var v = dynamics.integrate(kind, previous: previousU, input: input, synaptic: &i)
+                if S.isModelled { syn[n] = i }
                 let compared = delayed ? previousU : v
                 if recordLinear, let si, let sv {
                     let d = linear(compared)
@@ -123,6 +125,8 @@ enum STDBKernels {
                 n += 1
             }
         } } } } } }
+        }
+        if currentBased { run(FilteredSynapticCurrent.self) } else { run(NoSynapticCurrent.self) }
         if recordLinear {
             surrogateIndices.removeLast(count - recorded)
             surrogateValues.removeLast(count - recorded)

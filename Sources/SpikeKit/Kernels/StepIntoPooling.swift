@@ -30,21 +30,28 @@ extension EventKernels {
         table.targets.withUnsafeBufferPointer { targets in
         sums.withUnsafeMutableBufferPointer { sm in
         touched.withUnsafeMutableBufferPointer { tch in
-            stepIntoPooling(u: u, syn: syn, cur: cur, fl: fl, st: st, starts: starts, targets: targets, sums: sm,
-                            touched: tch, positions: positions ?? 0..<shape.positions, channels: channels, update: update)
+            // One copy of the loop per synaptic-current kind (see `NeuronDynamics`).
+            update.dynamics.currentBased
+                ? stepIntoPooling(FilteredSynapticCurrent.self, u: u, syn: syn, cur: cur, fl: fl, st: st, starts: starts,
+                                  targets: targets, sums: sm, touched: tch, positions: positions ?? 0..<shape.positions,
+                                  channels: channels, update: update)
+                : stepIntoPooling(NoSynapticCurrent.self, u: u, syn: syn, cur: cur, fl: fl, st: st, starts: starts,
+                                  targets: targets, sums: sm, touched: tch, positions: positions ?? 0..<shape.positions,
+                                  channels: channels, update: update)
         } } } } } } } } }
     }
 
     /// The loop of `stepIntoPooling` on borrowed buffers, its counters in locals (a counter captured
     /// by the closures that borrow the arrays would live in memory).
-    private static func stepIntoPooling(u: UnsafeMutableBufferPointer<Float>, syn: UnsafeMutableBufferPointer<Float>,
+    private static func stepIntoPooling<S: SynapticCurrent>(_ kind: S.Type, u: UnsafeMutableBufferPointer<Float>,
+                                                            syn: UnsafeMutableBufferPointer<Float>,
                                         cur: UnsafeMutableBufferPointer<Float>,
                                         fl: UnsafeMutableBufferPointer<UInt8>, st: UnsafeMutableBufferPointer<Int32>,
                                         starts: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>,
                                         sums sm: UnsafeMutableBufferPointer<Float>, touched tch: UnsafeMutableBufferPointer<UInt8>,
                                         positions: Range<Int>, channels: Int, update: NeuronUpdate) -> StepCounts {
         guard let ub = u.baseAddress, let cb = cur.baseAddress, let sb = sm.baseAddress else { return StepCounts() }
-        let t32 = update.t32, dynamics = update.dynamics, currentBased = dynamics.currentBased
+        let t32 = update.t32, dynamics = update.dynamics
         let one = SIMD16<Float>(repeating: 1), zero = SIMD16<Float>()
         // Spikes of the vector lanes are tallied as the fire masks themselves (exact: far below 2^24).
         var tally = SIMD16<Float>()
@@ -59,10 +66,11 @@ extension EventKernels {
             while c &+ 16 <= channels {
                 let um = UnsafeMutableRawPointer(ub + base + c), cm = UnsafeMutableRawPointer(cb + base + c)
                 var i = SIMD16<Float>()
-                if currentBased { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
-                let (v, fires) = update.vector(previous: um.loadUnaligned(as: SIMD16<Float>.self),
-                                               input: cm.loadUnaligned(as: SIMD16<Float>.self), synaptic: &i)
-                if currentBased { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
+                if S.isModelled { i = UnsafeRawPointer(syn.baseAddress! + base + c).loadUnaligned(as: SIMD16<Float>.self) }
+                let (v, fires, next) = update.vector(kind, previous: um.loadUnaligned(as: SIMD16<Float>.self),
+                                                     input: cm.loadUnaligned(as: SIMD16<Float>.self), synaptic: i)
+                i = next
+                if S.isModelled { UnsafeMutableRawPointer(syn.baseAddress! + base + c).storeBytes(of: i, as: SIMD16<Float>.self) }
                 if LaneMask.any(fires) {
                     let mask = zero.replacing(with: one, where: fires)
                     tally += mask
@@ -73,16 +81,16 @@ extension EventKernels {
                         tch[op] = 1
                     }
                 }
-                if dynamics.pending(membrane: v, synaptic: i) { pending = true }
+                if dynamics.pending(kind, membrane: v, synaptic: i) { pending = true }
                 um.storeBytes(of: v, as: SIMD16<Float>.self)
                 cm.storeBytes(of: zero, as: SIMD16<Float>.self)
                 c &+= 16
             }
             while c < channels {
                 let n = base &+ c
-                var i: Float = currentBased ? syn[n] : 0
-                let (v, fires) = update.scalar(previous: u[n], input: cur[n], synaptic: &i)
-                if currentBased { syn[n] = i }
+                var i: Float = S.isModelled ? syn[n] : 0
+                let (v, fires) = update.scalar(kind, previous: u[n], input: cur[n], synaptic: &i)
+                if S.isModelled { syn[n] = i }
                 if fires {
                     scalarSpikes &+= 1
                     for r in windows {
@@ -91,7 +99,7 @@ extension EventKernels {
                         tch[op] = 1
                     }
                 }
-                if dynamics.pending(membrane: v, synaptic: i) { pending = true }
+                if dynamics.pending(kind, membrane: v, synaptic: i) { pending = true }
                 u[n] = v
                 cur[n] = 0
                 c &+= 1
