@@ -160,12 +160,14 @@ enum SpikeKitExecutable {
         var stderr: String
     }
 
-    /// Runs the executable with `arguments` (in `directory`) and collects its exit status and output.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs the executable with `arguments` (in `directory`; `environment` replaces the inherited
+    /// variables when given) and collects its exit status and output.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         guard let executable = url else { throw SpikeKitError.runtime("no spikekit executable") }
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -407,15 +407,7 @@ private struct Builder {
         guard let reset = ResetMode(rawValue: d.reset) else {
             throw fail(layer, "unknown reset '\(d.reset)' (known: \(ResetMode.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let threshold = Float(d.threshold), leak = Float(d.leak)
-        guard threshold.isFinite && threshold > 0 else {
-            throw fail(layer, "the threshold must be positive and finite, got \(d.threshold)")
-        }
-        guard leak > 0 && leak <= 1 else { throw fail(layer, "the leak must be in (0, 1], got \(d.leak)") }
-        let initial = Float(d.initialMembrane ?? 0)
-        guard initial >= 0 && initial < 1 else {
-            throw fail(layer, "the initial membrane must be a fraction of the threshold in [0, 1), got \(d.initialMembrane ?? 0)")
-        }
+        let threshold = Float(d.threshold), leak = Float(d.leak), initial = Float(d.initialMembrane ?? 0)
         guard let model = NeuronModel(rawValue: d.model ?? NeuronModel.integrateAndFire.rawValue) else {
             throw fail(layer, "unknown neuron model '\(d.model ?? "")' (known: \(NeuronModel.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -380,8 +380,6 @@ enum EventKernels {
     struct NeuronUpdate {
         let dynamics: NeuronDynamics
         let t32: Int32
-        var theta: Float { dynamics.theta }
-        var thetaVector: SIMD16<Float> { dynamics.thetaVector }
 
         init(neurons p: NeuronParameters, ordering: SpikeOrdering, t: Int) {
             dynamics = NeuronDynamics(neurons: p, ordering: ordering)

@@ -52,13 +52,6 @@ struct NeuronDynamics {
         return v
     }
 
-    /// `integrate` for the model of these parameters (a test of the model per call).
-    @inline(__always)
-    func integrate(previous u: SIMD16<Float>, input: SIMD16<Float>, synaptic i: inout SIMD16<Float>) -> SIMD16<Float> {
-        currentBased ? integrate(FilteredSynapticCurrent.self, previous: u, input: input, synaptic: &i)
-                     : integrate(NoSynapticCurrent.self, previous: u, input: input, synaptic: &i)
-    }
-
     /// Phase 2 for 16 neurons: which fire.
     @inline(__always)
     func fires(previous u: SIMD16<Float>, integrated v: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {

@@ -287,6 +287,16 @@ import Testing
         return (ours, theirs)
     }
 
+    /// The two spike sets are equal; on failure, the first five spikes only one side has.
+    func expectSameSpikes(_ ours: Set<[Int]>, _ theirs: Set<[Int]>, tool: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) {
+        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
+        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) \(tool) spikes; only SpikeKit: \(Array(onlyOurs)), "
+            + "only \(tool): \(Array(onlyTheirs)) (sample, step, population, neuron)"
+        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)", sourceLocation: sourceLocation)
+    }
+
     @Test func matchesNorseSpikeForSpike() throws {
         let (ours, theirs) = try spikes(graph: "nir-conv-if-sumpool.nir", norse: "norse-conv-if-sumpool.json", populations: ["if1", "if2"])
         #expect(theirs.count > 50, "the Norse run has too few spikes to test anything")
@@ -297,11 +307,7 @@ import Testing
     @Test func matchesNorseCubaLIF() throws {
         let (ours, theirs) = try spikes(graph: "nir-conv-cubalif.nir", norse: "norse-conv-cubalif.json", populations: ["cuba1", "cuba2"])
         #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the Norse run has too few spikes to test anything")
-        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
-            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
-        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+        expectSameSpikes(ours, theirs, tool: "Norse")
     }
 
     /// snnTorch 1.0.0 runs CubaLIF as `Synaptic` (α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, the threshold divided
@@ -315,11 +321,7 @@ import Testing
                                                     vThreshold: vThreshold, vReset: vReset, wIn: wIn)
         }
         #expect(theirs.count > 50 && theirs.contains { $0[2] == 1 }, "the snnTorch run has too few spikes to test anything")
-        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) snnTorch spikes; only SpikeKit: \(Array(onlyOurs)), "
-            + "only snnTorch: \(Array(onlyTheirs)) (sample, step, population, neuron)"
-        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+        expectSameSpikes(ours, theirs, tool: "snnTorch")
     }
 
     /// A residual block written by the nir package (if0 feeds conv_a → if_a → conv_b and, as the identity
@@ -333,10 +335,6 @@ import Testing
         let (ours, theirs) = try spikes(graph: "nir-residual-if.nir", norse: "norse-residual-if.json",
                                         populations: ["if0", "if_a", "if_b", "if_out"])
         #expect(theirs.count > 50 && theirs.contains { $0[2] == 2 }, "the Norse run has too few spikes to test anything")
-        let onlyOurs = ours.subtracting(theirs).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let onlyTheirs = theirs.subtracting(ours).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5)
-        let difference = "\(ours.count) SpikeKit spikes, \(theirs.count) Norse spikes; only SpikeKit: \(Array(onlyOurs)), "
-            + "only Norse: \(Array(onlyTheirs)) (sample, step, population, neuron)"
-        #expect(onlyOurs.isEmpty && onlyTheirs.isEmpty, "\(difference)")
+        expectSameSpikes(ours, theirs, tool: "Norse")
     }
 }

@@ -13,32 +13,15 @@ struct SweepCommandTests {
          "sweep": {"values": {"conversion.scale": [0.6, 0.7, 0.8], "simulation.timeSteps": [2, 4, 8, 16]}}}
         """#
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = SpikeKitExecutable.Result
 
-    /// Runs spikekit with `arguments` and extra environment variables.
+    /// Runs spikekit with `arguments` and extra environment variables (never an inherited
+    /// SLURM_ARRAY_TASK_ID, which would pick a point).
     static func spikekit(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        guard let executable = SpikeKitExecutable.url else { throw SpikeKitError.runtime("no spikekit executable") }
-        process.executableURL = executable
-        process.arguments = arguments
         var variables = ProcessInfo.processInfo.environment
         variables.removeValue(forKey: "SLURM_ARRAY_TASK_ID")
         for (name, value) in environment { variables[name] = value }
-        process.environment = variables
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return try SpikeKitExecutable.run(arguments, in: directory, environment: variables)
     }
 
     func inode(_ url: URL) throws -> UInt64 {

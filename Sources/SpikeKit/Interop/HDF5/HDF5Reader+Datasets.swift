@@ -254,15 +254,8 @@ extension HDF5Reader {
         var visited = Set<Int>()
         var pending: [(Int, Int?)] = [(btree, nil)]
         while let (node, expectedLevel) = pending.popLast() {
-            guard visited.insert(node).inserted, visited.count <= Self.maximumObjects else {
-                throw fail(object, node, "the chunk B-tree revisits a node (a cycle) or is too large")
-            }
-            try signature(node, "TREE", object, "chunk B-tree node")
-            let type = try u8(node + 4, object, "B-tree node type")
-            guard type == 1 else { throw fail(object, node + 4, "a chunk B-tree node has type \(type), expected 1") }
-            let level = try u8(node + 5, object, "B-tree node level")
-            if let expectedLevel, level != expectedLevel { throw fail(object, node + 5, "B-tree node level \(level), expected \(expectedLevel)") }
-            let entries = try u16(node + 6, object, "B-tree entries used")
+            let (level, entries) = try bTreeNode(node, type: 1, expectedLevel: expectedLevel, visited: &visited,
+                                                 kind: "chunk", object)
             let keySize = 8 + 8 * (rank + 1)
             let first = node + 8 + 2 * offsetSize
             _ = try range(first, entries * (keySize + offsetSize) + keySize, object, "chunk B-tree keys and children")

@@ -194,6 +194,24 @@ public struct HDF5Reader {
         return name
     }
 
+    /// The header of a version-1 B-tree node at `node` (signature "TREE", `type` 0 for groups and 1
+    /// for chunks, the level its parent implies, the entries used), checked before the node's keys are
+    /// read; `visited` refuses a node seen before (a cycle) and bounds the walk. `kind` names the tree.
+    func bTreeNode(_ node: Int, type expected: Int, expectedLevel: Int?, visited: inout Set<Int>, kind: String,
+                   _ object: String) throws -> (level: Int, entries: Int) {
+        guard visited.insert(node).inserted, visited.count <= Self.maximumObjects else {
+            throw fail(object, node, "the \(kind) B-tree revisits a node (a cycle) or is too large")
+        }
+        try signature(node, "TREE", object, "\(kind) B-tree node")
+        let type = try u8(node + 4, object, "B-tree node type")
+        guard type == expected else { throw fail(object, node + 4, "a \(kind) B-tree node has type \(type), expected \(expected)") }
+        let level = try u8(node + 5, object, "B-tree node level")
+        if let expectedLevel, level != expectedLevel {
+            throw fail(object, node + 5, "B-tree node level \(level), expected \(expectedLevel)")
+        }
+        return (level, try u16(node + 6, object, "B-tree entries used"))
+    }
+
     /// Every (name offset, object header) entry of the group B-tree rooted at `address`.
     mutating func groupEntries(btree address: Int, heap: Range<Int>, _ object: String) throws -> [(String, Int)] {
         var result: [(String, Int)] = []
@@ -201,17 +219,8 @@ public struct HDF5Reader {
         var leaves = Set<Int>()
         var pending: [(address: Int, level: Int?)] = [(address, nil)]
         while let (node, expectedLevel) = pending.popLast() {
-            guard visited.insert(node).inserted, visited.count <= Self.maximumObjects else {
-                throw fail(object, node, "the group's B-tree revisits a node (a cycle) or is too large")
-            }
-            try signature(node, "TREE", object, "group B-tree node")
-            let type = try u8(node + 4, object, "B-tree node type")
-            guard type == 0 else { throw fail(object, node + 4, "a group B-tree node has type \(type), expected 0") }
-            let level = try u8(node + 5, object, "B-tree node level")
-            if let expectedLevel, level != expectedLevel {
-                throw fail(object, node + 5, "B-tree node level \(level), expected \(expectedLevel)")
-            }
-            let entries = try u16(node + 6, object, "B-tree entries used")
+            let (level, entries) = try bTreeNode(node, type: 0, expectedLevel: expectedLevel, visited: &visited,
+                                                 kind: "group", object)
             // Keys (lengthSize) and children (offsetSize) alternate after the two sibling addresses.
             let first = node + 8 + 2 * offsetSize
             _ = try range(first, entries * (lengthSize + offsetSize) + lengthSize, object, "B-tree keys and children")
