@@ -16,6 +16,10 @@ public enum TrainingThroughput {
         public var batchSize: Int
         public var timedBatches: Int
         public var threads: Int
+        /// CPU seconds per wall second over the timed steps of all runs: the threads actually busy.
+        public var busyThreads: Double
+        /// The process's peak resident set size, in bytes.
+        public var peakMemoryBytes: Int64
     }
 
     public static func measure(architecture: ArchitectureSpec, dataset: Dataset, batchSize: Int = 64,
@@ -27,6 +31,7 @@ public enum TrainingThroughput {
         let batches = dataset.batches(size: batchSize, seed: seed, epoch: 0)
         guard batches.count > 0 else { throw SpikeKitError.usage("the dataset has no images to train on") }
         var rates: [Double] = []
+        var interval = ProcessResources.Interval()
         for run in 0..<runs {
             let network = try Network(spec: architecture, inputShape: dataset.sampleShape, seed: seed &+ UInt64(run))
             let trainer = ANNTrainer(settings: settings, seed: seed)
@@ -35,7 +40,7 @@ public enum TrainingThroughput {
             var images = 0
             var start: UInt64 = 0
             for step in 0..<(warmupBatches + timedBatches) {
-                if step == warmupBatches { start = DispatchTime.now().uptimeNanoseconds }
+                if step == warmupBatches { start = DispatchTime.now().uptimeNanoseconds; interval.start() }
                 let batch = batches[step % batches.count]
                 for parameter in parameters { parameter.zeroGradient() }
                 let logits = network.forward(batch.images, training: true, seed: trainer.stepSeed(epoch: 0, step: step))
@@ -48,11 +53,13 @@ public enum TrainingThroughput {
                 if step >= warmupBatches { images += batch.count }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            interval.stop()
             rates.append(Double(images) / seconds)
         }
         let sorted = rates.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         return Measurement(imagesPerSecond: median, runs: rates, batchSize: batchSize, timedBatches: timedBatches,
-                           threads: Parallel.threadCount)
+                           threads: Parallel.threadCount, busyThreads: interval.busyThreads,
+                           peakMemoryBytes: ProcessResources.peakResidentBytes())
     }
 }

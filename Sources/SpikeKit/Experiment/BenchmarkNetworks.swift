@@ -14,6 +14,23 @@ enum BenchmarkNetworks {
         return network
     }
 
+    /// The `--input CxHxW` option: the bundled Fashion-MNIST subset, resampled to that shape when it
+    /// is not 1×28×28 (`Dataset.resampled(to:)`), so any architecture runs on images with real
+    /// spike statistics.
+    static func data(_ command: ParsedCommand) throws -> DatasetSplit {
+        let data = try DatasetLoader.load(name: "fashion-mnist")
+        guard let text = command.string("input") else { return data }
+        let shape = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+        guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape[0] == 1 || shape[0] == 3 else {
+            throw SpikeKitError.usage("--input must be CxHxW with C = 1 or 3, for example 3x32x32, got '\(text)'")
+        }
+        return DatasetSplit(train: try data.train.resampled(to: shape), test: try data.test.resampled(to: shape))
+    }
+
+    /// The option every benchmark that builds a network takes.
+    static let inputOption = OptionSpec.value("input", "CxHxW", default: "1x28x28",
+                                                   help: "Input shape; the bundled images are resampled to it (e.g. 3x32x32).")
+
     static func converted(_ network: Network, data: DatasetSplit) throws -> SpikingNetwork {
         let calibration = data.train.makeBatch(indices: 0..<min(256, data.train.count))
         return try ANNToSNNConverter.convert(network, recipe: .dataNormalization(DataNormalization(percentile: 100)),
@@ -68,13 +85,14 @@ extension BenchmarkRegistry {
                    help: "Images per simulation call; fewer than the threads makes the threads share each image (neuron blocks)."),
             .value("neuron", "model", default: "if", help: "Neuron dynamics: if or cuba-lif (current-based LIF)."),
             .value("current-decay", "α", default: "0", help: "The synaptic-current decay α_i in [0, 1) of cuba-lif neurons."),
+            BenchmarkNetworks.inputOption,
         ]
     ) { command in
         let model = command.string("model") ?? "cnn-s"
         let encoding = InputEncoding(rawValue: command.string("encoding") ?? "direct")
         guard let encoding else { throw SpikeKitError.usage("--encoding must be direct or poisson") }
         let neurons = try BenchmarkNetworks.neuronModel(command)
-        let data = try DatasetLoader.load(name: "fashion-mnist")
+        let data = try BenchmarkNetworks.data(command)
         let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
         let snn = BenchmarkNetworks.withNeurons(try BenchmarkNetworks.converted(ann, data: data), model: neurons.model,
                                                 currentDecay: neurons.currentDecay)
@@ -88,12 +106,15 @@ extension BenchmarkRegistry {
     static let train = Benchmark(
         name: "train", abstract: "Time ANN training (batch 64, all cores) on the bundled Fashion-MNIST subset.",
         options: [.value("model", "name", default: "cnn-s", help: "Architecture (mlp, cnn-s, ...)."),
-                  .value("batches", "n", kind: .integer(minimum: 1), default: "60", help: "Timed training steps per run.")]
+                  .value("batches", "n", kind: .integer(minimum: 1), default: "60", help: "Timed training steps per run."),
+                  .value("batch", "n", kind: .integer(minimum: 1), default: "64", help: "Images per training step."),
+                  BenchmarkNetworks.inputOption]
     ) { command in
-        let data = try DatasetLoader.load(name: "fashion-mnist")
+        let data = try BenchmarkNetworks.data(command)
         let spec = try Architectures.spec(named: command.string("model") ?? "cnn-s", inputShape: data.train.sampleShape,
                                           classes: data.train.classCount)
         return try BenchmarkOutput(report: TrainingThroughput.measure(architecture: spec, dataset: data.train,
+                                                                      batchSize: command.integer("batch") ?? 64,
                                                                       timedBatches: command.integer("batches") ?? 60))
     }
 }
@@ -102,8 +123,12 @@ extension BenchmarkRegistry {
     static let stdb = Benchmark(
         name: "stdb", abstract: "Time STDB training steps (batch 64) and the process's peak memory.",
         options: [
-            .value("model", "name", default: "cnn-s", help: "Architecture for 28×28 images (mlp, cnn-s, ...)."),
+            .value("model", "name", default: "cnn-s", help: "Architecture (mlp, cnn-s, vgg5, ...)."),
             .value("steps", "T", kind: .integer(minimum: 1), default: "16", help: "Time steps."),
+            .value("batch", "n", kind: .integer(minimum: 1), default: "64", help: "Images per training step."),
+            .value("images", "n", kind: .integer(minimum: 2), default: "1024",
+                   help: "Training images (the first batch, which sizes the buffers, is not timed)."),
+            BenchmarkNetworks.inputOption,
             .value("checkpoint", "file", help: "An ANN checkpoint (.safetensors) to convert instead of a briefly trained one."),
             .value("encoding", "kind", default: "direct", help: "direct or poisson."),
             .value("surrogate", "kind", default: "stdb", help: "stdb (α·exp(−β·Δt)) or linear (γ·max(0, 1 − |u/θ − 1|))."),
@@ -118,13 +143,14 @@ extension BenchmarkRegistry {
         case "linear": surrogate = .linear()
         default: throw SpikeKitError.usage("--surrogate must be stdb or linear")
         }
-        let data = try DatasetLoader.load(name: "fashion-mnist")
+        let data = try BenchmarkNetworks.data(command)
         let model = command.string("model") ?? "cnn-s"
         let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
         let snn = try BenchmarkNetworks.converted(ann, data: data)
-        let batch = data.train.makeBatch(indices: 0..<min(1024, data.train.count))
+        let batchSize = command.integer("batch") ?? 64
+        let batch = data.train.makeBatch(indices: 0..<min(command.integer("images") ?? 1024, data.train.count))
         return try BenchmarkOutput(report: STDBBenchmark.run(network: snn, images: batch.images, labels: batch.labels,
-                                                             timeSteps: command.integer("steps") ?? 16, batchSize: 64,
+                                                             timeSteps: command.integer("steps") ?? 16, batchSize: batchSize,
                                                              encoding: encoding, surrogate: surrogate))
     }
 }

@@ -33,10 +33,13 @@ extension STDBKernels {
     }
 
     /// The event-driven weight gradient of a convolution through its fan-out table: for each event
-    /// (i, v) at step t, for each target (o, offset): `gradient[c_in][offset] += v · δ[t][o]`.
+    /// (i, v) at step t, for each target (o, offset) whose delta row is not all zero
+    /// (`targetActive[targetOffset + o] != 0`, see `markActiveRows`):
+    /// `gradient[c_in][offset] += v · δ[t][o]` (a zero row would add exactly 0).
     static func convolutionWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
                                           table: FanOutTable, inChannels cin: Int, outChannels cout: Int,
-                                          kernelArea: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
+                                          kernelArea: Int, delta: [Float], deltaOffset: Int, targetActive: [UInt8],
+                                          targetOffset: Int, gradient: inout [Float]) {
         if count == 0 { return }
         indices.withUnsafeBufferPointer { idx in
         values.withUnsafeBufferPointer { val in
@@ -44,16 +47,17 @@ extension STDBKernels {
         table.targets.withUnsafeBufferPointer { tg in
         table.kernelOffsets.withUnsafeBufferPointer { of in
         delta.withUnsafeBufferPointer { d in
+        targetActive.withUnsafeBufferPointer { activity in
         gradient.withUnsafeMutableBufferPointer { gr in
-            guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
-            let deltaStep = db + deltaOffset
+            guard let db = d.baseAddress, let gb = gr.baseAddress, let ab = activity.baseAddress else { return }
+            let deltaStep = db + deltaOffset, active = ab + targetOffset
             let binary = valueStart < 0
             for e in 0..<count {
                 let i = Int(idx[start + e])
                 let position = i / cin, c = i - position * cin
                 let channelBase = c * kernelArea
                 let value: Float = binary ? 1 : val[valueStart + e]
-                for k in Int(st[position])..<Int(st[position + 1]) {
+                for k in Int(st[position])..<Int(st[position + 1]) where active[Int(tg[k])] != 0 {
                     let row = gb + (channelBase + Int(of[k])) * cout
                     let source = deltaStep + Int(tg[k]) * cout
                     if binary {
@@ -63,6 +67,16 @@ extension STDBKernels {
                     }
                 }
             }
-        } } } } } } }
+        } } } } } } } }
+    }
+
+    /// active[r] = 1 if row r (`width` values) of `rows` has a non-zero (or NaN) value, else 0, for the
+    /// first `count` rows.
+    static func markActiveRows(_ rows: [Float], count: Int, width: Int, into active: inout [UInt8]) {
+        precondition(rows.count >= count * width && active.count >= count,
+                     "markActiveRows: \(count) rows of \(width) in \(rows.count) values, \(active.count) flags")
+        for r in 0..<count {
+            active[r] = rowIsZero(rows, offset: r * width, count: width) ? 0 : 1
+        }
     }
 }

@@ -360,54 +360,37 @@ enum STDBKernels {
         } } } }
     }
 
-    /// The input gradient of a linear synapse from its weights transposed to `[outputs][inputs]`:
-    /// `gradient[t][j] += Σ_o δ[t][o] · w_jo` for every step t whose δ row is not all zero
-    /// (`active[t]`). 64 inputs at a time in four accumulators that run over the outputs in ascending
-    /// order (zero deltas skipped), then added to the gradient once; remaining inputs one by one.
-    static func linearInputGradient(transposed: [Float], inputs: Int, outputs: Int, delta: [Float], active: [Bool],
-                                    gradient: inout [Float]) {
-        let steps = active.count
-        transposed.withUnsafeBufferPointer { w in
-        delta.withUnsafeBufferPointer { d in
-        gradient.withUnsafeMutableBufferPointer { gr in
-            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
-            for t in 0..<steps where active[t] {
-                let deltaRow = db + t * outputs, out = gb + t * inputs
-                var j = 0
-                while j + 64 <= inputs {
-                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-                    for o in 0..<outputs {
-                        let value = deltaRow[o]
-                        if value == 0 { continue }
-                        let v = SIMD16<Float>(repeating: value)
-                        let row = UnsafeRawPointer(wb + o * inputs + j)
-                        a0 = a0.addingProduct(v, row.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
-                        a1 = a1.addingProduct(v, row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-                        a2 = a2.addingProduct(v, row.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
-                        a3 = a3.addingProduct(v, row.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
-                    }
-                    let target = UnsafeMutableRawPointer(out + j)
-                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self) + a0, toByteOffset: 0, as: SIMD16<Float>.self)
-                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self) + a1, toByteOffset: 64, as: SIMD16<Float>.self)
-                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self) + a2, toByteOffset: 128, as: SIMD16<Float>.self)
-                    target.storeBytes(of: target.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self) + a3, toByteOffset: 192, as: SIMD16<Float>.self)
-                    j += 64
-                }
-                while j < inputs {
-                    var acc: Float = 0
-                    for o in 0..<outputs { acc = acc.addingProduct(deltaRow[o], wb[o * inputs + j]) }
-                    out[j] += acc
-                    j += 1
-                }
-            }
-        } } }
-    }
-
     /// W `[inputs][outputs]` → `[outputs][inputs]`.
     static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int) -> [Float] {
         var result = [Float](repeating: 0, count: weights.count)
-        for j in 0..<inputs { for o in 0..<outputs { result[o * inputs + j] = weights[j * outputs + o] } }
+        transposeLinear(weights, inputs: inputs, outputs: outputs, into: &result)
         return result
+    }
+
+    /// W `[inputs][outputs]` → `result[outputs][inputs]`, in place (result keeps its storage), in 32 × 32
+    /// tiles so both sides are read and written a cache line at a time, tile rows of outputs on all cores.
+    static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int, into result: inout [Float]) {
+        precondition(weights.count == inputs * outputs, "transposeLinear: \(weights.count) weights for \(inputs)×\(outputs)")
+        if result.count != weights.count { result = [Float](repeating: 0, count: weights.count) }
+        let tile = 32
+        weights.withUnsafeBufferPointer { w in
+        result.withUnsafeMutableBufferPointer { r in
+            guard let wb = w.baseAddress, let rb = r.baseAddress else { return }
+            let source = SendableConstPointer(wb), target = SendablePointer(rb)
+            parallelForChunks((outputs + tile - 1) / tile, minimumChunk: 8) { blocks in
+                for block in blocks {
+                    let o0 = block * tile, o1 = min(outputs, o0 + tile)
+                    var j0 = 0
+                    while j0 < inputs {
+                        let j1 = min(inputs, j0 + tile)
+                        for o in o0..<o1 {
+                            for j in j0..<j1 { target.base[o * inputs + j] = source.base[j * outputs + o] }
+                        }
+                        j0 = j1
+                    }
+                }
+            }
+        } }
     }
 
     /// The weight gradient of a linear synapse over all steps at once: `gradient[j] += Σ_t x_j^t · δ[t]`,
@@ -490,27 +473,39 @@ enum STDBKernels {
         } }
     }
 
-    /// The transposed convolution of one step's deltas: for every output position o whose δ[t][o]
-    /// is not all zero, and every kernel offset (ky, kx) that reads input position y, x:
+    /// The transposed convolution of every active step's deltas: for every output position o and every
+    /// kernel offset (ky, kx) that reads input position y, x:
     /// `gradient[t][(y, x)][c_in] += Σ_{c_out} δ[t][o][c_out] · W[c_in][ky][kx][c_out]`, computed as
-    /// scaled rows of `transposed` = W in `[ky][kx][c_out][c_in]` layout.
+    /// scaled rows of `transposed` = W in `[ky][kx][c_out][c_in]` layout over the output channels whose
+    /// δ is not zero (listed once per position, ascending), so a position costs in proportion to its
+    /// active channels and a silent one nothing. Summation order: the listed channels in four
+    /// accumulators by list position mod 4, summed as (a0 + a1) + (a2 + a3), added to the gradient once.
     static func convolutionInputGradient(transposed: [Float], geometry g: ConvolutionGeometry, delta: [Float],
                                          active: [Bool], gradient: inout [Float]) {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
         let (hin, win, ho, wo, stride, pad) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
         let outCount = ho * wo * cout, inCount = hin * win * cin
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: cout) { channels in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: cout) { values in
         transposed.withUnsafeBufferPointer { w in
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
-            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
+            guard let wb = w.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress,
+                  let listed = channels.baseAddress, let scales = values.baseAddress else { return }
             for t in 0..<active.count where active[t] {
                 let deltaStep = db + t * outCount, out = gb + t * inCount
                 for oy in 0..<ho {
                     for ox in 0..<wo {
                         let deltaRow = deltaStep + (oy * wo + ox) * cout
-                        var nonzero = false
-                        for co in 0..<cout where deltaRow[co] != 0 { nonzero = true; break }
-                        if !nonzero { continue }
+                        // Branch-free compaction: every channel is written, the count advances past the non-zero ones.
+                        var count = 0
+                        for co in 0..<cout {
+                            let value = deltaRow[co]
+                            listed[count] = co
+                            scales[count] = value
+                            count &+= value != 0 ? 1 : 0
+                        }
+                        if count == 0 { continue }
                         for ky in 0..<kh {
                             let y = oy * stride - pad + ky
                             if y < 0 || y >= hin { continue }
@@ -519,38 +514,39 @@ enum STDBKernels {
                                 if x < 0 || x >= win { continue }
                                 let target = out + (y * win + x) * cin
                                 let block = wb + (ky * kw + kx) * cout * cin
-                                transposedRow(target, block, deltaRow, inChannels: cin, outChannels: cout)
+                                transposedRow(target, block, channels: listed, scales: scales, count: count, inChannels: cin)
                             }
                         }
                     }
                 }
             }
-        } } }
+        } } } } }
     }
 
-    /// target[0..<cin] += Σ_co δ[co] · block[co·cin ..< (co + 1)·cin], 16 input channels at a time in
-    /// four independent accumulators (output channels co ≡ 0, 1, 2, 3 mod 4), summed as
-    /// (a0 + a1) + (a2 + a3) and added to the target once.
+    /// target[0..<cin] += Σ_e scales[e] · block[channels[e]·cin ..< (channels[e] + 1)·cin], 16 input
+    /// channels at a time in four independent accumulators (list entries e ≡ 0, 1, 2, 3 mod 4), summed
+    /// as (a0 + a1) + (a2 + a3) and added to the target once.
     @inline(__always)
     private static func transposedRow(_ target: UnsafeMutablePointer<Float>, _ block: UnsafePointer<Float>,
-                                      _ delta: UnsafePointer<Float>, inChannels cin: Int, outChannels cout: Int) {
+                                      channels: UnsafePointer<Int>, scales: UnsafePointer<Float>, count: Int,
+                                      inChannels cin: Int) {
         var c = 0
         while c + 16 <= cin {
             var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-            var co = 0
-            @inline(__always) func row(_ o: Int) -> SIMD16<Float> {
-                UnsafeRawPointer(block + o * cin + c).loadUnaligned(as: SIMD16<Float>.self)
+            var e = 0
+            @inline(__always) func row(_ e: Int) -> SIMD16<Float> {
+                UnsafeRawPointer(block + channels[e] * cin + c).loadUnaligned(as: SIMD16<Float>.self)
             }
-            while co + 4 <= cout {
-                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
-                a1 = a1.addingProduct(SIMD16<Float>(repeating: delta[co + 1]), row(co + 1))
-                a2 = a2.addingProduct(SIMD16<Float>(repeating: delta[co + 2]), row(co + 2))
-                a3 = a3.addingProduct(SIMD16<Float>(repeating: delta[co + 3]), row(co + 3))
-                co += 4
+            while e + 4 <= count {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: scales[e]), row(e))
+                a1 = a1.addingProduct(SIMD16<Float>(repeating: scales[e + 1]), row(e + 1))
+                a2 = a2.addingProduct(SIMD16<Float>(repeating: scales[e + 2]), row(e + 2))
+                a3 = a3.addingProduct(SIMD16<Float>(repeating: scales[e + 3]), row(e + 3))
+                e += 4
             }
-            while co < cout {
-                a0 = a0.addingProduct(SIMD16<Float>(repeating: delta[co]), row(co))
-                co += 1
+            while e < count {
+                a0 = a0.addingProduct(SIMD16<Float>(repeating: scales[e]), row(e))
+                e += 1
             }
             let t = UnsafeMutableRawPointer(target + c)
             t.storeBytes(of: t.loadUnaligned(as: SIMD16<Float>.self) + ((a0 + a1) + (a2 + a3)), as: SIMD16<Float>.self)
@@ -558,7 +554,7 @@ enum STDBKernels {
         }
         while c < cin {
             var acc: Float = 0
-            for co in 0..<cout { acc = acc.addingProduct(delta[co], block[co * cin + c]) }
+            for e in 0..<count { acc = acc.addingProduct(scales[e], block[channels[e] * cin + c]) }
             target[c] += acc
             c += 1
         }

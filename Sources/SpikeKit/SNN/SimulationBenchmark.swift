@@ -14,6 +14,12 @@ public enum SimulationBenchmark {
         /// Images per `EventScheduler.run` call.
         public var batchSize: Int
         public var threads: Int
+        /// CPU seconds per wall second over the timed event-driven runs: the threads actually busy.
+        public var busyThreads: Double
+        /// The process's peak resident set size, in bytes.
+        public var peakMemoryBytes: Int64
+        /// The network's input shape `[channels, height, width]`.
+        public var inputShape: [Int]
         public var imagesPerSecond: Double
         public var synapticEventsPerSecond: Double
         public var synapticOpsPerImage: Double
@@ -118,7 +124,10 @@ public enum SimulationBenchmark {
             guard let record else { throw SpikeKitError.runtime("nothing simulated") }
             return (record, best)
         }
+        var interval = ProcessResources.Interval()
+        interval.start()
         let (record, seconds) = try simulate(images, count)
+        interval.stop()
         let ops = (0..<record.synapseNames.count).reduce(Int64(0)) { $0 + record.totalSynapticOps(synapse: $1) }
         let spikes = (0..<(record.populationSizes.count - 1)).reduce(Int64(0)) { $0 + record.totalSpikes(population: $1) }
         let neurons = record.populationSizes.dropLast().reduce(0, +)
@@ -150,7 +159,10 @@ public enum SimulationBenchmark {
         return Report(model: model, timeSteps: timeSteps, encoding: encoding.rawValue,
                       neuron: (neuron?.model ?? .integrateAndFire).rawValue, currentDecay: Double(neuron?.currentDecay ?? 0),
                       images: count, batchSize: batchSize,
-                      threads: Parallel.threadCount, imagesPerSecond: imagesPerSecond,
+                      threads: Parallel.threadCount, busyThreads: interval.busyThreads,
+                      peakMemoryBytes: ProcessResources.peakResidentBytes(),
+                      inputShape: [network.inputShape.channels, network.inputShape.height, network.inputShape.width],
+                      imagesPerSecond: imagesPerSecond,
                       synapticEventsPerSecond: Double(ops) / seconds, synapticOpsPerImage: Double(ops) / Double(count),
                       spikeRate: Double(spikes) / Double(max(neurons, 1) * timeSteps * count), testAccuracy: accuracy,
                       denseReferenceImages: denseCount, denseReferenceImagesPerSecond: denseRate,

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Times STDB training steps (forward, backward and optimizer step) on given images, and reports the
 /// process's peak resident memory: what `spikekit bench stdb` prints.
@@ -18,6 +13,10 @@ public enum STDBBenchmark {
         public var batchSize: Int
         public var images: Int
         public var threads: Int
+        /// CPU seconds per wall second over the timed batches: the threads actually busy.
+        public var busyThreads: Double
+        /// The network's input shape `[channels, height, width]`.
+        public var inputShape: [Int]
         public var encoding: String
         /// Mean training loss over the timed batches (a sanity check: finite, and falling slowly).
         public var meanLoss: Double
@@ -39,37 +38,25 @@ public enum STDBBenchmark {
         settings.surrogate = surrogate
         let session = try STDBSession(network: network, settings: settings, seed: seed)
         var timed = 0, lossSum = 0.0
-        var seconds = 0.0
+        var interval = ProcessResources.Interval()
         var first = 0, batch = 0
         while first < count {
             let end = min(count, first + batchSize)
             let slice = images.slice(first..<end)
-            let start = DispatchTime.now().uptimeNanoseconds
+            if batch > 0 { interval.start() }
             let result = try session.trainBatch(images: slice, labels: Array(labels[first..<end]), indices: Array(first..<end),
                                                 epoch: 0, step: batch, learningRate: settings.learningRate)
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if batch > 0 {
-                seconds += elapsed
+                interval.stop()
                 timed += end - first
                 lossSum += result.loss
             }
             first = end
             batch += 1
         }
-        return Report(imagesPerSecond: Double(timed) / max(seconds, 1e-9), peakMemoryBytes: peakResidentBytes(),
-                      timeSteps: timeSteps, batchSize: batchSize, images: timed, threads: threads,
+        return Report(imagesPerSecond: Double(timed) / max(interval.wallSeconds, 1e-9),
+                      peakMemoryBytes: ProcessResources.peakResidentBytes(), timeSteps: timeSteps, batchSize: batchSize,
+                      images: timed, threads: threads, busyThreads: interval.busyThreads, inputShape: [network.inputShape.channels, network.inputShape.height, network.inputShape.width],
                       encoding: encoding.rawValue, meanLoss: lossSum / Double(max(1, timed)))
-    }
-
-    /// The process's peak resident set size in bytes (`getrusage`: kilobytes on Linux, bytes on macOS).
-    public static func peakResidentBytes() -> Int64 {
-        var usage = rusage()
-        #if os(Linux)
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-        return Int64(usage.ru_maxrss) * 1024
-        #else
-        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
-        return Int64(usage.ru_maxrss)
-        #endif
     }
 }

@@ -40,32 +40,89 @@ final class STDBGradients: @unchecked Sendable {
         nonFiniteSample = nil
     }
 
-    /// Adds another group's sums into this one.
-    func add(_ other: STDBGradients) {
-        for s in weights.indices {
-            STDBKernels.add(other.weights[s], into: &weights[s], count: weights[s].count)
-            STDBKernels.add(other.bias[s], into: &bias[s], count: bias[s].count)
-        }
-        for p in thresholds.indices {
-            thresholds[p] += other.thresholds[p]
-            leaks[p] += other.leaks[p]
-        }
-        loss += other.loss
-        correct += other.correct
-        samples += other.samples
-        if nonFiniteSample == nil { nonFiniteSample = other.nonFiniteSample }
-    }
-
     /// The index of the first population whose threshold or leak gradient is not finite.
     func firstNonFinitePopulation() -> Int? {
         thresholds.indices.first { !thresholds[$0].isFinite || !leaks[$0].isFinite }
     }
 
-    /// The index of the first synapse whose weight or bias gradient holds a NaN or an infinity.
-    func firstNonFiniteSynapse() -> Int? {
-        for s in weights.indices where weights[s].contains(where: { !$0.isFinite }) || bias[s].contains(where: { !$0.isFinite }) {
-            return s
+    /// Adds groups 1 ..< `count` of `groups` into group 0, in group order for every element (the
+    /// same sums as adding them one by one into a zeroed buffer). Group 0 then holds the batch's sums.
+    static func sumIntoFirst(_ groups: [STDBGradients], count: Int) {
+        groups[0].add(Array(groups[1..<max(1, count)]))
+    }
+
+    /// Adds `others` into these sums, one after another for every element, the elements split
+    /// across cores.
+    func add(_ others: [STDBGradients]) {
+        for other in others {
+            for p in thresholds.indices {
+                thresholds[p] += other.thresholds[p]
+                leaks[p] += other.leaks[p]
+            }
+            loss += other.loss
+            correct += other.correct
+            samples += other.samples
+            if nonFiniteSample == nil { nonFiniteSample = other.nonFiniteSample }
         }
+        for s in weights.indices {
+            Self.sumRanges(&weights[s], others.map { $0.weights[s] })
+            Self.sumRanges(&bias[s], others.map { $0.bias[s] })
+        }
+    }
+
+    /// target[i] += others[0][i], then others[1][i], …: element ranges on all cores.
+    private static func sumRanges(_ target: inout [Float], _ others: [[Float]]) {
+        if others.isEmpty || target.isEmpty { return }
+        let count = target.count
+        target.withUnsafeMutableBufferPointer { t in
+            guard let tb = t.baseAddress else { return }
+            let destination = SendablePointer(tb)
+            for other in others {
+                other.withUnsafeBufferPointer { o in
+                    guard let ob = o.baseAddress else { return }
+                    let source = SendableConstPointer(ob)
+                    parallelForChunks(count, minimumChunk: 1 << 16) { range in
+                        EventKernels.addRow(destination.base + range.lowerBound, source.base + range.lowerBound,
+                                            count: range.count)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The index of the first synapse whose weight or bias gradient holds a NaN or an infinity
+    /// (element ranges checked on all cores).
+    func firstNonFiniteSynapse() -> Int? {
+        for s in weights.indices where !Self.allFinite(weights[s]) || !Self.allFinite(bias[s]) { return s }
         return nil
+    }
+
+    private static func allFinite(_ values: [Float]) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            guard let base = v.baseAddress else { return true }
+            let source = SendableConstPointer(base), total = v.count
+            let chunk = 1 << 16
+            let chunks = (total + chunk - 1) / chunk
+            let flags = SendablePointer(UnsafeMutablePointer<Bool>.allocate(capacity: max(1, chunks)))
+            defer { flags.base.deallocate() }
+            parallelForChunks(chunks, minimumChunk: 4) { range in
+                for c in range {
+                    // x − x is 0 for every finite x and NaN for ±∞ and NaN, so one sum tells all.
+                    var sum = SIMD16<Float>()
+                    let start = c * chunk, end = min(total, start + chunk)
+                    var i = start
+                    while i + 16 <= end {
+                        let x = UnsafeRawPointer(source.base + i).loadUnaligned(as: SIMD16<Float>.self)
+                        sum += x - x
+                        i += 16
+                    }
+                    var tail: Float = 0
+                    while i < end { tail += source.base[i] - source.base[i]; i += 1 }
+                    flags.base[c] = sum.sum() == 0 && tail == 0
+                }
+            }
+            for c in 0..<chunks where !flags.base[c] { return false }
+            return true
+        }
     }
 }

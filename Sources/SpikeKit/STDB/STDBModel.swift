@@ -3,7 +3,7 @@
 /// the weights and settings that every sample's forward and backward pass share.
 ///
 /// Immutable while a batch is processed (workers read it concurrently); the optimizer changes the
-/// weights between batches through `update(synapse:weights:bias:)`.
+/// weights between batches through `updateInPlace(synapse:_:)`.
 struct STDBModel: Sendable {
     private(set) var plan: SimulationPlan
     /// The network the plan was built from (its layer structure; the weights are `plan.synapses`).
@@ -24,6 +24,8 @@ struct STDBModel: Sendable {
     let trainsNeuronParameters: Bool
     /// Per synapse: whether a population lies upstream, so the gradient must flow on to its input.
     let needsInputGradient: [Bool]
+    /// Per synapse: where its input events come from (see `SynapseInputOrigin`).
+    let inputOrigins: [SynapseInputOrigin]
     /// Per synapse: the weights in the order its input gradient reads them (a convolution's as
     /// `[ky][kx][c_out][c_in]`, a linear synapse's as `[outputs][inputs]`; empty where not needed).
     private(set) var transposed: [[Float]]
@@ -79,6 +81,8 @@ struct STDBModel: Sendable {
             }
         }
         needsInputGradient = needs
+        inputOrigins = settings.skipsUnreadInputGradients ? SynapseInputOrigin.origins(of: plan)
+            : Array(repeating: .untracked, count: plan.synapses.count)
         convolutionTables = plan.synapses.map { synapse in
             if case .convolution(let g) = synapse.connectivity { return FanOutTable(convolution: g) }
             return nil
@@ -107,12 +111,14 @@ struct STDBModel: Sendable {
         return nil
     }
 
-    /// Replaces one synapse's weights (and bias) after an optimizer step.
-    mutating func update(synapse s: Int, weights: [Float], bias: [Float]?) {
-        precondition(weights.count == plan.synapses[s].weights.count,
-                     "STDBModel: synapse \(s) has \(plan.synapses[s].weights.count) weights, got \(weights.count)")
-        plan.synapses[s].weights = weights
-        if bias != nil { plan.synapses[s].bias = bias }
+    /// Changes one synapse's weights and bias in place (`body` gets the weights and the bias, empty for a
+    /// synapse without one), then refreshes what is derived from them: the optimizer step without a
+    /// copy of the weights.
+    mutating func updateInPlace(synapse s: Int, _ body: (inout [Float], inout [Float]) -> Void) {
+        var bias = plan.synapses[s].bias ?? []
+        plan.synapses[s].bias = nil
+        body(&plan.synapses[s].weights, &bias)
+        if !bias.isEmpty { plan.synapses[s].bias = bias }
         refreshTransposed(s)
     }
 
@@ -132,8 +138,8 @@ struct STDBModel: Sendable {
         case .convolution(let g):
             transposed[s] = STDBKernels.transposeConvolution(synapse.weights, geometry: g)
         case .linear:
-            transposed[s] = STDBKernels.transposeLinear(synapse.weights, inputs: synapse.inputShape.count,
-                                                        outputs: synapse.outputShape.count)
+            STDBKernels.transposeLinear(synapse.weights, inputs: synapse.inputShape.count,
+                                        outputs: synapse.outputShape.count, into: &transposed[s])
         case .identity:
             break
         }
@@ -143,5 +149,45 @@ struct STDBModel: Sendable {
     var trainedNetwork: SpikingNetwork {
         let withWeights = network.replacingSynapses(plan.synapses)
         return trainsNeuronParameters ? withWeights.replacingPopulationNeurons(plan.populationNeurons) : withWeights
+    }
+}
+
+/// Which neurons produce a synapse's input events, so the backward pass can tell which input
+/// gradients can matter: ∂L/∂s^t of a neuron only ever enters multiplied by its surrogate σ'^t, and
+/// under the `stdb` surrogate σ'^t = 0 for a neuron that has not spiked before t. An input fed by
+/// neurons that never spiked in the sample has a gradient nobody reads.
+enum SynapseInputOrigin: Sendable, Equatable {
+    /// The encoded input, or a path not followed here: every input gradient is computed.
+    case untracked
+    /// Population p's spikes, input j = neuron j (a flatten in between changes nothing: HWC order).
+    case population(Int)
+    /// Population p's spikes through a pooling stage with this input shape, window and stride:
+    /// input j = pooled output j, fed by the neurons of its window.
+    case pooled(Int, shape: FeatureShape, kernel: Int, stride: Int)
+
+    static func origins(of plan: SimulationPlan) -> [SynapseInputOrigin] {
+        var origins = Array(repeating: SynapseInputOrigin.untracked, count: plan.synapses.count)
+        var current = SynapseInputOrigin.untracked
+        for operation in plan.operations {
+            switch operation {
+            case .synaptic(let s, let p, _):
+                origins[s] = current
+                if plan.populationNeurons[p] != nil { current = .population(p) }
+            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
+                if case .population(let p) = current {
+                    current = .pooled(p, shape: shape, kernel: k, stride: stride)
+                } else {
+                    current = .untracked
+                }
+            case .flatten:
+                break
+            case .residual(_, let c1, let p1, let c2, let shortcut, let p2):
+                origins[c1] = current
+                origins[shortcut] = current
+                origins[c2] = .population(p1)
+                current = .population(p2)
+            }
+        }
+        return origins
     }
 }

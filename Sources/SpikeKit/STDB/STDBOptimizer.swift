@@ -46,17 +46,17 @@ struct STDBOptimizer {
             biasCorrection1: Float(1 - pow(beta1, Double(step))),
             biasCorrection2Root: Float((1 - pow(beta2, Double(step))).squareRoot()), amsgrad: amsgrad)
         for s in model.plan.synapses.indices {
-            let synapse = model.plan.synapses[s]
-            if !synapse.hasTrainableWeights { continue }
-            var weights = synapse.weights
-            TrainingKernels.adam(value: &weights, gradient: gradients.weights[s], m: &m[s], v: &v[s], vMax: &vMax[s],
-                                 step: constants)
-            var bias = synapse.bias ?? []
-            if !bias.isEmpty {
-                TrainingKernels.adam(value: &bias, gradient: gradients.bias[s], m: &mBias[s], v: &vBias[s],
-                                     vMax: &vMaxBias[s], step: constants)
+            // Read through the model, not a local copy of the synapse, which would share (and so force a copy
+            // of) the weights being updated in place.
+            if !model.plan.synapses[s].hasTrainableWeights { continue }
+            model.updateInPlace(synapse: s) { weights, bias in
+                TrainingKernels.adam(value: &weights, gradient: gradients.weights[s], m: &m[s], v: &v[s], vMax: &vMax[s],
+                                     step: constants)
+                if !bias.isEmpty {
+                    TrainingKernels.adam(value: &bias, gradient: gradients.bias[s], m: &mBias[s], v: &vBias[s],
+                                         vMax: &vMaxBias[s], step: constants)
+                }
             }
-            model.update(synapse: s, weights: weights, bias: synapse.bias == nil ? nil : bias)
         }
         var neuronStep = constants
         neuronStep.weightDecay = 0

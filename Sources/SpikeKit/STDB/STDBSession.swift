@@ -7,7 +7,8 @@ final class STDBSession {
     let seed: UInt64
     private var optimizer: STDBOptimizer
     private let chunks: [STDBGradients]
-    private let total: STDBGradients
+    /// The batch's sums under MPI (without it they are added into the first chunk).
+    private lazy var total = STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count)
     private let pool: STDBWorkspacePool
 
     /// The stream key of the training Poisson encoder's per-epoch seed ("POIS").
@@ -27,8 +28,7 @@ final class STDBSession {
         chunks = (0..<settings.chunkCount(parameters: parameters)).map { _ in
             STDBGradients(synapses: synapses, populations: populations)
         }
-        total = STDBGradients(synapses: synapses, populations: populations)
-        pool = STDBWorkspacePool(model: model)
+        pool = STDBWorkspacePool()
     }
 
     /// The Poisson encoder's seed in epoch `epoch` (fresh input spikes every epoch).
@@ -56,7 +56,7 @@ final class STDBSession {
             let c = share.lowerBound + k
             let gradients = chunks[c]
             gradients.reset()
-            let workspace = pool.take()
+            let workspace = pool.take(for: model)
             defer { pool.give(workspace) }
             for n in (count * c / chunkCount)..<(count * (c + 1) / chunkCount) {
                 let image = InputEncoder.imageHWC(images, sample: n)
@@ -79,9 +79,8 @@ final class STDBSession {
             STDBGradients.orderedSum(chunks, count: chunkCount, share: share, into: total, communicator: communicator)
             return total
         }
-        total.reset()
-        for c in 0..<chunkCount { total.add(chunks[c]) }
-        return total
+        STDBGradients.sumIntoFirst(chunks, count: chunkCount)
+        return chunks[0]
     }
 
     /// The optimizer's moments and step count (saved after each epoch so a run can resume).

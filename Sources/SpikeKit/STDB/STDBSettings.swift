@@ -25,7 +25,7 @@ public struct STDBSettings: Sendable, Equatable {
     /// holds one gradient buffer; the groups' sums are added in group order). Depends only on this
     /// setting, the batch size and the network, never on the thread count, so the trained weights do
     /// not either. nil = automatic: 8, fewer when 8 buffers of the network's parameters would exceed
-    /// 256 MiB (at least 1). More groups let more threads work on one batch.
+    /// 512 MiB, but at least 2. More groups let more threads work on one batch.
     public var gradientChunks: Int?
     /// Worker threads.
     public var threads: Int
@@ -40,6 +40,10 @@ public struct STDBSettings: Sendable, Equatable {
     public var trainsNeuronParameters = false
     /// The spike function of the forward pass; `heaviside` except in gradient tests.
     var spikeFunction: SpikeFunction = .heaviside
+    /// Whether the backward pass leaves out the input gradients no surrogate reads (of inputs fed by
+    /// neurons that never spiked, `SynapseInputOrigin`); the weight gradients are the same bits
+    /// either way, which the tests that turn it off show.
+    var skipsUnreadInputGradients = true
 
     public init(timeSteps: Int = 16, epochs: Int = 5, batchSize: Int = 64, learningRate: Double = 1e-4,
                 weightDecay: Double = 5e-4, amsgrad: Bool = true, milestones: [Double] = [0.6, 0.8, 0.9],

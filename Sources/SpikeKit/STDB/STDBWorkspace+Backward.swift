@@ -172,6 +172,38 @@ extension STDBWorkspace {
         STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t, into: &sigma[p])
     }
 
+    /// Lists in `neededInputs` (ascending) the inputs of synapse `s` fed by a neuron that spiked in
+    /// this sample (see `SynapseInputOrigin`); false when every input must be computed (the input
+    /// is not traced to a population, or the surrogate does not vanish for silent neurons).
+    private func listNeededInputs(of s: Int, model: STDBModel) -> Bool {
+        guard model.recordsPreviousSpikes else { return false }
+        neededInputs.removeAll(keepingCapacity: true)
+        switch model.inputOrigins[s] {
+        case .untracked:
+            return false
+        case .population(let p):
+            let last = populations[p].lastSpike
+            for j in last.indices where last[j] >= 0 { neededInputs.append(Int32(j)) }
+        case .pooled(let p, let shape, let k, let stride):
+            let last = populations[p].lastSpike
+            let c = shape.channels
+            let ho = (shape.height - k) / stride + 1, wo = (shape.width - k) / stride + 1
+            for oy in 0..<ho { for ox in 0..<wo { for ch in 0..<c {
+                var fed = false
+                for wy in 0..<k where !fed { for wx in 0..<k where !fed {
+                    fed = last[((oy * stride + wy) * shape.width + (ox * stride + wx)) * c + ch] >= 0
+                } }
+                if fed { neededInputs.append(Int32((oy * wo + ox) * c + ch)) }
+            } } }
+        }
+        return true
+    }
+
+    /// `targetActive` holds at least `count` flags.
+    private func growActivity(_ count: Int) {
+        if targetActive.count < count { targetActive = [UInt8](repeating: 0, count: count) }
+    }
+
     /// Adds, for each event (j, v) of `segment`, v · δ (row `offset` of `delta`) into the gradient rows
     /// the event's fan-out used.
     private func eventWeightGradient(_ s: Int, model: STDBModel, segment: STDBTrace.Segment, delta: [Float], offset: Int,
@@ -184,7 +216,8 @@ extension STDBWorkspace {
                                                   count: segment.count, valueStart: segment.valueStart, table: table,
                                                   inChannels: g.inChannels, outChannels: g.outChannels,
                                                   kernelArea: g.kernelHeight * g.kernelWidth, delta: delta,
-                                                  deltaOffset: offset, gradient: &gradients.weights[s])
+                                                  deltaOffset: offset, targetActive: targetActive,
+                                                  targetOffset: offset / g.outChannels, gradient: &gradients.weights[s])
         case .linear:
             STDBKernels.linearEventWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
                                                   count: segment.count, valueStart: segment.valueStart,
@@ -220,9 +253,14 @@ extension STDBWorkspace {
                                     into: &gradients.bias[s])
         }
         let channel = model.layout.synapseInputChannel[s]
+        let positions = synapse.outputShape.positions
         if direct {
             // The input is the same image every step: Σ_t x·δ^t = x·Σ_t δ^t.
             STDBKernels.sumRows(deltas, steps: steps, count: outputs, into: &deltaSum)
+            if case .convolution = synapse.connectivity {
+                growActivity(positions)
+                STDBKernels.markActiveRows(deltaSum, count: positions, width: synapse.outputShape.channels, into: &targetActive)
+            }
             eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: 0), delta: deltaSum,
                                 offset: 0, gradients: gradients)
         } else if synapse.connectivity == .linear {
@@ -238,6 +276,10 @@ extension STDBWorkspace {
                                              delta: deltas, gradient: &gradients.weights[s])
             STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
         } else {
+            // Which output positions have a non-zero delta row at each step: the others take no
+            // weight-gradient work (a neuron that never spiked has δ = 0 at every step).
+            growActivity(steps * positions)
+            STDBKernels.markActiveRows(deltas, count: steps * positions, width: synapse.outputShape.channels, into: &targetActive)
             for t in 0..<steps where active[t] {
                 eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: t), delta: deltas,
                                     offset: t * outputs, gradients: gradients)
@@ -246,8 +288,10 @@ extension STDBWorkspace {
         guard let input else { return }
         switch synapse.connectivity {
         case .linear:
-            STDBKernels.linearInputGradient(transposed: model.transposed[s], inputs: inputs, outputs: outputs, delta: deltas,
-                                            active: active, gradient: &buffers[input])
+            let needed = listNeededInputs(of: s, model: model)
+            STDBKernels.linearInputGradient(transposed: model.transposed[s], inputs: inputs, outputs: outputs, steps: steps,
+                                            delta: deltas, neededInputs: needed ? neededInputs : nil,
+                                            scratch: linearScratch, gradient: &buffers[input])
         case .convolution(let g):
             STDBKernels.convolutionInputGradient(transposed: model.transposed[s], geometry: g, delta: deltas,
                                                  active: active, gradient: &buffers[input])

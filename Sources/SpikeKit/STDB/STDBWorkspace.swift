@@ -46,6 +46,11 @@ final class STDBWorkspace {
     var columnRows: [Int32] = []
     var columnSeen: [Bool]
     var segmentList: [(start: Int, count: Int, valueStart: Int)] = []
+    let linearScratch = LinearInputGradientScratch()
+    /// The inputs of the synapse being differentiated whose gradient can matter.
+    var neededInputs: [Int32] = []
+    /// Per step and output position of the synapse being differentiated: whether its delta row is non-zero.
+    var targetActive: [UInt8] = []
 
     init(model: STDBModel) {
         let plan = model.plan
@@ -90,16 +95,17 @@ final class STDBWorkspace {
 /// Hands workspaces to the parallel loop's iterations: an iteration takes one (creating it if none
 /// is free) and returns it when done, so at most one workspace exists per concurrently running
 /// iteration. Which workspace a sample gets never affects its result (every pass starts by clearing).
+///
+/// The pool does not keep a model: one held here would share, and so keep alive, the weights the
+/// optimizer is about to replace.
 final class STDBWorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [STDBWorkspace] = []
-    private let model: STDBModel
 
-    init(model: STDBModel) {
-        self.model = model
-    }
+    init() {}
 
-    func take() -> STDBWorkspace {
+    /// A free workspace, or a new one sized for `model`.
+    func take(for model: STDBModel) -> STDBWorkspace {
         lock.lock()
         if let workspace = free.popLast() { lock.unlock(); return workspace }
         lock.unlock()

@@ -12,7 +12,7 @@ extension STDBGradients {
         var buffer = total.packed()
         communicator.orderedSum(&buffer) { buffer in
             total.unpack(buffer)
-            for c in share where c < count { total.add(chunks[c]) }
+            total.add(share.filter { $0 < count }.map { chunks[$0] })
             buffer = total.packed()
         }
         total.unpack(buffer)

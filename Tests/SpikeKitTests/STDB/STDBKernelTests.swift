@@ -68,17 +68,21 @@ import Testing
         }
     }
 
-    @Test func linearGradientsMatchNaiveSums() {
-        var g = SeededGenerator(seed: 3)
-        let (inputs, outputs, steps) = (83, 70, 5)
+    /// (inputs, outputs, steps); 300 outputs take the input gradient's product in two blocks of the shared dimension.
+    @Test(arguments: [(83, 70, 5), (40, 300, 3)])
+    func linearGradientsMatchNaiveSums(inputs: Int, outputs: Int, steps: Int) {
+        var g = SeededGenerator(seed: UInt64(3 + outputs))
         let weights = Self.random(inputs * outputs, &g)
-        let delta = Self.random(steps * outputs, &g)
-        let active = [true, true, false, true, true]
+        var delta = Self.random(steps * outputs, &g)
+        // A zero step, and outputs whose delta is zero at every step (skipped by the kernel).
+        for o in 0..<outputs { delta[2 * outputs + o] = 0 }
+        for o in stride(from: 1, to: outputs, by: 3) { for t in 0..<steps { delta[t * outputs + o] = 0 } }
         var gradient = [Float](repeating: 0, count: steps * inputs)
         STDBKernels.linearInputGradient(transposed: STDBKernels.transposeLinear(weights, inputs: inputs, outputs: outputs),
-                                        inputs: inputs, outputs: outputs, delta: delta, active: active, gradient: &gradient)
+                                        inputs: inputs, outputs: outputs, steps: steps, delta: delta,
+                                        scratch: LinearInputGradientScratch(), gradient: &gradient)
         var expected = [Float](repeating: 0, count: steps * inputs)
-        for t in 0..<steps where active[t] { for j in 0..<inputs { for o in 0..<outputs {
+        for t in 0..<steps { for j in 0..<inputs { for o in 0..<outputs {
             expected[t * inputs + j] += weights[j * outputs + o] * delta[t * outputs + o]
         } } }
         Self.expectNear(gradient, expected, "linear input gradient")
@@ -145,10 +149,14 @@ import Testing
         let events = SpikeEvents(indices: x.indices.filter { x[$0] != 0 }.map(Int32.init), values: x.filter { $0 != 0 })
         var weightGradient = [Float](repeating: 0, count: synapse.weights.count)
         let table = FanOutTable(convolution: geometry)
+        // Rows of δ that are all zero (several with 4 output channels at sparsity 0.5) are skipped.
+        var active = [UInt8](repeating: 0, count: steps * outShape.positions)
+        STDBKernels.markActiveRows(delta, count: steps * outShape.positions, width: cout, into: &active)
         for t in 0..<steps {
             STDBKernels.convolutionWeightGradient(indices: events.indices, values: events.values, start: 0, count: events.count,
                                                   valueStart: 0, table: table, inChannels: cin, outChannels: cout, kernelArea: 9,
-                                                  delta: delta, deltaOffset: t * outShape.count, gradient: &weightGradient)
+                                                  delta: delta, deltaOffset: t * outShape.count, targetActive: active,
+                                                  targetOffset: t * outShape.positions, gradient: &weightGradient)
         }
         var asEvents = synapse
         asEvents.weights = weightGradient

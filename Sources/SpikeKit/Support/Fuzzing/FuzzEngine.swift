@@ -66,7 +66,7 @@ public struct FuzzEngine {
                     beforeEach: ((Int, [UInt8]) -> Void)? = nil, onFinding: ((Finding) -> Void)? = nil) -> Summary {
         var summary = Summary(target: target.name)
         let start = DispatchTime.now().uptimeNanoseconds
-        let memoryLimit = (Self.peakMemoryBytes() ?? 0) + memoryGrowthLimitBytes
+        let memoryLimit = Int(ProcessResources.peakResidentBytes()) + memoryGrowthLimitBytes
         var memoryFlagged = false
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var n = first
@@ -92,7 +92,8 @@ public struct FuzzEngine {
                     finding = (.slow, String(format: "took %.2f s", took))
                 }
                 // The peak only grows, so only the first input past the limit is reported.
-                if finding == nil, !memoryFlagged, let peak = Self.peakMemoryBytes(), peak > memoryLimit {
+                let peak = Int(ProcessResources.peakResidentBytes())
+                if finding == nil, !memoryFlagged, peak > memoryLimit {
                     finding = (.memory, "peak memory \(peak >> 20) MiB after this input")
                     memoryFlagged = true
                 }
@@ -110,15 +111,4 @@ public struct FuzzEngine {
         return summary
     }
 
-    /// The process's peak resident memory so far, in bytes.
-    public static func peakMemoryBytes() -> Int? {
-        var usage = rusage()
-        #if os(Linux)
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
-        return Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
-        #else
-        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
-        return Int(usage.ru_maxrss)  // bytes on macOS
-        #endif
-    }
 }
