@@ -478,8 +478,8 @@ enum STDBKernels {
     /// `gradient[t][(y, x)][c_in] += Σ_{c_out} δ[t][o][c_out] · W[c_in][ky][kx][c_out]`, computed as
     /// scaled rows of `transposed` = W in `[ky][kx][c_out][c_in]` layout over the output channels whose
     /// δ is not zero (listed once per position, ascending), so a position costs in proportion to its
-    /// active channels and a silent one nothing. Summation order: the listed channels in four
-    /// accumulators by list position mod 4, summed as (a0 + a1) + (a2 + a3), added to the gradient once.
+    /// active channels and a silent one nothing. Summation order: the listed channels in two
+    /// accumulators by list position (even, odd), summed as even + odd, added to the gradient once.
     static func convolutionInputGradient(transposed: [Float], geometry g: ConvolutionGeometry, delta: [Float],
                                          active: [Bool], gradient: inout [Float]) {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
@@ -523,39 +523,65 @@ enum STDBKernels {
         } } } } }
     }
 
-    /// target[0..<cin] += Σ_e scales[e] · block[channels[e]·cin ..< (channels[e] + 1)·cin], 16 input
-    /// channels at a time in four independent accumulators (list entries e ≡ 0, 1, 2, 3 mod 4), summed
-    /// as (a0 + a1) + (a2 + a3) and added to the target once.
+    /// target[0..<cin] += Σ_e scales[e] · block[channels[e]·cin ..< (channels[e] + 1)·cin]: 64 input
+    /// channels at a time in eight accumulators (four 16-lane blocks × list entries e even and odd,
+    /// summed as even + odd), so each weight row is read once per entry and eight independent
+    /// multiply-add chains hide the latency; then 16 at a time (even + odd), then one by one. Added
+    /// to the target once.
     @inline(__always)
     private static func transposedRow(_ target: UnsafeMutablePointer<Float>, _ block: UnsafePointer<Float>,
                                       channels: UnsafePointer<Int>, scales: UnsafePointer<Float>, count: Int,
                                       inChannels cin: Int) {
-        var c = 0
-        while c + 16 <= cin {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-            var e = 0
-            @inline(__always) func row(_ e: Int) -> SIMD16<Float> {
-                UnsafeRawPointer(block + channels[e] * cin + c).loadUnaligned(as: SIMD16<Float>.self)
-            }
-            while e + 4 <= count {
-                a0 = a0.addingProduct(SIMD16<Float>(repeating: scales[e]), row(e))
-                a1 = a1.addingProduct(SIMD16<Float>(repeating: scales[e + 1]), row(e + 1))
-                a2 = a2.addingProduct(SIMD16<Float>(repeating: scales[e + 2]), row(e + 2))
-                a3 = a3.addingProduct(SIMD16<Float>(repeating: scales[e + 3]), row(e + 3))
-                e += 4
-            }
-            while e < count {
-                a0 = a0.addingProduct(SIMD16<Float>(repeating: scales[e]), row(e))
-                e += 1
-            }
+        typealias V = SIMD16<Float>
+        @inline(__always) func load(_ e: Int, _ c: Int) -> V {
+            UnsafeRawPointer(block + channels[e] * cin + c).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func add(_ sum: V, at c: Int) {
             let t = UnsafeMutableRawPointer(target + c)
-            t.storeBytes(of: t.loadUnaligned(as: SIMD16<Float>.self) + ((a0 + a1) + (a2 + a3)), as: SIMD16<Float>.self)
+            t.storeBytes(of: t.loadUnaligned(as: V.self) + sum, as: V.self)
+        }
+        var c = 0
+        while c + 64 <= cin {
+            var e0 = V(), e1 = V(), e2 = V(), e3 = V(), o0 = V(), o1 = V(), o2 = V(), o3 = V()
+            var e = 0
+            while e + 2 <= count {
+                let a = V(repeating: scales[e]), b = V(repeating: scales[e + 1])
+                e0 = e0.addingProduct(a, load(e, c)); e1 = e1.addingProduct(a, load(e, c + 16))
+                e2 = e2.addingProduct(a, load(e, c + 32)); e3 = e3.addingProduct(a, load(e, c + 48))
+                o0 = o0.addingProduct(b, load(e + 1, c)); o1 = o1.addingProduct(b, load(e + 1, c + 16))
+                o2 = o2.addingProduct(b, load(e + 1, c + 32)); o3 = o3.addingProduct(b, load(e + 1, c + 48))
+                e += 2
+            }
+            if e < count {
+                let a = V(repeating: scales[e])
+                e0 = e0.addingProduct(a, load(e, c)); e1 = e1.addingProduct(a, load(e, c + 16))
+                e2 = e2.addingProduct(a, load(e, c + 32)); e3 = e3.addingProduct(a, load(e, c + 48))
+            }
+            add(e0 + o0, at: c); add(e1 + o1, at: c + 16); add(e2 + o2, at: c + 32); add(e3 + o3, at: c + 48)
+            c += 64
+        }
+        while c + 16 <= cin {
+            var even = V(), odd = V()
+            var e = 0
+            while e + 2 <= count {
+                even = even.addingProduct(V(repeating: scales[e]), load(e, c))
+                odd = odd.addingProduct(V(repeating: scales[e + 1]), load(e + 1, c))
+                e += 2
+            }
+            if e < count { even = even.addingProduct(V(repeating: scales[e]), load(e, c)) }
+            add(even + odd, at: c)
             c += 16
         }
         while c < cin {
-            var acc: Float = 0
-            for e in 0..<count { acc = acc.addingProduct(scales[e], block[channels[e] * cin + c]) }
-            target[c] += acc
+            var even: Float = 0, odd: Float = 0
+            var e = 0
+            while e + 2 <= count {
+                even = even.addingProduct(scales[e], block[channels[e] * cin + c])
+                odd = odd.addingProduct(scales[e + 1], block[channels[e + 1] * cin + c])
+                e += 2
+            }
+            if e < count { even = even.addingProduct(scales[e], block[channels[e] * cin + c]) }
+            target[c] += even + odd
             c += 1
         }
     }

@@ -31,6 +31,9 @@ struct STDBModel: Sendable {
     private(set) var transposed: [[Float]]
     /// Per synapse: a convolution's fan-out table (nil for other connectivities).
     let convolutionTables: [FanOutTable?]
+    /// Per synapse: a convolution's runs of adjacent targets with its weights in their order, the
+    /// scheduler's own delivery (`EventKernels.deliver`), refreshed with the weights.
+    private(set) var convolutionRuns: [ConvolutionRuns?]
     /// Per network layer: an average-pooling stage's fan-out table (nil for other layers).
     let poolingTables: [FanOutTable?]
     /// The phases of one time step, as every simulator runs them.
@@ -96,7 +99,8 @@ struct STDBModel: Sendable {
             }
         }
         transposed = Array(repeating: [], count: plan.synapses.count)
-        for s in plan.synapses.indices { refreshTransposed(s) }
+        convolutionRuns = Array(repeating: nil, count: plan.synapses.count)
+        for s in plan.synapses.indices { refreshDerivedWeights(s) }
     }
 
     /// Whether spikes record their previous spike step (the `stdb` surrogate's Δt).
@@ -119,7 +123,7 @@ struct STDBModel: Sendable {
         plan.synapses[s].bias = nil
         body(&plan.synapses[s].weights, &bias)
         if !bias.isEmpty { plan.synapses[s].bias = bias }
-        refreshTransposed(s)
+        refreshDerivedWeights(s)
     }
 
     /// Replaces population `p`'s threshold and leak after an optimizer step.
@@ -131,9 +135,13 @@ struct STDBModel: Sendable {
         if !surrogateTables[p].isEmpty { surrogateTables[p] = surrogate.deltaTTable(threshold: threshold) }
     }
 
-    private mutating func refreshTransposed(_ s: Int) {
-        guard needsInputGradient[s] else { return }
+    /// Rebuilds what is derived from synapse `s`'s weights: its delivery runs and transposed weights.
+    private mutating func refreshDerivedWeights(_ s: Int) {
         let synapse = plan.synapses[s]
+        if case .convolution(let g) = synapse.connectivity {
+            convolutionRuns[s] = ConvolutionRuns(synapse: synapse, geometry: g)
+        }
+        guard needsInputGradient[s] else { return }
         switch synapse.connectivity {
         case .convolution(let g):
             transposed[s] = STDBKernels.transposeConvolution(synapse.weights, geometry: g)

@@ -1,8 +1,7 @@
 /// The forward pass of STDB training: `EventScheduler`'s equations for one sample, recording into the
 /// trace what the backward pass needs. Every floating-point operation is the scheduler's, in the
-/// scheduler's order (event delivery through fan-out tables that visit targets as `EventKernels`
-/// does, average pooling by `EventPooling.average` itself, the membrane update of `EventKernels.step`
-/// applied to every neuron), so with dropout off the spikes and output potentials are bit-identical
+/// scheduler's order (event delivery by `EventKernels.deliver` itself, average pooling by
+/// `EventPooling.average` itself, the membrane update of `EventKernels.step` applied to every neuron), so with dropout off the spikes and output potentials are bit-identical
 /// to the scheduler's.
 extension STDBWorkspace {
     /// Where a training sample's randomness comes from: the Poisson encoder's seed, and (for
@@ -139,14 +138,9 @@ extension STDBWorkspace {
         if let bias = synapse.bias {
             STDBKernels.addBias(bias, channels: population.shape.channels, into: &population.current)
         }
-        if case .convolution(let g) = synapse.connectivity, let table = model.convolutionTables[s] {
-            STDBKernels.deliverConvolution(delivered, table: table, weights: synapse.weights, inChannels: g.inChannels,
-                                           outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
-                                           current: &population.current)
-        } else {
-            _ = population.withBuffers { b in
-                EventKernels.deliver(delivered, through: synapse, runs: nil, current: &b.current, touched: &b.flags)
-            }
+        _ = population.withBuffers { b in
+            EventKernels.deliver(delivered, through: synapse, runs: model.convolutionRuns[s], current: &b.current,
+                                 touched: &b.flags)
         }
     }
 
