@@ -270,8 +270,14 @@ enum STDBKernels {
         } } }
     }
 
+    /// Deltas smaller than this (2⁻¹⁰⁰ ≈ 7.9·10⁻³¹) are stored as 0 by `recursionStep`. Deep in a
+    /// network the deltas can decay this far; their products with weights are then subnormal numbers,
+    /// which x86 cores compute about a hundred times slower (one such sample took 2 s instead of 0.2 s),
+    /// while a gradient made of them moves no weight: Adam's step is m̂/(√v̂ + ε) with ε = 10⁻⁸.
+    static let negligibleDelta = Float(sign: .plus, exponent: -100, significand: 1)
+
     /// One step of the backward time recursion of a population, in place on row t of `rows`
-    /// (∂L/∂s^t on entry, δI^t = ∂L/∂v^t on exit), with `carry` the running ∂L/∂u (see
+    /// (∂L/∂s^t on entry, δI^t = ∂L/∂v^t on exit, |δ| < `negligibleDelta` stored as 0), with `carry` the running ∂L/∂u (see
     /// `STDBWorkspace.populationBackward` for the equations). `keep` (if non-empty) is 0 where the
     /// zero reset fired at step t, else 1.
     static func recursionStep(rows: inout [Float], offset: Int, carry: inout [Float], sigma: [Float], keep: [Float],
@@ -286,12 +292,13 @@ enum STDBKernels {
             let hasKeep = !k.isEmpty
             var n = 0
             let leakVector = SIMD16<Float>(repeating: leak)
+            let tinyVector = SIMD16<Float>(repeating: negligibleDelta)
             while n + 16 <= count {
                 let g = UnsafeRawPointer(row + n).loadUnaligned(as: SIMD16<Float>.self)
                 var du = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
                 let sg = UnsafeRawPointer(sb + n).loadUnaligned(as: SIMD16<Float>.self)
                 if hasKeep { du = du * UnsafeRawPointer(k.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
-                let dv: SIMD16<Float>, next: SIMD16<Float>
+                var dv: SIMD16<Float>, next: SIMD16<Float>
                 if delayed {
                     dv = du
                     next = leakVector * dv + sg * g
@@ -299,6 +306,7 @@ enum STDBKernels {
                     dv = du + sg * g
                     next = leakVector * dv
                 }
+                dv.replace(with: 0, where: (dv .< tinyVector) .& (dv .> -tinyVector))
                 UnsafeMutableRawPointer(row + n).storeBytes(of: dv, as: SIMD16<Float>.self)
                 UnsafeMutableRawPointer(cb + n).storeBytes(of: next, as: SIMD16<Float>.self)
                 n += 16
@@ -315,7 +323,7 @@ enum STDBKernels {
                     dv = du + sb[n] * g
                     cb[n] = leak * dv
                 }
-                row[n] = dv
+                row[n] = abs(dv) < negligibleDelta ? 0 : dv
                 n += 1
             }
         } } } }
@@ -338,26 +346,24 @@ enum STDBKernels {
         }
     }
 
-    /// The event-driven weight gradient of a linear synapse for one step: for each input event (j, v),
-    /// gradient row j += v · δ (δ = row `deltaOffset` of `delta`, over the outputs).
-    static func linearEventWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
-                                          outputs: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
+    /// The event-driven weight gradient of a linear synapse for one step, into compact rows: for the
+    /// e-th input event (j, v), gradient row e += v · δ (δ = row `deltaOffset` of `delta`, over the
+    /// outputs); the caller lists the events' inputs as the rows (`STDBSampleGradients`).
+    static func linearEventWeightGradient(values: [Float], count: Int, valueStart: Int, outputs: Int, delta: [Float], deltaOffset: Int, gradient: inout [Float]) {
         if count == 0 { return }
-        indices.withUnsafeBufferPointer { idx in
         values.withUnsafeBufferPointer { val in
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let db = d.baseAddress, let gb = gr.baseAddress else { return }
             let deltaRow = db + deltaOffset
             for e in 0..<count {
-                let j = Int(idx[start + e])
                 if valueStart < 0 {
-                    EventKernels.addRow(gb + j * outputs, deltaRow, count: outputs)
+                    EventKernels.addRow(gb + e * outputs, deltaRow, count: outputs)
                 } else {
-                    EventKernels.addScaledRow(gb + j * outputs, deltaRow, value: val[valueStart + e], count: outputs)
+                    EventKernels.addScaledRow(gb + e * outputs, deltaRow, value: val[valueStart + e], count: outputs)
                 }
             }
-        } } } }
+        } } }
     }
 
     /// W `[inputs][outputs]` → `[outputs][inputs]`.
@@ -393,8 +399,9 @@ enum STDBKernels {
         } }
     }
 
-    /// The weight gradient of a linear synapse over all steps at once: `gradient[j] += Σ_t x_j^t · δ[t]`,
-    /// where `columns[j·steps + t]` holds x_j^t (the input events scattered by input, zero elsewhere;
+    /// The weight gradient of a linear synapse over all steps at once, into compact rows:
+    /// `gradient[r] += Σ_t x_j^t · δ[t]` for the r-th listed input j = rows[r], where
+    /// `columns[j·steps + t]` holds x_j^t (the input events scattered by input, zero elsewhere;
     /// `rows` lists the inputs with any event). Each gradient row is read and written once per sample,
     /// its outputs accumulated 64 at a time in registers over the steps (ascending).
     static func linearWeightGradient(columns: [Float], rows: [Int32], steps: Int, outputs: Int, delta: [Float],
@@ -403,9 +410,8 @@ enum STDBKernels {
         delta.withUnsafeBufferPointer { d in
         gradient.withUnsafeMutableBufferPointer { gr in
             guard let xb = x.baseAddress, let db = d.baseAddress, let gb = gr.baseAddress else { return }
-            for r in rows {
-                let j = Int(r)
-                let column = xb + j * steps, target = gb + j * outputs
+            for (r, row) in rows.enumerated() {
+                let column = xb + Int(row) * steps, target = gb + r * outputs
                 var o = 0
                 while o + 64 <= outputs {
                     let out = UnsafeMutableRawPointer(target + o)

@@ -45,12 +45,6 @@ final class STDBGradients: @unchecked Sendable {
         thresholds.indices.first { !thresholds[$0].isFinite || !leaks[$0].isFinite }
     }
 
-    /// Adds groups 1 ..< `count` of `groups` into group 0, in group order for every element (the
-    /// same sums as adding them one by one into a zeroed buffer). Group 0 then holds the batch's sums.
-    static func sumIntoFirst(_ groups: [STDBGradients], count: Int) {
-        groups[0].add(Array(groups[1..<max(1, count)]))
-    }
-
     /// Adds `others` into these sums, one after another for every element, the elements split
     /// across cores.
     func add(_ others: [STDBGradients]) {

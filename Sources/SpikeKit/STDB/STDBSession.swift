@@ -1,13 +1,17 @@
-/// One STDB training run in progress: the model being trained, its optimizer, the per-chunk gradient
-/// buffers and the workers' workspaces. `STDBTrainer.fit` drives it batch by batch; tests call
+/// One STDB training run in progress: the model being trained, its optimizer, the gradient sums
+/// and the workers' workspaces. `STDBTrainer.fit` drives it batch by batch; tests call
 /// `gradients` and `trainBatch` directly.
 final class STDBSession {
     private(set) var model: STDBModel
     let settings: STDBSettings
     let seed: UInt64
     private var optimizer: STDBOptimizer
-    private let chunks: [STDBGradients]
-    /// The batch's sums under MPI (without it they are added into the first chunk).
+    /// The number of fixed groups a batch's samples are summed in (`STDBSettings.chunkCount`).
+    private let groupCount: Int
+    /// Group sums: the batch total and the group being summed (or, under MPI, one per group of
+    /// this rank's share), allocated as needed.
+    private var groupSums: [STDBGradients] = []
+    /// The batch's sums under MPI.
     private lazy var total = STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count)
     private let pool: STDBWorkspacePool
 
@@ -24,10 +28,7 @@ final class STDBSession {
         optimizer = STDBOptimizer(synapses: synapses, populations: model.trainsNeuronParameters ? model.plan.populationNeurons : [],
                                   amsgrad: settings.amsgrad, weightDecay: settings.weightDecay)
         let parameters = synapses.reduce(0) { $0 + $1.weights.count + ($1.bias?.count ?? 0) }
-        let populations = model.plan.populationShapes.count
-        chunks = (0..<settings.chunkCount(parameters: parameters)).map { _ in
-            STDBGradients(synapses: synapses, populations: populations)
-        }
+        groupCount = settings.chunkCount(parameters: parameters)
         pool = STDBWorkspacePool()
     }
 
@@ -37,50 +38,81 @@ final class STDBSession {
         return generator.next()
     }
 
-    /// The summed gradients of a batch, each sample's loss scaled by `scale` (1/batch for the mean):
-    /// the samples are split into `settings.chunkCount(parameters:)` fixed groups of consecutive samples, each
-    /// group summed in sample order by one worker, the groups added in group order.
+    /// `n` group sums, zeroed.
+    private func sums(_ n: Int) -> [STDBGradients] {
+        while groupSums.count < n {
+            groupSums.append(STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count))
+        }
+        for sums in groupSums.prefix(n) { sums.reset() }
+        return Array(groupSums.prefix(n))
+    }
+
+    /// The summed gradients of a batch, each sample's loss scaled by `scale` (1/batch for the mean).
+    ///
+    /// The samples are split into `groupCount` fixed groups of consecutive samples; each group is the
+    /// sum of its samples' gradients added in sample order, and the batch is the sum of the groups in
+    /// group order. Workers take samples one at a time (so every core stays busy to the batch's end),
+    /// compute a sample's gradients into their own buffer (`STDBSampleGradients`), and add it to its
+    /// group when every earlier sample has been added (`SampleOrder`). The sums therefore do not depend
+    /// on the thread count, and under MPI each rank sums the groups of its share the same way.
     /// `indices` are the samples' dataset indices (they key the dropout masks and Poisson streams).
     func gradients(images: Tensor, labels: [Int32], indices: [Int], epoch: Int, training: Bool,
                    scale: Double) -> STDBGradients {
         let count = labels.count
         precondition(images.shape.first == count && indices.count == count,
                      "STDBSession: \(images.shape) images, \(count) labels, \(indices.count) indices")
-        let chunkCount = min(chunks.count, count)
-        let model = self.model, chunks = self.chunks, pool = self.pool
+        let groups = min(groupCount, count)
+        let starts = (0...groups).map { count * $0 / groups }  // group g is samples starts[g] ..< starts[g + 1]
+        // Under MPI this rank computes only its share of the groups (DataParallel).
+        let share = DataParallel.share(of: groups)
+        let communicator = DataParallel.active, distributed = communicator != nil
+        let sums = self.sums(distributed ? share.count : min(2, groups))
+        let samples = starts[share.lowerBound]..<starts[share.upperBound]
+        let model = self.model, pool = self.pool
         let streamsSeed = seed, encoderSeed = encoderSeed(epoch: epoch)
         let timeSteps = settings.timeSteps, over = settings.lossOverTime
-        // Under MPI this rank computes only its share of the chunks (DataParallel).
-        let share = DataParallel.share(of: chunkCount)
-        parallelFor(share.count, threads: settings.threads) { k in
-            let c = share.lowerBound + k
-            let gradients = chunks[c]
-            gradients.reset()
+        let order = SampleOrder(first: samples.lowerBound)
+        let workers = max(1, min(settings.threads, samples.count))
+        parallelFor(workers, threads: workers) { _ in
             let workspace = pool.take(for: model)
             defer { pool.give(workspace) }
-            for n in (count * c / chunkCount)..<(count * (c + 1) / chunkCount) {
+            let sample = workspace.sampleGradients(for: model)
+            while let n = order.take(below: samples.upperBound) {
+                sample.clear()
                 let image = InputEncoder.imageHWC(images, sample: n)
                 let streams = STDBWorkspace.SampleStreams(encoderSeed: encoderSeed, sampleIndex: indices[n],
                                                           dropout: training ? (streamsSeed, epoch) : nil)
                 workspace.forward(model, image: image, streams: streams)
                 let loss = STDBLoss(potential: workspace.outputPotential, label: Int(labels[n]), timeSteps: timeSteps,
                                     over: over, scale: scale)
-                gradients.samples += 1
-                gradients.correct += loss.correct ? 1 : 0
-                guard loss.loss.isFinite, loss.gradient.allSatisfy(\.isFinite) else {
-                    if gradients.nonFiniteSample == nil { gradients.nonFiniteSample = n }
-                    continue
+                sample.correct = loss.correct ? 1 : 0
+                if loss.loss.isFinite, loss.gradient.allSatisfy(\.isFinite) {
+                    sample.loss = loss.loss
+                    workspace.backward(model, outputGradient: loss.gradient, into: sample)
+                } else {
+                    sample.nonFinite = true
                 }
-                gradients.loss += loss.loss
-                workspace.backward(model, outputGradient: loss.gradient, into: gradients)
+                order.inTurn(n) {
+                    var g = 0
+                    while starts[g + 1] <= n { g += 1 }
+                    if distributed {
+                        sums[g - share.lowerBound].add(sample, position: n)
+                    } else if g == 0 {
+                        sums[0].add(sample, position: n)
+                    } else {
+                        // Group g is summed on its own, then added to the total after its last sample.
+                        if n == starts[g] { sums[1].reset() }
+                        sums[1].add(sample, position: n)
+                        if n == starts[g + 1] - 1 { sums[0].add([sums[1]]) }
+                    }
+                }
             }
         }
-        if let communicator = DataParallel.active {
-            STDBGradients.orderedSum(chunks, count: chunkCount, share: share, into: total, communicator: communicator)
+        if let communicator {
+            STDBGradients.orderedSum(sums, into: total, communicator: communicator)
             return total
         }
-        STDBGradients.sumIntoFirst(chunks, count: chunkCount)
-        return chunks[0]
+        return sums[0]
     }
 
     /// The optimizer's moments and step count (saved after each epoch so a run can resume).

@@ -21,7 +21,7 @@ extension STDBWorkspace {
     /// Backpropagates `outputGradient` (∂L/∂V, V = Σ_t I_out^t as the loss sees it, so a mean over
     /// T is already folded in) through the last forward pass, adding the weight and bias gradients
     /// into `gradients`.
-    func backward(_ model: STDBModel, outputGradient: [Float], into gradients: STDBGradients) {
+    func backward(_ model: STDBModel, outputGradient: [Float], into gradients: STDBSampleGradients) {
         let plan = model.plan
         let steps = timeSteps
         var current = 0
@@ -83,7 +83,7 @@ extension STDBWorkspace {
     /// The time recursion of population `p`, in place on `buffers[buffer]`: row t holds ∂L/∂s^t on
     /// entry and δI^t on exit (equations in the extension's comment). When θ and λ are trained, their
     /// gradients are added into `gradients` (see `neuronParameterTerms`).
-    func populationBackward(_ p: Int, model: STDBModel, buffer: Int, gradients: STDBGradients) {
+    func populationBackward(_ p: Int, model: STDBModel, buffer: Int, gradients: STDBSampleGradients) {
         let population = populations[p]
         guard let neurons = population.neurons else { return }
         let count = population.shape.count
@@ -207,7 +207,7 @@ extension STDBWorkspace {
     /// Adds, for each event (j, v) of `segment`, v · δ (row `offset` of `delta`) into the gradient rows
     /// the event's fan-out used.
     private func eventWeightGradient(_ s: Int, model: STDBModel, segment: STDBTrace.Segment, delta: [Float], offset: Int,
-                                     gradients: STDBGradients) {
+                                     gradients: STDBSampleGradients) {
         let synapse = model.plan.synapses[s]
         switch synapse.connectivity {
         case .convolution(let g):
@@ -219,10 +219,11 @@ extension STDBWorkspace {
                                                   deltaOffset: offset, targetActive: targetActive,
                                                   targetOffset: offset / g.outChannels, gradient: &gradients.weights[s])
         case .linear:
-            STDBKernels.linearEventWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
-                                                  count: segment.count, valueStart: segment.valueStart,
+            // Reached for the direct-encoded first synapse only (once per sample): its rows are the pixels.
+            gradients.beginLinearRows(s, inputs: Array(trace.indices[segment.start..<(segment.start + segment.count)]))
+            STDBKernels.linearEventWeightGradient(values: trace.values, count: segment.count, valueStart: segment.valueStart,
                                                   outputs: synapse.outputShape.count, delta: delta, deltaOffset: offset,
-                                                  gradient: &gradients.weights[s])
+                                                  gradient: &gradients.linearValues[s])
         case .identity:
             break
         }
@@ -232,7 +233,7 @@ extension STDBWorkspace {
     /// from the recorded input events), and, when `input` is given, ∂L/∂x^t added into `buffers[input]`
     /// (times the dropout mask, which also scaled the forward events).
     private func synapseBackward(_ s: Int, model: STDBModel, delta: Int, input: Int?, direct: Bool,
-                                 gradients: STDBGradients) {
+                                 gradients: STDBSampleGradients) {
         let synapse = model.plan.synapses[s]
         let steps = timeSteps
         let outputs = synapse.outputShape.count, inputs = synapse.inputShape.count
@@ -272,8 +273,9 @@ extension STDBWorkspace {
             }
             STDBKernels.gatherColumns(indices: trace.indices, values: trace.values, segments: segmentList, steps: steps,
                                       columns: &columns, rows: &columnRows, seen: &columnSeen)
+            gradients.beginLinearRows(s, inputs: columnRows)
             STDBKernels.linearWeightGradient(columns: columns, rows: columnRows, steps: steps, outputs: outputs,
-                                             delta: deltas, gradient: &gradients.weights[s])
+                                             delta: deltas, gradient: &gradients.linearValues[s])
             STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
         } else {
             // Which output positions have a non-zero delta row at each step: the others take no

@@ -47,6 +47,8 @@ final class STDBWorkspace {
     var columnSeen: [Bool]
     var segmentList: [(start: Int, count: Int, valueStart: Int)] = []
     let linearScratch = LinearInputGradientScratch()
+    /// This worker's gradients of the sample in hand (made on first use).
+    private var sample: STDBSampleGradients?
     /// The inputs of the synapse being differentiated whose gradient can matter.
     var neededInputs: [Int32] = []
     /// Per step and output position of the synapse being differentiated: whether its delta row is non-zero.
@@ -86,6 +88,14 @@ final class STDBWorkspace {
         dense = [Float](repeating: 0, count: largest)
         columns = [Float](repeating: 0, count: largest * model.timeSteps)
         columnSeen = [Bool](repeating: false, count: largest)
+    }
+
+    /// The buffer this worker's samples' gradients go into.
+    func sampleGradients(for model: STDBModel) -> STDBSampleGradients {
+        if let sample { return sample }
+        let made = STDBSampleGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count)
+        sample = made
+        return made
     }
 
     /// The output layer's accumulated potential V = Σ_t I_out^t after the last forward pass.

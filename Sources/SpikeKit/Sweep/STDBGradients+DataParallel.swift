@@ -1,18 +1,18 @@
 import Foundation
 
-/// Batch gradients of STDB summed over ranks: each rank computes the fixed gradient chunks of its
-/// share (`DataParallel.share`), and the chunks are added in chunk order through the ranks
+/// Batch gradients of STDB summed over ranks: each rank computes the fixed sample groups of its
+/// share (`DataParallel.share`), and the groups are added in group order through the ranks
 /// (`DataParallelCommunicator.orderedSum`), so every rank ends with the total a single process
-/// computes, bit for bit (the chunks and their order do not depend on the rank count).
+/// computes, bit for bit (the groups and their order do not depend on the rank count).
 extension STDBGradients {
-    /// `total` = the chunks `chunks[0..<count]` added in order, where this rank holds `share`.
-    static func orderedSum(_ chunks: [STDBGradients], count: Int, share: Range<Int>, into total: STDBGradients,
+    /// `total` = every rank's groups added in group order; this rank holds `groups` (its share, in order).
+    static func orderedSum(_ groups: [STDBGradients], into total: STDBGradients,
                            communicator: any DataParallelCommunicator) {
         total.reset()
         var buffer = total.packed()
         communicator.orderedSum(&buffer) { buffer in
             total.unpack(buffer)
-            total.add(share.filter { $0 < count }.map { chunks[$0] })
+            total.add(groups)
             buffer = total.packed()
         }
         total.unpack(buffer)

@@ -47,6 +47,18 @@ import Testing
         }
     }
 
+    /// Deltas below 2⁻¹⁰⁰ are stored as exactly 0 (their products would be slow subnormals); larger ones are kept.
+    @Test func recursionStepFlushesNegligibleDeltas() {
+        let count = 35
+        var rows = [Float](repeating: 0, count: count), carry = [Float](repeating: 0, count: count)
+        for n in 0..<count { carry[n] = n % 2 == 0 ? 1e-35 : -2e-30 }
+        STDBKernels.recursionStep(rows: &rows, offset: 0, carry: &carry, sigma: [Float](repeating: 0, count: count), keep: [],
+                                  leak: 1, delayed: true)
+        for n in 0..<count {
+            #expect(rows[n] == (n % 2 == 0 ? 0 : -2e-30), "neuron \(n): \(rows[n])")
+        }
+    }
+
     @Test func recursionStepMatchesTheEquations() {
         var g = SeededGenerator(seed: 2)
         let count = 37
@@ -102,11 +114,14 @@ import Testing
             }
         }
         var columns = [Float](repeating: 0, count: inputs * steps), rows: [Int32] = [], seen = [Bool](repeating: false, count: inputs)
-        var weightGradient = [Float](repeating: 0, count: inputs * outputs)
         STDBKernels.gatherColumns(indices: indices, values: values, segments: segments, steps: steps, columns: &columns,
                                   rows: &rows, seen: &seen)
+        // Compact rows, one per listed input, scattered back into the full matrix.
+        var compact = [Float](repeating: 0, count: rows.count * outputs)
         STDBKernels.linearWeightGradient(columns: columns, rows: rows, steps: steps, outputs: outputs, delta: delta,
-                                         gradient: &weightGradient)
+                                         gradient: &compact)
+        var weightGradient = [Float](repeating: 0, count: inputs * outputs)
+        STDBKernels.addRows(compact, rows: rows, width: outputs, into: &weightGradient)
         STDBKernels.clearColumns(&columns, rows: rows, steps: steps, seen: &seen)
         Self.expectNear(weightGradient, naive, "linear weight gradient")
         #expect(columns.allSatisfy { $0 == 0 } && seen.allSatisfy { !$0 }, "scratch not cleared")
