@@ -366,39 +366,6 @@ enum STDBKernels {
         } } }
     }
 
-    /// W `[inputs][outputs]` → `[outputs][inputs]`.
-    static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: weights.count)
-        transposeLinear(weights, inputs: inputs, outputs: outputs, into: &result)
-        return result
-    }
-
-    /// W `[inputs][outputs]` → `result[outputs][inputs]`, in place (result keeps its storage), in 32 × 32
-    /// tiles so both sides are read and written a cache line at a time, tile rows of outputs on all cores.
-    static func transposeLinear(_ weights: [Float], inputs: Int, outputs: Int, into result: inout [Float]) {
-        precondition(weights.count == inputs * outputs, "transposeLinear: \(weights.count) weights for \(inputs)×\(outputs)")
-        if result.count != weights.count { result = [Float](repeating: 0, count: weights.count) }
-        let tile = 32
-        weights.withUnsafeBufferPointer { w in
-        result.withUnsafeMutableBufferPointer { r in
-            guard let wb = w.baseAddress, let rb = r.baseAddress else { return }
-            let source = SendableConstPointer(wb), target = SendablePointer(rb)
-            parallelForChunks((outputs + tile - 1) / tile, minimumChunk: 8) { blocks in
-                for block in blocks {
-                    let o0 = block * tile, o1 = min(outputs, o0 + tile)
-                    var j0 = 0
-                    while j0 < inputs {
-                        let j1 = min(inputs, j0 + tile)
-                        for o in o0..<o1 {
-                            for j in j0..<j1 { target.base[o * inputs + j] = source.base[j * outputs + o] }
-                        }
-                        j0 = j1
-                    }
-                }
-            }
-        } }
-    }
-
     /// The weight gradient of a linear synapse over all steps at once, into compact rows:
     /// `gradient[r] += Σ_t x_j^t · δ[t]` for the r-th listed input j = rows[r], where
     /// `columns[j·steps + t]` holds x_j^t (the input events scattered by input, zero elsewhere;

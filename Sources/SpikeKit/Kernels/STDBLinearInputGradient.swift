@@ -5,9 +5,10 @@
 ///
 /// The surrogate does not depend on the gradient, so the population's recursion has already formed
 /// δ for every step; instead of T matrix-vector products that each stream the whole weight matrix,
-/// the T × |O| compacted deltas multiply the |O| used rows of Wᵀ in one `sgemm` (rows gathered
-/// `GEMMDriver.kc` at a time, so the scratch stays small). An output whose neuron never had a
-/// non-zero surrogate has δ = 0 at every step and costs nothing. When the caller lists the inputs
+/// the T × |O| compacted deltas multiply the used part of Wᵀ in one `sgemm`, gathered from the
+/// weights themselves (`[inputs][outputs]`, so no transposed copy is kept) `GEMMDriver.kc` outputs at
+/// a time, so the scratch stays small. An output whose neuron never had a non-zero surrogate has
+/// δ = 0 at every step and costs nothing. When the caller lists the inputs
 /// whose gradient can matter (`neededInputs`: inputs fed by neurons that have a non-zero surrogate
 /// at some step; any other input's gradient is multiplied by a zero surrogate downstream), only
 /// those columns are computed.
@@ -21,7 +22,7 @@ final class LinearInputGradientScratch {
     fileprivate var activeOutputs: [Int32] = []
     /// T × |O| compacted deltas, row t at t·|O|.
     fileprivate var compact: [Float] = []
-    /// Up to `kc` gathered rows of Wᵀ (only the needed columns, when they are listed).
+    /// W restricted to the computed inputs (rows) and up to `kc` used outputs (columns).
     fileprivate var rows: [Float] = []
     /// T × |J| products for the listed needed inputs J.
     fileprivate var products: [Float] = []
@@ -45,13 +46,13 @@ final class LinearInputGradientScratch {
 
 extension STDBKernels {
     /// `gradient[t][j] += Σ_o δ[t][o] · w_jo` for all `steps` rows (see `LinearInputGradientScratch`),
-    /// from the weights transposed to `[outputs][inputs]`, for every input j or only the ascending
+    /// from the weights in `[inputs][outputs]` order, for every input j or only the ascending
     /// `neededInputs`. Single-threaded: STDB's workers already run one sample each.
-    static func linearInputGradient(transposed: [Float], inputs: Int, outputs: Int, steps: Int, delta: [Float],
+    static func linearInputGradient(weights: [Float], inputs: Int, outputs: Int, steps: Int, delta: [Float],
                                     neededInputs: [Int32]? = nil, scratch: LinearInputGradientScratch,
                                     gradient: inout [Float]) {
-        precondition(transposed.count == inputs * outputs && delta.count >= steps * outputs && gradient.count >= steps * inputs,
-                     "linearInputGradient: \(transposed.count) weights for \(inputs)×\(outputs), \(delta.count) deltas and "
+        precondition(weights.count == inputs * outputs && delta.count >= steps * outputs && gradient.count >= steps * inputs,
+                     "linearInputGradient: \(weights.count) weights for \(inputs)×\(outputs), \(delta.count) deltas and "
                          + "\(gradient.count) gradients for \(steps) steps")
         if scratch.columnBits.count < outputs { scratch.columnBits = [UInt32](repeating: 0, count: outputs) }
         markNonZeroColumns(delta, steps: steps, count: outputs, into: &scratch.columnBits)
@@ -69,7 +70,7 @@ extension STDBKernels {
         let panels = scratch.panels(count: sgemmScratchCount(m: steps, n: columns, k: kc))
         let needed = neededInputs ?? []
         delta.withUnsafeBufferPointer { d in
-        transposed.withUnsafeBufferPointer { w in
+        weights.withUnsafeBufferPointer { w in
         needed.withUnsafeBufferPointer { jList in
         scratch.activeOutputs.withUnsafeBufferPointer { list in
         scratch.compact.withUnsafeMutableBufferPointer { compact in
@@ -88,16 +89,14 @@ extension STDBKernels {
             var k0 = 0
             while k0 < used {
                 let block = min(kc, used - k0)
-                for k in 0..<block {
-                    let row = wb + Int(lb[k0 + k]) * inputs, target = rb + k * columns
-                    if let jb = jList.baseAddress, compactTarget != nil {
-                        for c in 0..<columns { target[c] = row[Int(jb[c])] }
-                    } else {
-                        target.update(from: row, count: inputs)
-                    }
+                // B = W[J][O_block] (|J| × block), multiplied transposed: op(B)[k][c] = w_{J[c], O[k0 + k]}.
+                for c in 0..<columns {
+                    let j = compactTarget != nil ? Int(jList[c]) : c
+                    let row = wb + j * outputs, target = rb + c * block
+                    for k in 0..<block { target[k] = row[Int(lb[k0 + k])] }
                 }
-                sgemmUnsafe(transposeA: false, transposeB: false, m: steps, n: columns, k: block, alpha: 1,
-                            a: cb, aOffset: k0, lda: used, b: rb, ldb: columns, beta: 1, c: compactTarget ?? gb,
+                sgemmUnsafe(transposeA: false, transposeB: true, m: steps, n: columns, k: block, alpha: 1,
+                            a: cb, aOffset: k0, lda: used, b: rb, ldb: block, beta: 1, c: compactTarget ?? gb,
                             ldc: columns, threads: 1, scratch: panels)
                 k0 += block
             }

@@ -26,8 +26,9 @@ struct STDBModel: Sendable {
     let needsInputGradient: [Bool]
     /// Per synapse: where its input events come from (see `SynapseInputOrigin`).
     let inputOrigins: [SynapseInputOrigin]
-    /// Per synapse: the weights in the order its input gradient reads them (a convolution's as
-    /// `[ky][kx][c_out][c_in]`, a linear synapse's as `[outputs][inputs]`; empty where not needed).
+    /// Per synapse: a convolution's weights in the order its input gradient reads them,
+    /// `[ky][kx][c_out][c_in]` (empty where not needed; a linear synapse's input gradient reads its
+    /// weights as they are).
     private(set) var transposed: [[Float]]
     /// Per synapse: a convolution's fan-out table (nil for other connectivities).
     let convolutionTables: [FanOutTable?]
@@ -135,7 +136,7 @@ struct STDBModel: Sendable {
         if !surrogateTables[p].isEmpty { surrogateTables[p] = surrogate.deltaTTable(threshold: threshold) }
     }
 
-    /// Rebuilds what is derived from synapse `s`'s weights: its delivery runs and transposed weights.
+    /// Rebuilds what is derived from synapse `s`'s weights: a convolution's delivery runs and transposed weights.
     private mutating func refreshDerivedWeights(_ s: Int) {
         let synapse = plan.synapses[s]
         if case .convolution(let g) = synapse.connectivity {
@@ -145,10 +146,7 @@ struct STDBModel: Sendable {
         switch synapse.connectivity {
         case .convolution(let g):
             transposed[s] = STDBKernels.transposeConvolution(synapse.weights, geometry: g)
-        case .linear:
-            STDBKernels.transposeLinear(synapse.weights, inputs: synapse.inputShape.count,
-                                        outputs: synapse.outputShape.count, into: &transposed[s])
-        case .identity:
+        case .linear, .identity:
             break
         }
     }

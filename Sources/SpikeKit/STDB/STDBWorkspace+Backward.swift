@@ -291,7 +291,7 @@ extension STDBWorkspace {
         switch synapse.connectivity {
         case .linear:
             let needed = listNeededInputs(of: s, model: model)
-            STDBKernels.linearInputGradient(transposed: model.transposed[s], inputs: inputs, outputs: outputs, steps: steps,
+            STDBKernels.linearInputGradient(weights: synapse.weights, inputs: inputs, outputs: outputs, steps: steps,
                                             delta: deltas, neededInputs: needed ? neededInputs : nil,
                                             scratch: linearScratch, gradient: &buffers[input])
         case .convolution(let g):

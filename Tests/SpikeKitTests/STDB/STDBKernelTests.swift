@@ -89,15 +89,23 @@ import Testing
         // A zero step, and outputs whose delta is zero at every step (skipped by the kernel).
         for o in 0..<outputs { delta[2 * outputs + o] = 0 }
         for o in stride(from: 1, to: outputs, by: 3) { for t in 0..<steps { delta[t * outputs + o] = 0 } }
-        var gradient = [Float](repeating: 0, count: steps * inputs)
-        STDBKernels.linearInputGradient(transposed: STDBKernels.transposeLinear(weights, inputs: inputs, outputs: outputs),
-                                        inputs: inputs, outputs: outputs, steps: steps, delta: delta,
-                                        scratch: LinearInputGradientScratch(), gradient: &gradient)
         var expected = [Float](repeating: 0, count: steps * inputs)
         for t in 0..<steps { for j in 0..<inputs { for o in 0..<outputs {
             expected[t * inputs + j] += weights[j * outputs + o] * delta[t * outputs + o]
         } } }
+        // Every input, then only some (onto a gradient that already holds values, as a residual block's second path).
+        var gradient = [Float](repeating: 0, count: steps * inputs)
+        STDBKernels.linearInputGradient(weights: weights, inputs: inputs, outputs: outputs, steps: steps, delta: delta,
+                                        scratch: LinearInputGradientScratch(), gradient: &gradient)
         Self.expectNear(gradient, expected, "linear input gradient")
+        let needed = (0..<inputs).filter { $0 % 3 != 1 }.map(Int32.init)
+        let start = Self.random(steps * inputs, &g)
+        var some = start
+        STDBKernels.linearInputGradient(weights: weights, inputs: inputs, outputs: outputs, steps: steps, delta: delta,
+                                        neededInputs: needed, scratch: LinearInputGradientScratch(), gradient: &some)
+        var expectedSome = start
+        for t in 0..<steps { for j in needed.map(Int.init) { expectedSome[t * inputs + j] += expected[t * inputs + j] } }
+        Self.expectNear(some, expectedSome, "linear input gradient of the needed inputs")
 
         // Weight gradient from events of every step (some binary), by input rows.
         var indices: [Int32] = [], values: [Float] = [], segments: [(start: Int, count: Int, valueStart: Int)] = []
