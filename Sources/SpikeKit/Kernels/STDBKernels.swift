@@ -282,12 +282,57 @@ enum STDBKernels {
     /// zero reset fired at step t, else 1.
     static func recursionStep(rows: inout [Float], offset: Int, carry: inout [Float], sigma: [Float], keep: [Float],
                               leak: Float, delayed: Bool) {
+        sigma.withUnsafeBufferPointer { s in
+            guard let sb = s.baseAddress else { return }
+            recursionStep(rows: &rows, offset: offset, carry: &carry, surrogate: RecordedSurrogate(values: sb), keep: keep,
+                          leak: leak, delayed: delayed)
+        }
+    }
+
+    /// `recursionStep` under the `stdb` surrogate, σ'^t computed on the fly from each neuron's latest
+    /// spike before t (`previous`) as `stdbDerivatives` computes it, so no σ row is written and read back.
+    static func recursionStep(rows: inout [Float], offset: Int, carry: inout [Float], previous: [Int32], table: [Float], t: Int,
+                              keep: [Float], leak: Float, delayed: Bool) {
+        previous.withUnsafeBufferPointer { p in
+        table.withUnsafeBufferPointer { tab in
+            guard let pb = p.baseAddress, let tb = tab.baseAddress else { return }
+            recursionStep(rows: &rows, offset: offset, carry: &carry,
+                          surrogate: SpikeTimeSurrogate(previous: pb, table: tb, t: Int32(t), last: Int32(tab.count - 1)),
+                          keep: keep, leak: leak, delayed: delayed)
+        } }
+    }
+
+    /// Where `recursionStep` reads σ'^t of neuron n.
+    protocol SurrogateRow {
+        func value(_ n: Int) -> Float
+    }
+
+    /// σ' from a dense row.
+    struct RecordedSurrogate: SurrogateRow {
+        let values: UnsafePointer<Float>
+        @inline(__always) func value(_ n: Int) -> Float { values[n] }
+    }
+
+    /// σ' = table[min(t − previous, last)], or table[last] = 0 for a neuron that never spiked (`stdbDerivatives`).
+    struct SpikeTimeSurrogate: SurrogateRow {
+        let previous: UnsafePointer<Int32>
+        let table: UnsafePointer<Float>
+        let t: Int32
+        let last: Int32
+        @inline(__always) func value(_ n: Int) -> Float {
+            let p = previous[n]
+            return table[Int(p < 0 ? last : min(t &- p, last))]
+        }
+    }
+
+    @inline(__always)
+    private static func recursionStep<S: SurrogateRow>(rows: inout [Float], offset: Int, carry: inout [Float], surrogate: S,
+                                                       keep: [Float], leak: Float, delayed: Bool) {
         let count = carry.count
         rows.withUnsafeMutableBufferPointer { r in
         carry.withUnsafeMutableBufferPointer { c in
-        sigma.withUnsafeBufferPointer { s in
         keep.withUnsafeBufferPointer { k in
-            guard let rb = r.baseAddress, let cb = c.baseAddress, let sb = s.baseAddress else { return }
+            guard let rb = r.baseAddress, let cb = c.baseAddress else { return }
             let row = rb + offset
             let hasKeep = !k.isEmpty
             var n = 0
@@ -296,7 +341,8 @@ enum STDBKernels {
             while n + 16 <= count {
                 let g = UnsafeRawPointer(row + n).loadUnaligned(as: SIMD16<Float>.self)
                 var du = UnsafeRawPointer(cb + n).loadUnaligned(as: SIMD16<Float>.self)
-                let sg = UnsafeRawPointer(sb + n).loadUnaligned(as: SIMD16<Float>.self)
+                var sg = SIMD16<Float>()
+                for lane in 0..<16 { sg[lane] = surrogate.value(n + lane) }
                 if hasKeep { du = du * UnsafeRawPointer(k.baseAddress! + n).loadUnaligned(as: SIMD16<Float>.self) }
                 var dv: SIMD16<Float>, next: SIMD16<Float>
                 if delayed {
@@ -315,18 +361,19 @@ enum STDBKernels {
                 let g = row[n]
                 var du = cb[n]
                 if hasKeep { du = du * k[n] }
+                let sigma = surrogate.value(n)
                 let dv: Float
                 if delayed {
                     dv = du
-                    cb[n] = leak * dv + sb[n] * g
+                    cb[n] = leak * dv + sigma * g
                 } else {
-                    dv = du + sb[n] * g
+                    dv = du + sigma * g
                     cb[n] = leak * dv
                 }
                 row[n] = abs(dv) < negligibleDelta ? 0 : dv
                 n += 1
             }
-        } } } }
+        } } }
     }
 
     // MARK: Synapses

@@ -91,29 +91,48 @@ enum TrainingKernels {
         }
     }
 
+    /// Adam on elements `range`, 16 lanes at a time with the scalar loop's operations in the scalar
+    /// loop's order (so the same bits), then the tail one by one.
     @inline(__always)
     private static func adamRange(_ w: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                                   _ v: UnsafeMutablePointer<Float>, _ vMax: UnsafeMutablePointer<Float>?,
                                   _ g: UnsafePointer<Float>, _ range: Range<Int>, _ s: AdamStep) {
+        typealias V = SIMD16<Float>
         let stepSize = s.learningRate / s.biasCorrection1
         let oneMinusBeta1 = 1 - s.beta1, oneMinusBeta2 = 1 - s.beta2
-        if let vMax {
-            for i in range {
-                let gi = g[i] + s.weightDecay * w[i]
-                let mi = s.beta1 * m[i] + oneMinusBeta1 * gi
-                let vi = s.beta2 * v[i] + oneMinusBeta2 * gi * gi
-                let top = max(vMax[i], vi)
-                m[i] = mi; v[i] = vi; vMax[i] = top
-                w[i] -= stepSize * mi / (top.squareRoot() / s.biasCorrection2Root + s.epsilon)
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ x: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+            UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V.self)
+        }
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            let wi = load(w, i)
+            let gi = load(g, i) + s.weightDecay * wi
+            let mi = s.beta1 * load(m, i) + oneMinusBeta1 * gi
+            let vi = s.beta2 * load(v, i) + oneMinusBeta2 * gi * gi
+            var root = vi
+            if let vMax {
+                // max(vMax, vi) as `Swift.max` picks it: vi when vi ≥ vMax.
+                let previous = load(vMax, i)
+                root = previous.replacing(with: vi, where: vi .>= previous)
+                store(root, vMax, i)
             }
-        } else {
-            for i in range {
-                let gi = g[i] + s.weightDecay * w[i]
-                let mi = s.beta1 * m[i] + oneMinusBeta1 * gi
-                let vi = s.beta2 * v[i] + oneMinusBeta2 * gi * gi
-                m[i] = mi; v[i] = vi
-                w[i] -= stepSize * mi / (vi.squareRoot() / s.biasCorrection2Root + s.epsilon)
+            store(mi, m, i); store(vi, v, i)
+            store(wi - stepSize * mi / (root.squareRoot() / s.biasCorrection2Root + s.epsilon), w, i)
+            i += 16
+        }
+        while i < range.upperBound {
+            let gi = g[i] + s.weightDecay * w[i]
+            let mi = s.beta1 * m[i] + oneMinusBeta1 * gi
+            let vi = s.beta2 * v[i] + oneMinusBeta2 * gi * gi
+            var root = vi
+            if let vMax {
+                root = max(vMax[i], vi)
+                vMax[i] = root
             }
+            m[i] = mi; v[i] = vi
+            w[i] -= stepSize * mi / (root.squareRoot() / s.biasCorrection2Root + s.epsilon)
+            i += 1
         }
     }
 }

@@ -27,10 +27,10 @@ final class STDBGradients: @unchecked Sendable {
         leaks = thresholds
     }
 
-    /// Back to zero, keeping the storage.
+    /// Back to zero, keeping the storage (element ranges on all cores).
     func reset() {
         for s in weights.indices {
-            STDBKernels.zero(&weights[s], count: weights[s].count)
+            Self.zeroRanges(&weights[s])
             STDBKernels.zero(&bias[s], count: bias[s].count)
         }
         for p in thresholds.indices { thresholds[p] = 0; leaks[p] = 0 }
@@ -61,6 +61,17 @@ final class STDBGradients: @unchecked Sendable {
         for s in weights.indices {
             Self.sumRanges(&weights[s], others.map { $0.weights[s] })
             Self.sumRanges(&bias[s], others.map { $0.bias[s] })
+        }
+    }
+
+    private static func zeroRanges(_ values: inout [Float]) {
+        let count = values.count
+        values.withUnsafeMutableBufferPointer { v in
+            guard let base = v.baseAddress else { return }
+            let target = SendablePointer(base)
+            parallelForChunks(count, minimumChunk: 1 << 18) { range in
+                (target.base + range.lowerBound).update(repeating: 0, count: range.count)
+            }
         }
     }
 

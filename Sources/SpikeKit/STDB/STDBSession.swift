@@ -38,12 +38,12 @@ final class STDBSession {
         return generator.next()
     }
 
-    /// `n` group sums, zeroed.
-    private func sums(_ n: Int) -> [STDBGradients] {
+    /// `n` group sums, the first `zeroed` of them zeroed (the others are zeroed when a group starts).
+    private func sums(_ n: Int, zeroed: Int) -> [STDBGradients] {
         while groupSums.count < n {
             groupSums.append(STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count))
         }
-        for sums in groupSums.prefix(n) { sums.reset() }
+        for sums in groupSums.prefix(zeroed) { sums.reset() }
         return Array(groupSums.prefix(n))
     }
 
@@ -66,7 +66,7 @@ final class STDBSession {
         // Under MPI this rank computes only its share of the groups (DataParallel).
         let share = DataParallel.share(of: groups)
         let communicator = DataParallel.active, distributed = communicator != nil
-        let sums = self.sums(distributed ? share.count : min(2, groups))
+        let sums = distributed ? self.sums(share.count, zeroed: share.count) : self.sums(min(2, groups), zeroed: 1)
         let samples = starts[share.lowerBound]..<starts[share.upperBound]
         let model = self.model, pool = self.pool
         let streamsSeed = seed, encoderSeed = encoderSeed(epoch: epoch)

@@ -98,23 +98,33 @@ extension STDBWorkspace {
         } else {
             STDBKernels.zero(&sigma[p], count: count)
         }
+        let trainsNeurons = !membraneHistory[p].isEmpty
+        // Without θ and λ to train, nothing else reads σ': the recursion computes it from spike times itself.
+        let fusedSurrogate = usesSpikeTimes && !trainsNeurons
         for t in stride(from: timeSteps - 1, through: 0, by: -1) {
             let spikes = trace.segment(channel: spikeChannel, step: t)
-            if usesSpikeTimes {
+            if fusedSurrogate {
+                undoSpikes(p, spikes: spikes)
+            } else if usesSpikeTimes {
                 surrogateFromSpikeTimes(p, spikes: spikes, model: model, t: t)
             } else {
                 let recorded = trace.segment(channel: surrogateChannel, step: t)
                 STDBKernels.scatter(trace.indices, start: recorded.start, count: recorded.count, values: trace.values,
                                     valueStart: recorded.valueStart, into: &sigma[p])
             }
-            let trainsNeurons = !membraneHistory[p].isEmpty
             if trainsNeurons {
                 gradients.thresholds[p] += thresholdTerm(p, neurons: neurons, spikes: spikes, buffer: buffer, t: t,
                                                          delayed: delayed)
             }
             if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 0, into: &keep[p]) }
-            STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], sigma: sigma[p],
-                                      keep: zeroReset ? keep[p] : [], leak: neurons.leak, delayed: delayed)
+            if fusedSurrogate {
+                STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], previous: previousSpike[p],
+                                          table: model.surrogateTables[p], t: t, keep: zeroReset ? keep[p] : [],
+                                          leak: neurons.leak, delayed: delayed)
+            } else {
+                STDBKernels.recursionStep(rows: &buffers[buffer], offset: t * count, carry: &carry[p], sigma: sigma[p],
+                                          keep: zeroReset ? keep[p] : [], leak: neurons.leak, delayed: delayed)
+            }
             if zeroReset { STDBKernels.fill(trace.indices, start: spikes.start, count: spikes.count, with: 1, into: &keep[p]) }
             if trainsNeurons {
                 // v^t = λ·u^{t−1} + I^t, so ∂L/∂λ gains Σ_n δv^t_n·u^{t−1}_n (row t now holds δv^t).
@@ -165,11 +175,16 @@ extension STDBWorkspace {
     /// recorded with the spike before it) leaves the latest spike strictly before t, which is the
     /// last-spike step the forward pass saw when it made the decision of step t.
     func surrogateFromSpikeTimes(_ p: Int, spikes: STDBTrace.Segment, model: STDBModel, t: Int) {
+        undoSpikes(p, spikes: spikes)
+        STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t, into: &sigma[p])
+    }
+
+    /// Walking t downwards: replaces each step-t spike's neuron's latest spike by the one before it.
+    private func undoSpikes(_ p: Int, spikes: STDBTrace.Segment) {
         if spikes.auxiliaryStart >= 0 {
             STDBKernels.scatter(trace.indices, start: spikes.start, count: spikes.count, values: trace.auxiliary,
                                 valueStart: spikes.auxiliaryStart, into: &previousSpike[p])
         }
-        STDBKernels.stdbDerivatives(previous: previousSpike[p], table: model.surrogateTables[p], t: t, into: &sigma[p])
     }
 
     /// Lists in `neededInputs` (ascending) the inputs of synapse `s` fed by a neuron that spiked in
