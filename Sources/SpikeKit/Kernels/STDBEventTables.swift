@@ -52,21 +52,49 @@ extension STDBKernels {
             guard let db = d.baseAddress, let gb = gr.baseAddress, let ab = activity.baseAddress else { return }
             let deltaStep = db + deltaOffset, active = ab + targetOffset
             let binary = valueStart < 0
-            for e in 0..<count {
-                let i = Int(idx[start + e])
-                let position = i / cin, c = i - position * cin
-                let channelBase = c * kernelArea
-                let value: Float = binary ? 1 : val[valueStart + e]
-                for k in Int(st[position])..<Int(st[position + 1]) where active[Int(tg[k])] != 0 {
-                    let row = gb + (channelBase + Int(of[k])) * cout
-                    let source = deltaStep + Int(tg[k]) * cout
-                    if binary {
-                        EventKernels.addRow(row, source, count: cout)
-                    } else {
-                        EventKernels.addScaledRow(row, source, value: value, count: cout)
+            // The events of one input position (adjacent: the list is ascending) share their targets:
+            // each target's delta is loaded once for the whole group, 16 channels at a time, and added
+            // into every event's gradient row. Each gradient element still receives its contributions
+            // in event order (an event adds into a row at most once per target), so the bits are those
+            // of one event at a time.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, cin)) { bases in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, cin)) { scales in
+                guard let rowBase = bases.baseAddress, let scale = scales.baseAddress else { return }
+                var e = 0
+                while e < count {
+                    let position = Int(idx[start + e]) / cin
+                    var group = 0
+                    while e < count && Int(idx[start + e]) / cin == position {
+                        rowBase[group] = (Int(idx[start + e]) - position * cin) * kernelArea
+                        scale[group] = binary ? 1 : val[valueStart + e]
+                        group += 1
+                        e += 1
+                    }
+                    for k in Int(st[position])..<Int(st[position + 1]) where active[Int(tg[k])] != 0 {
+                        let source = deltaStep + Int(tg[k]) * cout, offset = Int(of[k])
+                        var c0 = 0
+                        while c0 + 16 <= cout {
+                            let d = UnsafeRawPointer(source + c0).loadUnaligned(as: SIMD16<Float>.self)
+                            for g in 0..<group {
+                                let row = UnsafeMutableRawPointer(gb + (rowBase[g] + offset) * cout + c0)
+                                let current = row.loadUnaligned(as: SIMD16<Float>.self)
+                                // A binary event adds δ itself (as `addRow`), a valued one fma(v, δ, g) (as `addScaledRow`).
+                                row.storeBytes(of: binary ? current + d : current.addingProduct(SIMD16(repeating: scale[g]), d),
+                                               as: SIMD16<Float>.self)
+                            }
+                            c0 += 16
+                        }
+                        if c0 < cout {
+                            for g in 0..<group {
+                                let row = gb + (rowBase[g] + offset) * cout
+                                for c in c0..<cout {
+                                    row[c] = binary ? row[c] + source[c] : row[c].addingProduct(scale[g], source[c])
+                                }
+                            }
+                        }
                     }
                 }
-            }
+            } }
         } } } } } } } }
     }
 
