@@ -21,11 +21,12 @@ public struct STDBSettings: Sendable, Equatable {
     public var lossOverTime: STDBConfig.LossOverTime
     public var encoding: InputEncoding
     public var ordering: SpikeOrdering
-    /// How many fixed groups of consecutive samples each batch's gradient is summed in (each group
-    /// holds one gradient buffer; the groups' sums are added in group order). Depends only on this
-    /// setting, the batch size and the network, never on the thread count, so the trained weights do
-    /// not either. nil = automatic: 8, fewer when 8 buffers of the network's parameters would exceed
-    /// 512 MiB, but at least 2. More groups let more threads work on one batch.
+    /// How many fixed groups of consecutive samples each batch's gradient is summed in (each group is
+    /// the sum of its samples in sample order; the groups' sums are added in group order). Depends only
+    /// on this setting, the batch size and the network, never on the thread count, so the trained
+    /// weights do not either. nil = automatic: 8, fewer when 8 buffers of the network's parameters
+    /// would exceed 512 MiB, but at least 2. The groups are what MPI ranks divide (a rank holds one
+    /// buffer per group of its share); one process, on any number of threads, holds two.
     public var gradientChunks: Int?
     /// Worker threads.
     public var threads: Int
@@ -97,8 +98,8 @@ public struct STDBSettings: Sendable, Equatable {
     /// The number of gradient groups for a network with `parameters` weights and biases: each group
     /// keeps a full gradient, so as many as fit in 512 MiB, at most 8 and at least 2. The count
     /// depends on the network alone, never on the thread count, so the summed gradients (groups of
-    /// consecutive samples, added in group order) are the same for any number of threads; at least two
-    /// groups keep two cores busy even for a 50 M-parameter VGG (one group held it to one core).
+    /// consecutive samples, added in group order) are the same for any number of threads or ranks; at
+    /// least two groups let two MPI ranks share even a 50 M-parameter VGG's batches.
     func chunkCount(parameters: Int) -> Int {
         if let gradientChunks { return gradientChunks }
         let budget = 512 << 20
