@@ -145,8 +145,9 @@ extension BenchmarkRegistry {
         }
         let data = try BenchmarkNetworks.data(command)
         let model = command.string("model") ?? "cnn-s"
-        let ann = try BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data)
-        let snn = try BenchmarkNetworks.converted(ann, data: data)
+        // The ANN is a temporary: its weights are released before STDB starts, as in a run.
+        let snn = try BenchmarkNetworks.converted(
+            BenchmarkNetworks.trainedANN(model: model, checkpoint: command.string("checkpoint"), data: data), data: data)
         let batchSize = command.integer("batch") ?? 64
         let batch = data.train.makeBatch(indices: 0..<min(command.integer("images") ?? 1024, data.train.count))
         return try BenchmarkOutput(report: STDBBenchmark.run(network: snn, images: batch.images, labels: batch.labels,
