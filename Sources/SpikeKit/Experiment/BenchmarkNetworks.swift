@@ -83,6 +83,8 @@ extension BenchmarkRegistry {
             .value("encoding", "kind", default: "direct", help: "direct or poisson."),
             .value("batch", "n", kind: .integer(minimum: 1), default: "100",
                    help: "Images per simulation call; fewer than the threads makes the threads share each image (neuron blocks)."),
+            .value("dense-images", "n", kind: .integer(minimum: 1), default: "20",
+                   help: "Images the dense reference simulates to verify the spikes (it is slow on large networks)."),
             .value("neuron", "model", default: "if", help: "Neuron dynamics: if or cuba-lif (current-based LIF)."),
             .value("current-decay", "α", default: "0", help: "The synaptic-current decay α_i in [0, 1) of cuba-lif neurons."),
             BenchmarkNetworks.inputOption,
@@ -100,7 +102,8 @@ extension BenchmarkRegistry {
         let batch = data.test.makeBatch(indices: 0..<n)
         return try BenchmarkOutput(report: SimulationBenchmark.run(
             network: snn, model: model, images: batch.images, labels: batch.labels,
-            timeSteps: command.integer("steps") ?? 32, encoding: encoding, batchSize: command.integer("batch") ?? 100))
+            timeSteps: command.integer("steps") ?? 32, encoding: encoding, denseImages: command.integer("dense-images") ?? 20,
+            batchSize: command.integer("batch") ?? 100))
     }
 
     static let train = Benchmark(
