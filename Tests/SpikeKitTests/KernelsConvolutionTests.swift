@@ -68,6 +68,9 @@ import Testing
         (1, Geometry(inChannels: 1, outChannels: 1, inputHeight: 1, inputWidth: 1, kernelHeight: 1, kernelWidth: 1)),
         (2, Geometry(inChannels: 2, outChannels: 3, inputHeight: 4, inputWidth: 5, kernelHeight: 3, kernelWidth: 3, stride: 3, padding: 2)),
         (9, Geometry(inChannels: 3, outChannels: 17, inputHeight: 12, inputWidth: 11, kernelHeight: 5, kernelWidth: 5, padding: 2)),
+        // Small maps (VGG16's last blocks): several images per product, the last group partial.
+        (21, Geometry(inChannels: 6, outChannels: 20, inputHeight: 2, inputWidth: 2, kernelHeight: 3, kernelWidth: 3, padding: 1)),
+        (5, Geometry(inChannels: 7, outChannels: 9, inputHeight: 4, inputWidth: 4, kernelHeight: 3, kernelWidth: 3, padding: 1)),
     ]
 
     @Test func allPassesMatchTheDefinition() {
@@ -128,6 +131,7 @@ import Testing
         // (dot products) take the two weight-gradient paths.
         Geometry(inChannels: 3, outChannels: 17, inputHeight: 12, inputWidth: 11, kernelHeight: 5, kernelWidth: 5, padding: 2),
         Geometry(inChannels: 1, outChannels: 16, inputHeight: 10, inputWidth: 9, kernelHeight: 3, kernelWidth: 3, padding: 1),
+        Geometry(inChannels: 6, outChannels: 20, inputHeight: 2, inputWidth: 2, kernelHeight: 3, kernelWidth: 3, padding: 1),
     ])
     func threadCountDoesNotChangeBits(g: Geometry) {
         let batch = 9
@@ -147,6 +151,25 @@ import Testing
             KernelsTestSupport.expectBitIdentical(
                 Convolution.backwardWeight(gradientOutput: dy, input: x, geometry: g, threads: threads).scalars,
                 reference.2.scalars, "backwardWeight, \(threads) threads")
+        }
+    }
+
+    /// Small output maps put several images into one product; every image's output and input gradient
+    /// must be the bits it gets alone (one image per product).
+    @Test func groupedImagesGiveEachImagesOwnBits() {
+        let g = Geometry(inChannels: 6, outChannels: 20, inputHeight: 2, inputWidth: 2, kernelHeight: 3, kernelWidth: 3, padding: 1)
+        let batch = 21
+        #expect(Convolution.imagesPerProduct(g, batch: batch) > 1 && Convolution.imagesPerProduct(g, batch: 1) == 1)
+        let x = KernelsTestSupport.randomTensor(g.inputShape(batch: batch), seed: 50)
+        let w = KernelsTestSupport.randomTensor(g.weightShape, seed: 51)
+        let dy = KernelsTestSupport.randomTensor(g.outputShape(batch: batch), seed: 52)
+        let y = Convolution.forward(input: x, weight: w, geometry: g, threads: 2)
+        let dx = Convolution.backwardInput(gradientOutput: dy, weight: w, geometry: g, threads: 2)
+        for n in [0, 7, 20] {
+            let alone = Convolution.forward(input: x.slice(n..<(n + 1)), weight: w, geometry: g, threads: 1)
+            KernelsTestSupport.expectBitIdentical(y.slice(n..<(n + 1)).scalars, alone.scalars, "forward, image \(n)")
+            let aloneGradient = Convolution.backwardInput(gradientOutput: dy.slice(n..<(n + 1)), weight: w, geometry: g, threads: 1)
+            KernelsTestSupport.expectBitIdentical(dx.slice(n..<(n + 1)).scalars, aloneGradient.scalars, "backwardInput, image \(n)")
         }
     }
 

@@ -21,8 +21,12 @@ public enum Convolution {
         let batch = checkBatch(input, shape: g.inputShape(batch: input.shape.first ?? 0), role: "input", g)
         checkWeight(weight, g)
         let outputCount = batch * g.outChannels * g.outputPixels
+        let group = imagesPerProduct(g, batch: batch)
         let output = [Float](unsafeUninitializedCapacity: outputCount) { buffer, initialized in
-            if outputCount > 0 {
+            if outputCount > 0 && group > 1 {
+                forwardGrouped(input: input, weight: weight, geometry: g, batch: batch, group: group, threads: threads,
+                               output: SendablePointer(buffer.baseAddress!))
+            } else if outputCount > 0 {
                 let plan = ConvolutionPlan(geometry: g, batch: batch, threads: threads, unfolds: !g.isPointwise,
                                            gemmM: g.outChannels, gemmN: g.outputPixels, gemmK: g.patchSize)
                 let y = SendablePointer(buffer.baseAddress!)
@@ -58,8 +62,12 @@ public enum Convolution {
                                role: "gradientOutput", g)
         checkWeight(weight, g)
         let inputCount = batch * g.inChannels * g.inputPixels
+        let group = imagesPerProduct(g, batch: batch)
         let gradient = [Float](unsafeUninitializedCapacity: inputCount) { buffer, initialized in
-            if inputCount > 0 {
+            if inputCount > 0 && group > 1 {
+                backwardInputGrouped(gradientOutput: gradientOutput, weight: weight, geometry: g, batch: batch, group: group,
+                                     threads: threads, gradient: SendablePointer(buffer.baseAddress!))
+            } else if inputCount > 0 {
                 let plan = ConvolutionPlan(geometry: g, batch: batch, threads: threads, unfolds: !g.isPointwise,
                                            gemmM: g.patchSize, gemmN: g.outputPixels, gemmK: g.outChannels)
                 let dx = SendablePointer(buffer.baseAddress!)
@@ -155,6 +163,77 @@ public enum Convolution {
         return Tensor(shape: g.weightShape, scalars: result)
     }
 
+    /// How many images share one product: 1 unless the output map is narrower than two GEMM tiles
+    /// (Ho·Wo < 64, as VGG16's 4 × 4 and 2 × 2 blocks), where one image per product leaves most of
+    /// every 12 × 32 tile empty. Grouped images sit side by side in one im2col matrix; each output
+    /// element is still the same sum in the same order, so the bits do not change.
+    static func imagesPerProduct(_ g: ConvolutionGeometry, batch: Int) -> Int {
+        let width = 2 * GEMMMicroKernel.columns
+        if g.isPointwise || g.outputPixels >= width || batch < 2 { return 1 }
+        return min(batch, (width + g.outputPixels - 1) / g.outputPixels)
+    }
+
+    /// `forward` for groups of `group` images per product: each image's im2col matrix is copied into
+    /// its columns of one [Cin·kh·kw, group·Ho·Wo] matrix, multiplied once, and its output columns
+    /// copied back to NCHW.
+    private static func forwardGrouped(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, batch: Int, group: Int,
+                                       threads: Int, output y: SendablePointer<Float>) {
+        let pixels = g.outputPixels, width = group * pixels
+        let items = (batch + group - 1) / group
+        let plan = ConvolutionPlan(geometry: g, batch: items, threads: threads, unfolds: true,
+                                   gemmM: g.outChannels, gemmN: width, gemmK: g.patchSize,
+                                   groupedColumns: width, stagingRows: g.outChannels)
+        input.scalars.withUnsafeBufferPointer { xBuffer in
+        weight.scalars.withUnsafeBufferPointer { wBuffer in
+            let x = SendableConstPointer(xBuffer.baseAddress!), w = SendableConstPointer(wBuffer.baseAddress!)
+            plan.forEachSample { item, scratch in
+                guard let col = scratch.col, let combined = scratch.combined, let staging = scratch.staging else { return }
+                let first = item * group, count = min(group, batch - first), used = count * pixels
+                for i in 0..<count {
+                    Im2Col.unfold(x.base + (first + i) * g.inChannels * g.inputPixels, into: col, plane: scratch.plane, geometry: g)
+                    for r in 0..<g.patchSize { (combined + r * used + i * pixels).update(from: col + r * pixels, count: pixels) }
+                }
+                sgemmUnsafe(transposeA: false, transposeB: false, m: g.outChannels, n: used, k: g.patchSize, alpha: 1,
+                            a: w.base, lda: g.patchSize, b: combined, ldb: used, beta: 0, c: staging, ldc: used,
+                            threads: plan.gemmThreads, scratch: scratch.gemm)
+                for i in 0..<count {
+                    let image = y.base + (first + i) * g.outChannels * pixels
+                    for o in 0..<g.outChannels { (image + o * pixels).update(from: staging + o * used + i * pixels, count: pixels) }
+                }
+            }
+        } }
+    }
+
+    /// `backwardInput` for groups of `group` images per product: their output gradients side by side
+    /// in one [Cout, group·Ho·Wo] matrix, one product with Wᵀ, then each image's columns folded back.
+    private static func backwardInputGrouped(gradientOutput: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+                                             batch: Int, group: Int, threads: Int, gradient dx: SendablePointer<Float>) {
+        let pixels = g.outputPixels, width = group * pixels
+        let items = (batch + group - 1) / group
+        let plan = ConvolutionPlan(geometry: g, batch: items, threads: threads, unfolds: true,
+                                   gemmM: g.patchSize, gemmN: width, gemmK: g.outChannels,
+                                   groupedColumns: width, stagingRows: g.outChannels)
+        gradientOutput.scalars.withUnsafeBufferPointer { dyBuffer in
+        weight.scalars.withUnsafeBufferPointer { wBuffer in
+            let dy = SendableConstPointer(dyBuffer.baseAddress!), w = SendableConstPointer(wBuffer.baseAddress!)
+            plan.forEachSample { item, scratch in
+                guard let col = scratch.col, let combined = scratch.combined, let staging = scratch.staging else { return }
+                let first = item * group, count = min(group, batch - first), used = count * pixels
+                for i in 0..<count {
+                    let image = dy.base + (first + i) * g.outChannels * pixels
+                    for o in 0..<g.outChannels { (staging + o * used + i * pixels).update(from: image + o * pixels, count: pixels) }
+                }
+                sgemmUnsafe(transposeA: true, transposeB: false, m: g.patchSize, n: used, k: g.outChannels, alpha: 1,
+                            a: w.base, lda: g.patchSize, b: staging, ldb: used, beta: 0, c: combined, ldc: used,
+                            threads: plan.gemmThreads, scratch: scratch.gemm)
+                for i in 0..<count {
+                    for r in 0..<g.patchSize { (col + r * pixels).update(from: combined + r * used + i * pixels, count: pixels) }
+                    Im2Col.fold(col, into: dx.base + (first + i) * g.inChannels * g.inputPixels, plane: scratch.plane, geometry: g)
+                }
+            }
+        } }
+    }
+
     private static func checkBatch(_ tensor: Tensor, shape: [Int], role: String, _ g: ConvolutionGeometry) -> Int {
         precondition(g.problem == nil, "Convolution: invalid geometry: \(g.problem ?? "")")
         precondition(tensor.rank == 4 && tensor.shape == shape,
@@ -177,6 +256,10 @@ struct ConvolutionPlan {
         var col: UnsafeMutablePointer<Float>?
         var plane: UnsafeMutablePointer<Float>
         var gemm: UnsafeMutablePointer<Float>
+        /// For images grouped into one product: the [Cin·kh·kw, group·Ho·Wo] matrix and a
+        /// [stagingRows, group·Ho·Wo] one (nil otherwise).
+        var combined: UnsafeMutablePointer<Float>?
+        var staging: UnsafeMutablePointer<Float>?
     }
 
     let items: Int
@@ -186,9 +269,13 @@ struct ConvolutionPlan {
     let colCount: Int
     let planeCount: Int
     let gemmCount: Int
+    let combinedCount: Int
+    let stagingCount: Int
 
     init(geometry g: ConvolutionGeometry, batch items: Int, threads: Int, unfolds: Bool,
-         gemmM: Int, gemmN: Int, gemmK: Int) {
+         gemmM: Int, gemmN: Int, gemmK: Int, groupedColumns: Int = 0, stagingRows: Int = 0) {
+        combinedCount = (g.patchSize * groupedColumns + 15) / 16 * 16
+        stagingCount = (stagingRows * groupedColumns + 15) / 16 * 16
         self.items = items
         workers = max(1, min(threads, items))
         gemmThreads = items == 1 ? max(1, threads) : 1
@@ -200,14 +287,19 @@ struct ConvolutionPlan {
 
     /// Calls `body(item, scratch)` for every item; items are split into contiguous runs, one per worker.
     func forEachSample(_ body: @Sendable (Int, Scratch) -> Void) {
-        let perWorker = colCount + planeCount + gemmCount
+        let perWorker = colCount + planeCount + gemmCount + combinedCount + stagingCount
         withAlignedScratch(count: workers * perWorker) { memory in
             let base = SendablePointer(memory)
-            let (items, workers, colCount, planeCount) = (self.items, self.workers, self.colCount, self.planeCount)
+            let (items, workers, colCount, planeCount, gemmCount) = (self.items, self.workers, self.colCount, self.planeCount,
+                                                                     self.gemmCount)
+            let (combinedCount, stagingCount) = (self.combinedCount, self.stagingCount)
             parallelFor(workers, threads: workers) { worker in
                 let slice = base.base + worker * perWorker
+                let grouped = slice + colCount + planeCount + gemmCount
                 let scratch = Scratch(col: colCount > 0 ? slice : nil, plane: slice + colCount,
-                                      gemm: slice + colCount + planeCount)
+                                      gemm: slice + colCount + planeCount,
+                                      combined: combinedCount > 0 ? grouped : nil,
+                                      staging: stagingCount > 0 ? grouped + combinedCount : nil)
                 for item in (items * worker / workers)..<(items * (worker + 1) / workers) {
                     body(item, scratch)
                 }
