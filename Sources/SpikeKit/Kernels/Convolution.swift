@@ -191,14 +191,14 @@ public enum Convolution {
                 let first = item * group, count = min(group, batch - first), used = count * pixels
                 for i in 0..<count {
                     Im2Col.unfold(x.base + (first + i) * g.inChannels * g.inputPixels, into: col, plane: scratch.plane, geometry: g)
-                    for r in 0..<g.patchSize { (combined + r * used + i * pixels).update(from: col + r * pixels, count: pixels) }
+                    copyBlock(rows: g.patchSize, width: pixels, from: col, stride: pixels, to: combined + i * pixels, stride: used)
                 }
                 sgemmUnsafe(transposeA: false, transposeB: false, m: g.outChannels, n: used, k: g.patchSize, alpha: 1,
                             a: w.base, lda: g.patchSize, b: combined, ldb: used, beta: 0, c: staging, ldc: used,
                             threads: plan.gemmThreads, scratch: scratch.gemm)
                 for i in 0..<count {
                     let image = y.base + (first + i) * g.outChannels * pixels
-                    for o in 0..<g.outChannels { (image + o * pixels).update(from: staging + o * used + i * pixels, count: pixels) }
+                    copyBlock(rows: g.outChannels, width: pixels, from: staging + i * pixels, stride: used, to: image, stride: pixels)
                 }
             }
         } }
@@ -221,17 +221,25 @@ public enum Convolution {
                 let first = item * group, count = min(group, batch - first), used = count * pixels
                 for i in 0..<count {
                     let image = dy.base + (first + i) * g.outChannels * pixels
-                    for o in 0..<g.outChannels { (staging + o * used + i * pixels).update(from: image + o * pixels, count: pixels) }
+                    copyBlock(rows: g.outChannels, width: pixels, from: image, stride: pixels, to: staging + i * pixels, stride: used)
                 }
                 sgemmUnsafe(transposeA: true, transposeB: false, m: g.patchSize, n: used, k: g.outChannels, alpha: 1,
                             a: w.base, lda: g.patchSize, b: staging, ldb: used, beta: 0, c: combined, ldc: used,
                             threads: plan.gemmThreads, scratch: scratch.gemm)
                 for i in 0..<count {
-                    for r in 0..<g.patchSize { (col + r * pixels).update(from: combined + r * used + i * pixels, count: pixels) }
+                    copyBlock(rows: g.patchSize, width: pixels, from: combined + i * pixels, stride: used, to: col, stride: pixels)
                     Im2Col.fold(col, into: dx.base + (first + i) * g.inChannels * g.inputPixels, plane: scratch.plane, geometry: g)
                 }
             }
         } }
+    }
+
+    /// Copies `rows` rows of `width` floats between matrices of different row strides: one image's
+    /// block into (or out of) its columns of a grouped matrix.
+    @inline(__always)
+    private static func copyBlock(rows: Int, width: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
+                                  to target: UnsafeMutablePointer<Float>, stride targetStride: Int) {
+        for r in 0..<rows { (target + r * targetStride).update(from: source + r * sourceStride, count: width) }
     }
 
     private static func checkBatch(_ tensor: Tensor, shape: [Int], role: String, _ g: ConvolutionGeometry) -> Int {

@@ -1,37 +1,4 @@
 extension STDBKernels {
-    /// The forward delivery of a convolution through its fan-out table: for each event (i, v), for
-    /// each target (o, offset): `current[o] += v · W[c_in][offset]` (`addRow` for binary events, fused
-    /// `addScaledRow` otherwise, exactly as `EventKernels.deliver`).
-    static func deliverConvolution(_ events: SpikeEvents, table: FanOutTable, weights: [Float], inChannels cin: Int,
-                                   outChannels cout: Int, kernelArea: Int, current: inout [Float]) {
-        if events.isEmpty { return }
-        events.indices.withUnsafeBufferPointer { idx in
-        events.values.withUnsafeBufferPointer { val in
-        table.starts.withUnsafeBufferPointer { st in
-        table.targets.withUnsafeBufferPointer { tg in
-        table.kernelOffsets.withUnsafeBufferPointer { of in
-        weights.withUnsafeBufferPointer { w in
-        current.withUnsafeMutableBufferPointer { cur in
-            guard let wb = w.baseAddress, let cb = cur.baseAddress else { return }
-            let binary = events.isBinary
-            for e in 0..<idx.count {
-                let i = Int(idx[e])
-                let position = i / cin, c = i - position * cin
-                let channelBase = c * kernelArea
-                let value: Float = binary ? 1 : val[e]
-                for k in Int(st[position])..<Int(st[position + 1]) {
-                    let destination = cb + Int(tg[k]) * cout
-                    let row = wb + (channelBase + Int(of[k])) * cout
-                    if binary {
-                        EventKernels.addRow(destination, row, count: cout)
-                    } else {
-                        EventKernels.addScaledRow(destination, row, value: value, count: cout)
-                    }
-                }
-            }
-        } } } } } } }
-    }
-
     /// The event-driven weight gradient of a convolution through its fan-out table: for each event
     /// (i, v) at step t, for each target (o, offset) whose delta row is not all zero
     /// (`targetActive[targetOffset + o] != 0`, see `markActiveRows`):

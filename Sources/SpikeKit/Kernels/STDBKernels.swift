@@ -173,15 +173,6 @@ enum STDBKernels {
         } }
     }
 
-    /// current[n] = bias[n mod channels] + current[n] (the bias added after the sum, as
-    /// `InputEncoder.directCurrent` does).
-    static func addBiasFirst(_ bias: [Float], channels: Int, into current: inout [Float]) {
-        current.withUnsafeMutableBufferPointer { cur in
-        bias.withUnsafeBufferPointer { b in
-            for n in 0..<cur.count { cur[n] = b[n % channels] + cur[n] }
-        } }
-    }
-
     /// potential += current; current = 0 (the output layer's accumulation, every neuron).
     static func accumulate(current: inout [Float], into potential: inout [Float]) {
         current.withUnsafeMutableBufferPointer { cur in

@@ -89,35 +89,16 @@ extension STDBWorkspace {
         }
     }
 
-    /// Direct encoding: the first synapse's constant current W·x (+ b) from the (masked) image, whose
-    /// non-zero pixels are recorded once, as step 0 of the synapse's input channel. The pixels are
-    /// delivered as valued events into a zero current and the bias added last, which is exactly
-    /// `InputEncoder.directCurrent`'s arithmetic (each output sums its inputs in ascending order with
-    /// fused multiply-adds, then b + Σ).
+    /// Direct encoding: the first synapse's constant current W·x (+ b) from the (masked) image, by
+    /// `InputEncoder.directCurrent` itself (the scheduler's own arithmetic); the image's non-zero
+    /// pixels are recorded once, as step 0 of the synapse's input channel, for the weight gradient.
     private func prepareDirectInput(image: [Float], synapse s: Int, model: STDBModel) {
         var x = image
         if maskActive[s] { for i in x.indices { x[i] *= masks[s][i] } }
-        let synapse = model.plan.synapses[s]
         imageEvents.removeAll(binary: false)
         for i in x.indices where x[i] != 0 { imageEvents.append(Int32(i), value: x[i]) }
         trace.record(imageEvents, channel: model.layout.synapseInputChannel[s], step: 0)
-        if directCurrent.count != synapse.outputShape.count {
-            directCurrent = [Float](repeating: 0, count: synapse.outputShape.count)
-            directTouched = [UInt8](repeating: 0, count: synapse.outputShape.positions)
-        }
-        STDBKernels.zero(&directCurrent, count: directCurrent.count)
-        switch synapse.connectivity {
-        case .convolution(let g):
-            guard let table = model.convolutionTables[s] else { return }
-            STDBKernels.deliverConvolution(imageEvents, table: table, weights: synapse.weights, inChannels: g.inChannels,
-                                           outChannels: g.outChannels, kernelArea: g.kernelHeight * g.kernelWidth,
-                                           current: &directCurrent)
-        case .linear, .identity:
-            _ = EventKernels.deliver(imageEvents, through: synapse, runs: nil, current: &directCurrent, touched: &directTouched)
-        }
-        if let bias = synapse.bias {
-            STDBKernels.addBiasFirst(bias, channels: synapse.outputShape.channels, into: &directCurrent)
-        }
+        directCurrent = InputEncoder.directCurrent(imageHWC: x, synapse: model.plan.synapses[s])
     }
 
     /// The events a population passes on: its spikes, or its real values in the smooth test mode.

@@ -16,7 +16,6 @@ final class STDBWorkspace {
     var masked = SpikeEvents(binary: false)
     var imageEvents = SpikeEvents(binary: false)
     var directCurrent: [Float] = []
-    var directTouched: [UInt8] = [0]
     /// Per population: the real-valued events of the smooth test mode.
     var emitted: [SpikeEvents]
     /// Per synapse: the dropout multipliers of the current sample (0 or 1/(1 − p)); `maskActive` says
