@@ -4,29 +4,93 @@
 /// not stored; `Network(spec:inputShape:seed:)` infers them, so one spec describes the network for
 /// any input size it fits. The spec is saved in every checkpoint, so a network can be rebuilt from
 /// its file alone. Its JSON form is `{"name": "cnn-s", "layers": [{"type": "conv", ...}, ...]}`
-/// (see `LayerSpec`).
-public struct ArchitectureSpec: Codable, Equatable, Sendable {
+/// (see `LayerSpec`); a layer object may carry a `"name"`, which becomes the layer's name and the
+/// prefix of its tensors (`features.0` → `features.0.weight`, as in a PyTorch `state_dict`).
+/// Unnamed layers are named by kind and count (`conv1`, `fc2`; see `NetworkBuilder`).
+public struct ArchitectureSpec: Equatable, Sendable {
     public var name: String
     public var layers: [LayerSpec]
+    /// One entry per layer: the user's name, or nil for the automatic one.
+    public var layerNames: [String?]
 
-    public init(name: String, layers: [LayerSpec]) {
+    public init(name: String, layers: [LayerSpec], layerNames: [String?]? = nil) {
+        precondition(layerNames.map { $0.count == layers.count } ?? true, "one name (or nil) per layer")
         self.name = name
         self.layers = layers
+        self.layerNames = layerNames ?? Array(repeating: nil, count: layers.count)
     }
 
     /// The spec with every dropout probability replaced by `p` (nil keeps them).
     public func overridingDropout(_ p: Float?) -> ArchitectureSpec {
         guard let p else { return self }
-        return ArchitectureSpec(name: name, layers: layers.map { layer in
+        return replacingLayers { layer in
             if case .dropout = layer { return .dropout(p: p) }
             return layer
-        })
+        }
+    }
+
+    /// The spec with every plain ReLU (also inside residual blocks) replaced by `activation`.
+    public func replacingReLU(with activation: ActivationSpec) -> ArchitectureSpec {
+        guard case .clippedRelu = activation else { return self }
+        return replacingLayers { layer in
+            switch layer {
+            case .relu: return activation.layerSpec
+            case .residual(let outChannels, let stride, .relu):
+                return .residual(outChannels: outChannels, stride: stride, activation: activation)
+            default: return layer
+            }
+        }
+    }
+
+    private func replacingLayers(_ transform: (LayerSpec) -> LayerSpec) -> ArchitectureSpec {
+        ArchitectureSpec(name: name, layers: layers.map(transform), layerNames: layerNames)
+    }
+}
+
+extension ArchitectureSpec: Codable {
+    private enum CodingKeys: String, CodingKey { case name, layers }
+
+    /// A layer object with its optional `"name"` beside the `LayerSpec` fields.
+    private struct NamedLayer: Codable {
+        var spec: LayerSpec
+        var name: String?
+        private enum NameKey: String, CodingKey { case name }
+
+        init(spec: LayerSpec, name: String?) {
+            self.spec = spec
+            self.name = name
+        }
+
+        init(from decoder: any Decoder) throws {
+            spec = try LayerSpec(from: decoder)
+            name = try decoder.container(keyedBy: NameKey.self).decodeIfPresent(String.self, forKey: .name)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try spec.encode(to: encoder)
+            var container = encoder.container(keyedBy: NameKey.self)
+            try container.encodeIfPresent(name, forKey: .name)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let layers = try container.decode([NamedLayer].self, forKey: .layers)
+        self.init(name: try container.decode(String.self, forKey: .name), layers: layers.map(\.spec),
+                  layerNames: layers.map(\.name))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(zip(layers, layerNames).map { NamedLayer(spec: $0, name: $1) }, forKey: .layers)
     }
 }
 
 /// One layer of an `ArchitectureSpec`.
 ///
-/// JSON: an object with `"type"` and the case's fields; fields with a default may be left out.
+/// JSON: an object with `"type"` and the case's fields; fields with a default may be left out. Every
+/// type also takes an optional `"name"` (read by `ArchitectureSpec`).
 ///
 /// | type          | fields (default)                                                        |
 /// |---------------|-------------------------------------------------------------------------|
@@ -102,7 +166,7 @@ extension LayerSpec: Codable {
                                                    debugDescription: "unknown layer type '\(type)'\(hint) (known: \(LayerSpec.typeNames.joined(separator: ", ")))")
         }
         let allowed = LayerSpec.allowedKeys(type)
-        for key in container.allKeys where key.stringValue != "type" && !allowed.contains(key.stringValue) {
+        for key in container.allKeys where !["type", "name"].contains(key.stringValue) && !allowed.contains(key.stringValue) {
             let hint = NameSuggestion.closest(to: key.stringValue, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
             throw DecodingError.dataCorruptedError(forKey: key, in: container,
                                                    debugDescription: "unknown field '\(key.stringValue)' for a '\(type)' layer\(hint)")

@@ -1,8 +1,9 @@
 /// Turns an `ArchitectureSpec` into layers for a given input shape: infers every layer's input size,
 /// checks that each layer fits the shape it receives, names the layers, and initialises them.
 ///
-/// Names count each kind from 1 in network order: `conv1`, `fc1` (linear), `pool1` (both poolings),
-/// `relu1`, `clip1` (clipped ReLU), `dropout1`, `flatten1`, `block1` (residual), `bn1`.
+/// A layer's name is the spec's (`ArchitectureSpec.layerNames`) where given; otherwise names count
+/// each kind from 1 in network order: `conv1`, `fc1` (linear), `pool1` (both poolings), `relu1`,
+/// `clip1` (clipped ReLU), `dropout1`, `flatten1`, `block1` (residual), `bn1`.
 ///
 /// Initialisation (He et al., 2015, "Delving deep into rectifiers"): every convolution and linear
 /// weight is drawn from N(0, 2/fanIn), fanIn = inChannels·k² or inputs, from the stream
@@ -79,19 +80,47 @@ enum NetworkBuilder {
         guard !spec.layers.isEmpty else {
             throw SpikeKitError.model(layer: nil, reason: "architecture '\(spec.name)' has no layers")
         }
-        var counters: [String: Int] = [:]
+        let names = try layerNames(spec)
         var shapes: [[Int]] = []
         var shape = inputShape
         for (index, layerSpec) in spec.layers.enumerated() {
-            let prefix = namePrefix(layerSpec)
-            counters[prefix, default: 0] += 1
-            let name = "\(prefix)\(counters[prefix, default: 0])"
-            let output = try outputShape(layerSpec, name: name, input: shape)
-            visit(index, layerSpec, name, shape)
+            let output: [Int]
+            do {
+                output = try outputShape(layerSpec, name: names[index], input: shape)
+            } catch SpikeKitError.model(let layer, let reason) {
+                // Say where the misfitting shape comes from: the layer before, or the input.
+                let source = index == 0 ? "the input" : "layer '\(names[index - 1])'"
+                throw SpikeKitError.model(layer: layer, reason: "\(reason) (it receives \(shape) from \(source))")
+            }
+            visit(index, layerSpec, names[index], shape)
             shape = output
             shapes.append(shape)
         }
         return shapes
+    }
+
+    /// Each layer's name: the spec's, or the kind's prefix and its count among the layers of that kind.
+    /// Names must be unique (they name the tensors) and free of whitespace.
+    static func layerNames(_ spec: ArchitectureSpec) throws -> [String] {
+        var counters: [String: Int] = [:]
+        var seen: [String: Int] = [:]
+        var names: [String] = []
+        for (index, layerSpec) in spec.layers.enumerated() {
+            let prefix = namePrefix(layerSpec)
+            counters[prefix, default: 0] += 1
+            let automatic = "\(prefix)\(counters[prefix, default: 0])"
+            let name = index < spec.layerNames.count ? spec.layerNames[index] ?? automatic : automatic
+            guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {
+                throw SpikeKitError.model(layer: nil, reason: "layer \(index + 1) has the name \"\(name)\"; a name must be non-empty without spaces")
+            }
+            if let earlier = seen[name] {
+                throw SpikeKitError.model(layer: name, reason: "layers \(earlier + 1) and \(index + 1) are both named '\(name)'"
+                                          + (spec.layerNames[index] == nil ? " (the second by default; name it)" : ""))
+            }
+            seen[name] = index
+            names.append(name)
+        }
+        return names
     }
 
     private static func namePrefix(_ spec: LayerSpec) -> String {

@@ -6,7 +6,8 @@ import Foundation
 /// with spaces to a multiple of 8 here, so data starts aligned); then the data. Each header entry
 /// maps a tensor name to `{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}`, offsets
 /// relative to the start of the data; the optional `"__metadata__"` entry is a string-to-string map.
-/// SpikeKit writes F32 little-endian and reads F32 and F64 (converted to F32).
+/// SpikeKit writes F32 little-endian and reads F32, F64 and I64 (converted to F32; I64 for the
+/// integer buffers a PyTorch `state_dict` carries, such as `num_batches_tracked`).
 ///
 /// Every read validates before trusting anything: the header length fits the file, the header is
 /// a JSON object of well-formed entries, each dtype is supported, each shape's element count times
@@ -119,8 +120,8 @@ public enum Safetensors {
             let size: Int
             switch dtype {
             case "F32": size = 4
-            case "F64": size = 8
-            default: throw fail("tensor '\(name)': unsupported dtype '\(dtype)' (SpikeKit reads F32 and F64)")
+            case "F64", "I64": size = 8
+            default: throw fail("tensor '\(name)': unsupported dtype '\(dtype)' (SpikeKit reads F32, F64 and I64; save the state_dict as float32)")
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= dataLength else {
@@ -142,9 +143,13 @@ public enum Safetensors {
         }
         let tensors = entries.map { entry -> (name: String, tensor: Tensor) in
             let count = entry.shape.reduce(1, *)
-            let scalars = entry.dtype == "F32"
-                ? ByteConversion.floats(fromFloat32: data, offset: dataStart + entry.begin, count: count)
-                : ByteConversion.floats(fromFloat64: data, offset: dataStart + entry.begin, count: count)
+            let offset = dataStart + entry.begin
+            let scalars: [Float]
+            switch entry.dtype {
+            case "F32": scalars = ByteConversion.floats(fromFloat32: data, offset: offset, count: count)
+            case "F64": scalars = ByteConversion.floats(fromFloat64: data, offset: offset, count: count)
+            default: scalars = ByteConversion.floats(fromInt64: data, offset: offset, count: count)
+            }
             return (entry.name, Tensor(shape: entry.shape, scalars: scalars))
         }
         return Contents(tensors: tensors, metadata: metadata)

@@ -129,17 +129,7 @@ public enum SpikingNetworkCheckpoint {
     /// A short account of a JSON decoding error: what is wrong and where.
     static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
-        func at(_ path: [any CodingKey]) -> String {
-            let keys = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return keys.isEmpty ? "" : " at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)'\(at(context.codingPath))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(context.debugDescription)\(at(context.codingPath))"
-        case .dataCorrupted(let context): return "\(context.debugDescription)\(at(context.codingPath))"
-        @unknown default: return "\(error)"
-        }
+        return DecodingProblem(error).description
     }
 }
 

@@ -85,8 +85,12 @@ public enum ConfigSchema {
         ConfigSectionSpec(name: "model", isStage: false, meaning: "The network. Always applies.", keys: [
             ConfigKeySpec("architecture", .choice(architectures), default: .string("cnn-s"),
                           "Network to build: the MLP, CNN-S, and the VGG and ResNet variants of the hybrid-conversion paper (bias-free); input size and channels follow the dataset."),
+            ConfigKeySpec("layers", .objectList, default: nil, defaultText: "none: `architecture`",
+                          "Your own network instead of `architecture`: a list of layer objects (`conv`, `linear`, `avgPool`, `maxPool`, `relu`, `clippedRelu`, `dropout`, `flatten`, `batchNorm`, `residual`; fields in \"Layers\" below), each with an optional `name` that also names its tensors (`features.0` → `features.0.weight`). The last layer must give one output per class."),
             ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
-                          "Start from these ANN weights (safetensors or `.npy` folder) instead of training; the `training` section must then be absent."),
+                          "Start from these ANN weights instead of training: a SpikeKit checkpoint, or a PyTorch `state_dict` as safetensors or as a folder of `<tensor name>.npy` files, matched to the network's tensors by name (batch-norm statistics included); the `training` section must then be absent."),
+            ConfigKeySpec("mapping", .object, default: nil, defaultText: "none: names as they are",
+                          "Names in `checkpoint` for the network's layers or tensors where they differ, e.g. `{\"conv1\": \"features.0\", \"fc1.weight\": \"classifier.1.weight\"}`."),
             ConfigKeySpec("activation", .choice(["relu", "clipped-relu"]), default: .string("relu"),
                           defaultText: "`relu`; `clipped-relu` with the `low-latency` recipe",
                           "ANN activation; `clipped-relu` is min(max(x, 0), μ) with a trainable clip μ per layer."),
@@ -194,6 +198,8 @@ public enum ConfigSchema {
             ConfigKeySpec("dropout", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: nil,
                           defaultText: "the network's", unit: "probability",
                           "Input-dropout probability during STDB wherever the network has dropout (one mask per sample, fixed over the T steps); 0 turns it off."),
+            ConfigKeySpec("trainLimit", .integer(minimum: 1), default: nil, defaultText: "none: the whole training set", unit: "images",
+                          "Fine-tune on a class-balanced subset of this many training images (chosen from the seed, independent of `data.trainLimit`'s choice); an STDB epoch costs about T ANN epochs per image."),
         ]),
         ConfigSectionSpec(name: "energy", isStage: true, meaning: "Energy estimate of every simulation against the ANN. Runs when present; needs `simulation` or `stdb`.", keys: [
             ConfigKeySpec("preset", .nameOrObject(energyPresets), default: .string("cmos45nm-fp32"),

@@ -57,7 +57,6 @@ public struct DataConfig: Equatable, Sendable {
                 switch dataset {
                 case .cifar10: return .cifar10
                 case .cifar100: return .cifar100
-                // The IDX datasets carry no published channel statistics: the symmetric mapping.
                 // The IDX datasets and the user's own arrays carry no channel statistics here.
                 case .fashionMNIST, .mnist, .npy: return .symmetric
                 }
@@ -129,6 +128,14 @@ public struct DataConfig: Equatable, Sendable {
                 normalization = .named(mode)
             }
         }
+    }
+
+    /// The training and test sets this section describes: limits (chosen from `seed`), pixel
+    /// normalisation, layout and class count applied.
+    public func load(seed: UInt64) throws -> DatasetSplit {
+        try DatasetLoader.load(name: dataset.rawValue, directory: directory, relativeTo: nil,
+                               trainLimit: trainLimit, testLimit: testLimit, seed: seed,
+                               normalization: normalization.normalization(for: dataset), layout: layout, classes: classes)
     }
 
     var jsonValue: JSONValue {

@@ -12,7 +12,7 @@ extension ExperimentConfig {
         dataText += ", \(data.normalization.summary)"
         rows.append(("data", dataText))
 
-        var modelText = "\(model.architecture.rawValue), \(model.activation.rawValue)"
+        var modelText = "\(model.layers.map { "own layers (\($0.layers.count))" } ?? model.architecture.rawValue), \(model.activation.rawValue)"
         if model.activation == .clippedReLU { modelText += " (clip \(Self.number(model.clipInit)))" }
         if let checkpoint = model.checkpoint { modelText += ", weights from \(checkpoint)" }
         rows.append(("model", modelText))

@@ -24,11 +24,8 @@ extension ExperimentRunner {
 
     func runDataStage(_ state: inout RunState) throws {
         let d = config.data
-        let normalization = d.normalization.normalization(for: d.dataset)
         progress.begin(stage: "loading \(d.dataset.displayName)")
-        let split = try DatasetLoader.load(name: d.dataset.rawValue, directory: d.directory, relativeTo: nil,
-                                           trainLimit: d.trainLimit, testLimit: d.testLimit, seed: seed,
-                                           normalization: normalization, layout: d.layout, classes: d.classes)
+        let split = try d.load(seed: seed)
         progress.finish(message: "data: \(split.train.count) training and \(split.test.count) test images "
                         + "(\(split.train.channels)×\(split.train.height)×\(split.train.width), \(split.train.classCount) classes)")
         state.data = split
@@ -46,18 +43,20 @@ extension ExperimentRunner {
         let network: Network
         var epochs: [RunReport.Epoch] = []
         if let checkpoint = config.model.checkpoint {
-            network = try NetworkCheckpoint.load(from: URL(fileURLWithPath: checkpoint)).network
+            let model = config.model, classes = data.train.classCount
+            let (loaded, foreign) = try StateDictImporter.network(
+                at: URL(fileURLWithPath: checkpoint),
+                spec: { try model.spec(inputShape: inputShape, classes: classes, dropout: nil) },
+                inputShape: inputShape, mapping: model.mapping)
+            network = loaded
             guard network.inputShape == inputShape else {
                 throw SpikeKitError.model(layer: nil, reason: "the checkpoint \(checkpoint) takes \(network.inputShape) inputs; "
                                           + "\(config.data.dataset.rawValue) images are \(inputShape)")
             }
-            progress.note("ANN: loaded \(checkpoint)")
+            progress.note("ANN: loaded \(checkpoint)\(foreign ? " (tensors matched by name to \(model.layers == nil ? model.architecture.rawValue : "model.layers"))" : "")")
         } else {
-            let activation: ActivationSpec = config.model.activation == .clippedReLU
-                ? .clippedRelu(initialClip: Float(config.model.clipInit)) : .relu
-            let spec = try Architectures.spec(named: config.model.architecture.rawValue, inputShape: inputShape,
-                                              classes: data.train.classCount, activation: activation,
-                                              dropout: config.training?.dropout.map { Float($0) })
+            let spec = try config.model.spec(inputShape: inputShape, classes: data.train.classCount,
+                                             dropout: config.training?.dropout.map { Float($0) })
             network = try Network(spec: spec, inputShape: inputShape, seed: seed)
             if let training = config.training {
                 epochs = try trainANN(network, training: training, data: data, state: state)
@@ -97,7 +96,7 @@ extension ExperimentRunner {
             let (saved, metadata) = try NetworkCheckpoint.load(from: checkpoint)
             let (mine, theirs) = (network.parameters + network.buffers, saved.parameters + saved.buffers)
             guard theirs.map(\.name) == mine.map(\.name), theirs.map(\.value.shape) == mine.map(\.value.shape) else {
-                throw SpikeKitError.checkpoint(path: checkpoint.path, reason: "it holds another network than the config's \(config.model.architecture.rawValue)")
+                throw SpikeKitError.checkpoint(path: checkpoint.path, reason: "it holds another network than the config's \(config.model.layers == nil ? config.model.architecture.rawValue : "model.layers")")
             }
             for (parameter, value) in zip(mine, theirs) { parameter.assign(value.value) }
             startEpoch = Int(metadata["epoch"] ?? "") ?? 0
@@ -292,7 +291,8 @@ extension ExperimentRunner {
     /// Fine-tunes the converted network with STDB at `stdb.timeSteps`, then simulates the test set at
     /// that T and appends a `stdb` simulation entry (counts, accuracy; energy follows in its stage).
     func runSTDBStage(_ state: inout RunState) throws {
-        guard let data = state.data, let spiking = state.spiking, let s = config.stdb else { return }
+        guard var data = state.data, let spiking = state.spiking, let s = config.stdb else { return }
+        if let limit = s.trainLimit { data.train = data.train.balancedSubset(limit: limit, seed: seed, stream: 2) }
         let ordering: SpikeOrdering = config.simulation?.ordering == .immediate ? .immediate : .delayed
         var settings = STDBSettings(config: s, ordering: ordering, threads: threadCount,
                                     testLimit: config.simulation?.testLimit)

@@ -35,6 +35,11 @@ public struct STDBConfig: Equatable, Sendable {
     public var encoding: SimulationConfig.Encoding
     /// Overrides the input-dropout probability of the network's synapses during STDB when set.
     public var dropout: Double?
+    /// A class-balanced subset of the training set of this many images for STDB (stream 2 of the
+    /// seed's subset selection, so it never moves `data.trainLimit`'s choice); nil: the whole set.
+    /// STDB costs about T times an ANN epoch per image, so a short run fine-tunes on fewer images
+    /// than the ANN saw.
+    public var trainLimit: Int?
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -59,6 +64,7 @@ public struct STDBConfig: Equatable, Sendable {
         lossOverTime = reader.choice("lossOverTime")
         encoding = reader.optionalChoice("encoding") ?? defaultEncoding
         dropout = reader.optionalNumber("dropout")
+        trainLimit = reader.optionalInteger("trainLimit")
     }
 
     var jsonValue: JSONValue {
@@ -80,6 +86,7 @@ public struct STDBConfig: Equatable, Sendable {
             "encoding": .string(encoding.rawValue),
         ]
         if let dropout { members["dropout"] = .number(dropout) }
+        if let trainLimit { members["trainLimit"] = .integer(trainLimit) }
         return .object(members)
     }
 }

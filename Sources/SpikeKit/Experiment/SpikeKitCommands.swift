@@ -32,19 +32,32 @@ public enum SpikeKitCommands {
 
     public static let importWeights = CommandSpec(
         name: "import",
-        abstract: "Bring a network trained elsewhere into SpikeKit: NumPy .npy weights (PyTorch layout) to a checkpoint.",
+        abstract: "Bring a network trained elsewhere into SpikeKit (a PyTorch state_dict or .npy weights) and check it.",
         discussion: """
-            One .npy file per weight layer (conv [out, in, kh, kw], linear [out, in]), matched to the \
-            architecture's weight layers in file-name order, or by a JSON mapping {"layerName": "file.npy"}. \
-            A shape mismatch is refused with the layer and both shapes. Use the checkpoint as model.checkpoint.
+            The network is a built-in architecture (--model, --input, --classes) or a config's model \
+            section (--config: model.architecture or model.layers, input shape and classes from its data). \
+            --state-dict reads a PyTorch state_dict saved with safetensors.torch.save_file, or a folder of \
+            <tensor name>.npy files, matched to the network's tensors by name (batch-norm statistics included; \
+            --mapping or model.mapping renames); every missing, unused or misshapen tensor is listed at once. \
+            --npy-dir reads one .npy per weight layer in file-name order (or by a mapping of layer names to \
+            files). With --check-inputs and --check-outputs (the PyTorch logits for those inputs) the ANN's \
+            outputs are compared and the command fails when they differ by more than --check-tolerance \
+            relative to the logits' scale; --check-layers DIR (one <layer name>.npy per layer output) names the \
+            first layer that diverges. Use the checkpoint as model.checkpoint.
             """,
         options: [
             .value("model", "arch", help: "Architecture: mlp, cnn-s, vgg5, vgg9, vgg11, vgg16, resnet12, resnet20, resnet34."),
-            .value("npy-dir", "dir", help: "Folder with the .npy files."),
+            .value("config", "file", help: "Take the network (and input shape, classes, mapping) from this config's model and data sections."),
+            .value("state-dict", "path", help: "A safetensors state_dict, or a folder of <tensor name>.npy files."),
+            .value("npy-dir", "dir", help: "Folder with one .npy file per weight layer, in name order."),
             .value("out", "file", help: "Checkpoint to write (.safetensors)."),
-            .value("input", "shape", default: "1x28x28", help: "Input shape CxHxW, e.g. 3x32x32 for CIFAR."),
-            .value("classes", "n", kind: .integer(minimum: 1), default: "10", help: "Number of output classes."),
-            .value("mapping", "json", help: "JSON file mapping layer names to .npy file names."),
+            .value("input", "shape", default: "1x28x28", help: "Input shape CxHxW, e.g. 3x32x32 for CIFAR (with --model)."),
+            .value("classes", "n", kind: .integer(minimum: 1), default: "10", help: "Number of output classes (with --model)."),
+            .value("mapping", "json", help: "JSON file of names: {\"conv1\": \"features.0\"} (--state-dict) or {\"conv1\": \"file.npy\"} (--npy-dir)."),
+            .value("check-inputs", "npy", help: "Inputs to check the import on: float32 [N, C, H, W], normalised as the network expects."),
+            .value("check-outputs", "npy", help: "The other framework's outputs for --check-inputs: [N, classes]."),
+            .value("check-layers", "dir", help: "Optional: <layer name>.npy per layer, that layer's outputs for --check-inputs."),
+            .value("check-tolerance", "x", default: "1e-4", help: "Largest relative difference accepted by the check."),
         ])
 
     public static let report = CommandSpec(

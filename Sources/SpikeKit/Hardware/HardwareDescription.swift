@@ -217,18 +217,7 @@ public struct HardwareDescription: Codable, Sendable, Equatable {
     }
 
     static func explain(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return p.isEmpty ? "top level" : String(p.drop { $0 == "." })
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "missing key '\(parent == "top level" ? key.stringValue : parent + "." + key.stringValue)'"
-        case .typeMismatch(let type, let context): return "'\(path(context))' should be \(type)"
-        case .valueNotFound(let type, let context): return "'\(path(context))' should be \(type), not null"
-        case .dataCorrupted(let context): return "\(context.debugDescription) at '\(path(context))'"
-        @unknown default: return "\(error)"
-        }
+        let problem = DecodingProblem(error)
+        return problem.keyPath.isEmpty ? problem.message : "'\(problem.keyPath)': \(problem.message)"
     }
 }

@@ -34,6 +34,22 @@ enum ByteConversion {
         }
     }
 
+    /// Little-endian int64 values read as floats (exact up to 2^24; for integer buffers such as a
+    /// PyTorch batch-norm's `num_batches_tracked`).
+    static func floats(fromInt64 data: Data, offset: Int, count: Int) -> [Float] {
+        precondition(offset >= 0 && count >= 0 && offset + 8 * count <= data.count,
+                     "ByteConversion: \(count) int64 values at \(offset) exceed \(data.count) bytes")
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                guard let base = raw.baseAddress, let target = out.baseAddress else { return }
+                for i in 0..<count {
+                    target[i] = Float(Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8 * i, as: Int64.self)))
+                }
+            }
+            initialized = count
+        }
+    }
+
     /// `count` little-endian float64 values starting at byte `offset`, rounded to float32.
     static func floats(fromFloat64 data: Data, offset: Int, count: Int) -> [Float] {
         precondition(offset >= 0 && count >= 0 && offset + 8 * count <= data.count,
