@@ -8,6 +8,11 @@
 /// (their threshold is the largest finite float), so they add no work. Finally every threshold is
 /// multiplied by `scale` (0.7 by default; the paper lowers it for fewer steps), which trades a little
 /// precision at high T for faster, earlier spiking at low T.
+///
+/// Biases (a user's network, or batch-norm folded into a convolution; the paper's networks have
+/// none) are divided by the product of the thresholds before them, during balancing and after
+/// (`SpikingNetwork.dividingBiasesByInputUnits`): spikes of layer l stand for θ_1⋯θ_l of activation,
+/// so an unscaled bias would outweigh the spike-driven current.
 public struct ThresholdBalancing: Sendable {
     public var timeSteps: Int
     public var scale: Float
@@ -39,7 +44,7 @@ public struct ThresholdBalancing: Sendable {
                 p.currentDecay = 0
                 p.threshold = index < l ? found[index] : .greatestFiniteMagnitude
                 return p
-            }
+            }.dividingBiasesByInputUnits(thresholds: found)
             let options = SimulationOptions(timeSteps: timeSteps, encoding: encoding, ordering: ordering, seed: seed,
                                             recordMaxInputCurrent: true)
             let record = try EventScheduler(network: candidate).run(images: images, options: options)
@@ -63,7 +68,7 @@ public struct ThresholdBalancing: Sendable {
             var p = neurons
             p.threshold = maxima[index] * scale
             return p
-        }
+        }.dividingBiasesByInputUnits(thresholds: maxima.map { $0 * scale })
         return (balanced, maxima)
     }
 }

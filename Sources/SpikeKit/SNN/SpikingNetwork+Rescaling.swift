@@ -33,3 +33,44 @@ extension SpikingNetwork {
         return copy
     }
 }
+
+extension SpikingNetwork {
+    /// The network with each bias divided by the unit of the spikes its synapse receives, for a
+    /// network whose weights stay as the ANN's while thresholds θ take the activations' scale
+    /// (threshold balancing): population p then fires at a_p / c_p with c_p = c_{p−1}·θ_p and
+    /// c_0 = 1 (the input as it is), so the current W·s + b/c_{p−1} is the ANN's pre-activation in
+    /// units of c_{p−1}. Without the division a bias would count c_{p−1} times too much against
+    /// the spike-driven current. `thresholds` holds θ of every spiking population in order (the
+    /// output layer has none). Inside a residual block, conv2 and the shortcut are divided by the
+    /// unit of the block's first population (conv2's input).
+    public func dividingBiasesByInputUnits(thresholds: [Float]) -> SpikingNetwork {
+        var copy = self
+        var unit: Float = 1
+        var p = 0
+        func divided(_ s: Synapse, by value: Float) -> Synapse {
+            guard value != 1, let bias = s.bias else { return s }
+            var t = s
+            t.bias = bias.map { $0 / value }
+            return t
+        }
+        for i in copy.layers.indices {
+            switch copy.layers[i] {
+            case .synaptic(let s, let neurons, let dropout):
+                copy.layers[i] = .synaptic(divided(s, by: unit), neurons: neurons, inputDropout: dropout)
+                if neurons != nil, p < thresholds.count { unit *= thresholds[p] }
+                p += 1
+            case .residual(var b):
+                b.conv1 = divided(b.conv1, by: unit)
+                if p < thresholds.count { unit *= thresholds[p] }
+                b.conv2 = divided(b.conv2, by: unit)
+                b.shortcut = divided(b.shortcut, by: unit)
+                copy.layers[i] = .residual(b)
+                if p + 1 < thresholds.count { unit *= thresholds[p + 1] }
+                p += 2
+            case .averagePool, .maxPool, .flatten:
+                break
+            }
+        }
+        return copy
+    }
+}

@@ -33,6 +33,34 @@ import Testing
         #expect(thresholds == [2 * 0.7, 1.5 * 0.7])
     }
 
+    @Test(arguments: SpikeOrdering.allCases)
+    func biasesAreDividedByTheThresholdsBeforeThem(ordering: SpikeOrdering) throws {
+        // The hand-sized network with biases b1 = (0.5, 0), b2 = (1, 0), b3 = (0.3).
+        // Layer 1 current: W1·x + b1 = (2.5, 0) → θ1 = 2.5. A layer-1 spike stands for 2.5 of
+        // activation, so b2 is counted in those units: b2/2.5 = (0.4, 0); layer 2 current when
+        // neuron 0 spikes: (1.5 + 0.4, −1) → θ2 = 1.9. The output's bias: 0.3/(2.5·1.9).
+        var network = Self.handSizedNetwork()
+        let biases: [[Float]] = [[0.5, 0], [1, 0], [0.3]]
+        for (i, bias) in biases.enumerated() {
+            if case .synaptic(var s, let neurons, let dropout) = network.layers[i] {
+                s.bias = bias
+                network.layers[i] = .synaptic(s, neurons: neurons, inputDropout: dropout)
+            }
+        }
+        let images = Tensor(shape: [1, 2, 1, 1], scalars: [1, 0.5])
+        let balancing = ThresholdBalancing(timeSteps: 10, scale: 0.5, encoding: .direct, ordering: ordering)
+        let (balanced, maxima) = try balancing.balance(network: network, calibration: images)
+        #expect(maxima.count == 2 && abs(maxima[0] - 2.5) < 1e-6 && abs(maxima[1] - 1.9) < 1e-6, "\(maxima)")
+        let converted = balanced.layers.compactMap { layer -> [Float]? in
+            if case .synaptic(let s, _, _) = layer { return s.bias }
+            return nil
+        }
+        // After scaling, spikes stand for θ·0.5 of activation: 1.25, then 1.25·0.95.
+        #expect(converted[0] == [0.5, 0])
+        #expect(abs(converted[1][0] - 1 / 1.25) < 1e-6 && converted[1][1] == 0)
+        #expect(abs(converted[2][0] - 0.3 / (1.25 * 0.95)) < 1e-6)
+    }
+
     @Test func silentLayerIsRefusedWithItsName() throws {
         let images = Tensor(shape: [1, 2, 1, 1], scalars: [-1, 0])   // fc1 current (−1, −0.5): never positive
         let balancing = ThresholdBalancing(timeSteps: 5, encoding: .direct)
