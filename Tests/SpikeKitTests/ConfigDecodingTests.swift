@@ -38,7 +38,7 @@ import Testing
         #expect(conversion.recipe == .thresholdBalancing && conversion.calibrationImages == 512)
         #expect(conversion.balancingSteps == 1000 && conversion.scale == 0.7 && conversion.percentile == 99.99)
         #expect(conversion.channelWise == false && conversion.alphaGrid == 150)
-        #expect(conversion.fineTuneEpochs == 0 && conversion.fineTuneTimeSteps == 2)
+        #expect(conversion.fineTuneEpochs == 2 && conversion.fineTuneTimeSteps == 2 && conversion.fineTuneLearningRate == 5e-4)
         let simulation = try #require(config.simulation)
         #expect(simulation.timeSteps == [16, 32, 64] && simulation.encoding == .direct && simulation.ordering == .delayed)
         #expect(simulation.batchSize == 100 && simulation.threads == 0 && simulation.reset == .subtract)
@@ -234,6 +234,11 @@ import Testing
         #expect(config.model.activation == .clippedReLU)
         #expect(config.simulation?.ordering == .immediate)
         #expect(config.simulation?.encoding == .direct)
+        #expect(config.simulation?.initialMembrane == 0.5)
+        let explicit = try T.decode(#"{"conversion": {"recipe": "low-latency"}, "simulation": {"initialMembrane": 0}}"#)
+        #expect(explicit.simulation?.initialMembrane == 0)
+        let other = try T.decode(#"{"conversion": {}, "simulation": {}}"#)
+        #expect(other.simulation?.initialMembrane == 0)
     }
 
     @Test func lowLatencyWithExplicitConflictsIsAProblem() {

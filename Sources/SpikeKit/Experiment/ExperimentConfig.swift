@@ -114,6 +114,9 @@ public struct ExperimentConfig: Equatable, Sendable {
         if config.conversion?.recipe == .lowLatency {
             if modelReader.raw("activation") == nil { config.model.activation = .clippedReLU }
             if simulationReader?.raw("ordering") == nil { config.simulation?.ordering = .immediate }
+            // Half a threshold to start makes spike counts round rather than truncate: +1.1 pt at T = 2
+            // on CNN-S (Configs/README.md).
+            if simulationReader?.raw("initialMembrane") == nil { config.simulation?.initialMembrane = 0.5 }
         }
         config.stdb = stage("stdb").map { STDBConfig(reading: $0, defaultEncoding: config.simulation?.encoding ?? .direct) }
         config.energy = stage("energy").map(EnergyConfig.init(reading:))

@@ -155,20 +155,8 @@ extension ExperimentRunner {
         case .lowLatency:
             recipe = .lowLatency(LowLatencyConversion(timeSteps: c.fineTuneTimeSteps, gridPoints: c.alphaGrid, seed: seed))
         }
-        // The calibration batch: the first `calibrationImages` of a seeded shuffle of the training set,
-        // augmented as in training.
-        let order = data.train.epochOrder(seed: seed, epoch: -1)
-        let augmentation = config.training?.augmentation == true ? Augmentation.standard(for: data.train) : .none
-        let calibration = data.train.makeBatch(indices: order.prefix(min(c.calibrationImages, order.count)),
-                                               augmentation: augmentation, seed: seed, epoch: -1)
         progress.begin(stage: "converting with \(recipe.name)")
-        let result = try ANNToSNNConverter.convert(
-            network, recipe: recipe, calibration: calibration.images,
-            reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1),
-            initialMembrane: Float(simulation?.initialMembrane ?? 0), neuronModel: simulation?.neuron ?? .integrateAndFire,
-            currentDecay: Float(simulation?.currentDecay ?? 0)) { [progress] line in
-            progress.note(line)
-        }
+        let result = try convert(network, recipe: recipe, data: data)
         progress.finish(message: "conversion: \(recipe.name), thresholds "
                         + result.layers.map { String(format: "%.3g", $0.threshold) }.joined(separator: ", "))
         let converted = try fineTuneLowLatency(result.network, data: data)
@@ -196,6 +184,38 @@ extension ExperimentRunner {
         }
     }
 
+    /// `network` converted with `recipe` on the calibration batch — the first `calibrationImages` of
+    /// a seeded shuffle of the training set, augmented as in training — with the simulation
+    /// section's neuron settings.
+    func convert(_ network: Network, recipe: ConversionRecipe, data: DatasetSplit) throws -> ConversionResult {
+        let c = config.conversion ?? ConversionConfig(), simulation = config.simulation
+        let order = data.train.epochOrder(seed: seed, epoch: -1)
+        let augmentation = config.training?.augmentation == true ? Augmentation.standard(for: data.train) : .none
+        let calibration = data.train.makeBatch(indices: order.prefix(min(c.calibrationImages, order.count)),
+                                               augmentation: augmentation, seed: seed, epoch: -1)
+        return try ANNToSNNConverter.convert(
+            network, recipe: recipe, calibration: calibration.images,
+            reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1),
+            initialMembrane: Float(simulation?.initialMembrane ?? 0), neuronModel: simulation?.neuron ?? .integrateAndFire,
+            currentDecay: Float(simulation?.currentDecay ?? 0)) { [progress] line in
+            progress.note(line)
+        }
+    }
+
+    /// For the low-latency recipe without fine-tuning, α and β fitted for each simulated T other than
+    /// the conversion's own (`fineTuneTimeSteps`), as Datta & Beerel fit them per T: T → network.
+    /// Empty for every other recipe, after a fine-tune (which trains for one T), or without the ANN.
+    func lowLatencyNetworksPerTimeStep(steps: [Int], data: DatasetSplit, state: RunState) throws -> [Int: SpikingNetwork] {
+        guard let c = config.conversion, c.recipe == .lowLatency, c.fineTuneEpochs == 0, c.checkpoint == nil,
+              let network = state.network else { return [:] }
+        var networks: [Int: SpikingNetwork] = [:]
+        for t in steps where t != c.fineTuneTimeSteps {
+            let recipe = ConversionRecipe.lowLatency(LowLatencyConversion(timeSteps: t, gridPoints: c.alphaGrid, seed: seed))
+            networks[t] = try convert(network, recipe: recipe, data: data).network
+        }
+        return networks
+    }
+
     // MARK: Simulation
 
     func runSimulationStage(_ state: inout RunState) throws {
@@ -207,18 +227,33 @@ extension ExperimentRunner {
         let test = data.test
         let images = min(s.testLimit ?? test.count, test.count)
         checkPoissonRange(test, encoding: encoding, &state)
+        let perStep = try lowLatencyNetworksPerTimeStep(steps: steps, data: data, state: state)
+        if !perStep.isEmpty {
+            progress.note("low-latency: α and β fitted for each T (\(steps.map(String.init).joined(separator: ", ")))")
+        }
+        // The converted network runs to the largest T it is used for; each T with its own fit runs its
+        // own simulation of T steps.
+        let shared = steps.filter { perStep[$0] == nil }
+        let sharedMaximum = shared.last ?? maximum
         let (record, seconds) = try simulateTestSet(spiking, data: test, images: images, encoding: encoding, ordering: ordering,
-                                                    timeSteps: maximum, checkpoints: steps, batchSize: s.batchSize,
-                                                    raster: s.recordRaster ? 16 : 0, label: "conversion")
+                                                    timeSteps: sharedMaximum, checkpoints: shared.isEmpty ? [sharedMaximum] : shared,
+                                                    batchSize: s.batchSize, raster: s.recordRaster ? 16 : 0, label: "conversion")
+        var records: [Int: SimulationRecord] = [:]
+        for (t, network) in perStep.sorted(by: { $0.key < $1.key }) {
+            records[t] = try simulateTestSet(network, data: test, images: images, encoding: encoding, ordering: ordering,
+                                             timeSteps: t, checkpoints: [t], batchSize: s.batchSize, raster: 0,
+                                             label: "conversion, α/β fitted for this T").0
+        }
         state.raster = record.raster
-        state.rasterTimeSteps = maximum
+        state.rasterTimeSteps = sharedMaximum
         if let traced = config.output.spikeTrace, traced > 0 {
             try writeSpikeTrace(spiking, data: test, images: min(traced, images), encoding: encoding, ordering: ordering,
-                                timeSteps: maximum, state: state)
+                                timeSteps: sharedMaximum, state: state)
         }
         let labels = Array(test.labels.prefix(images))
         for t in steps {
-            let counts = OperationCounts.from(record: record, network: spiking, timeSteps: t, encoding: encoding)
+            let (record, network) = (records[t] ?? record, perStep[t] ?? spiking)
+            let counts = OperationCounts.from(record: record, network: network, timeSteps: t, encoding: encoding)
             let accuracy = Double(record.correct(labels: labels, steps: t)) / Double(max(images, 1))
             state.counts.append(counts)
             state.simulations.append(RunReport.Simulation(
@@ -226,7 +261,7 @@ extension ExperimentRunner {
                 testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
             warn(RunDiagnostics.silentOutput(record, steps: t, ordering: ordering, stage: "the converted SNN"), &state)
         }
-        progress.note(String(format: "simulation: %d images × %d steps in %.1f s (%.0f images/s)", images, maximum,
+        progress.note(String(format: "simulation: %d images × %d steps in %.1f s (%.0f images/s)", images, sharedMaximum,
                              seconds, Double(images) / max(seconds, 1e-9)))
         for simulation in state.simulations where simulation.stage == .conversion {
             progress.note(String(format: "  T = %4d: test accuracy %.2f %%", simulation.timeSteps, simulation.testAccuracy * 100))

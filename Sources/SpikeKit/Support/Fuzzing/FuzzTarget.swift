@@ -125,8 +125,8 @@ public struct FuzzTarget: Sendable {
     }
 
     /// safetensors files: plain tensors with metadata, a saved spiking network (convolution, pooling,
-    /// residual block, linear output) and a saved ANN; each parsed as plain tensors and as both kinds
-    /// of checkpoint. A checkpoint that loads is also run on one image (simulated, or a forward pass),
+    /// residual block, linear output), a saved ANN and the same ANN as a bare state dict; each parsed
+    /// as plain tensors, as both kinds of checkpoint and as a state dict loaded by name. A checkpoint that loads is also run on one image (simulated, or a forward pass),
     /// as `spikekit energy` and a run would.
     static func safetensors() throws -> FuzzTarget {
         let plain = Safetensors.encode(Safetensors.Contents(
@@ -135,8 +135,11 @@ public struct FuzzTarget: Sendable {
         let spiking = Safetensors.encode(try SpikingNetworkCheckpoint.contents(of: FuzzSeeds.spikingNetwork(),
                                                                               metadata: ["stage": "conversion"]))
         let network = Safetensors.encode(try NetworkCheckpoint.contents(of: try FuzzSeeds.network(), metadata: ["epoch": "1"]))
+        // A PyTorch-style state dict of the ANN seed: its tensors without SpikeKit's metadata.
+        let ann = try FuzzSeeds.network()
+        let stateDict = Safetensors.encode(Safetensors.Contents(tensors: (ann.parameters + ann.buffers).map { ($0.name, $0.value) }))
         let fields = [FuzzField(0, 8, .little)]
-        let seeds = [plain, spiking, network].map { FuzzSeed([UInt8]($0), fields: fields) }
+        let seeds = [plain, spiking, network, stateDict].map { FuzzSeed([UInt8]($0), fields: fields) }
         return FuzzTarget(name: "safetensors", seeds: seeds, parsers: [
             Parser(name: "safetensors") { bytes in _ = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors") },
             Parser(name: "spiking network checkpoint") { bytes in
@@ -151,6 +154,15 @@ public struct FuzzTarget: Sendable {
                     _ = try EventScheduler(network: network).run(
                         images: image, options: SimulationOptions(timeSteps: 3, ordering: ordering, threads: 1))
                 }
+            },
+            // A state dict loaded by name into the ANN seed's architecture, then run, as model.checkpoint does.
+            Parser(name: "state dict") { bytes in
+                let contents = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors")
+                let network = try FuzzSeeds.network()
+                try StateDictImporter.load(contents.dictionary.filter { !StateDictImporter.isIgnored($0.key) }, into: network,
+                                           source: "fuzz.safetensors")
+                _ = network.forward(Tensor(shape: [1] + network.inputShape, scalars: (0..<36).map { Float($0 % 5) / 2 - 1 }),
+                                    training: false)
             },
             Parser(name: "network checkpoint") { bytes in
                 let contents = try Safetensors.decode(Data(bytes), path: "fuzz.safetensors")
