@@ -162,9 +162,9 @@ import Testing
         #expect(throws: SpikeKitError.self) {
             _ = try Architectures.spec(named: "vgg16", inputShape: [3, 8, 8], classes: 10)
         }
-        // A linear layer on an image is a model error naming the layer.
+        // A linear layer on an image is a model error naming the layer and the one before it.
         let spec = ArchitectureSpec(name: "bad", layers: [.conv(outChannels: 2, kernel: 3), .linear(outputs: 3)])
-        #expect(throws: SpikeKitError.model(layer: "fc1", reason: "needs flat inputs, but receives [2, 6, 6]; put a flatten layer before it")) {
+        #expect(throws: SpikeKitError.model(layer: "fc1", reason: "needs flat inputs, but receives [2, 6, 6]; put a flatten layer before it (from layer 'conv1')")) {
             _ = try Network(spec: spec, inputShape: [1, 8, 8], seed: 0)
         }
     }

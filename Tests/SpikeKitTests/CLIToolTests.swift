@@ -134,6 +134,39 @@ struct CLIToolTests {
         #expect(missing.status == 64 && missing.stderr.contains("--npy-dir"))
     }
 
+    @Test func importByNameChecksTheOutputsAndWritesNothingWhenTheyDiffer() throws {
+        let folder = try T.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // An MLP state dict under PyTorch's Sequential names, renamed by a mapping file.
+        let spec = try Architectures.spec(named: "mlp", inputShape: [1, 2, 2], classes: 10)
+        let source = try Network(spec: spec, inputShape: [1, 2, 2], seed: 4)
+        let names = ["fc1": "1", "fc2": "3", "fc3": "5"]
+        let tensors = source.parameters.map { p in (name: names[String(p.name.split(separator: ".")[0])]! + ".weight", tensor: p.value) }
+        let stateDict = folder.appendingPathComponent("state_dict.safetensors")
+        try Safetensors.write(Safetensors.Contents(tensors: tensors), to: stateDict)
+        let mapping = folder.appendingPathComponent("mapping.json")
+        try JSONEncoder().encode(names).write(to: mapping)
+        let inputs = Tensor(shape: [3, 1, 2, 2], scalars: (0..<12).map { Float($0) / 12 })
+        try NumPy.write(inputs, to: folder.appendingPathComponent("x.npy"))
+        var logits = source.forward(inputs, training: false)
+        try NumPy.write(logits, to: folder.appendingPathComponent("y.npy"))
+        let out = folder.appendingPathComponent("ann.safetensors")
+        let arguments = ["import", "--model", "mlp", "--input", "1x2x2", "--state-dict", stateDict.path, "--mapping", mapping.path,
+                         "--check-inputs", folder.appendingPathComponent("x.npy").path,
+                         "--check-outputs", folder.appendingPathComponent("y.npy").path, "--out", out.path]
+        let good = try spikekit(arguments)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("predictions agree on 3 of 3 inputs"), "\(good.stdout)")
+        #expect(try NetworkCheckpoint.load(from: out).network.parameters.map(\.value) == source.parameters.map(\.value))
+        try FileManager.default.removeItem(at: out)
+        logits.scalars[4] += 1
+        try NumPy.write(logits, to: folder.appendingPathComponent("y.npy"))
+        let bad = try spikekit(arguments)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("does not reproduce the given outputs") && bad.stderr.contains("--check-layers"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func reportReRendersAFinishedRun() throws {
         let folder = try T.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

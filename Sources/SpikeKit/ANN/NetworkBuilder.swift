@@ -88,9 +88,11 @@ enum NetworkBuilder {
             do {
                 output = try outputShape(layerSpec, name: names[index], input: shape)
             } catch SpikeKitError.model(let layer, let reason) {
-                // Say where the misfitting shape comes from: the layer before, or the input.
+                // Say where the misfitting shape comes from (the layer before, or the input), and the
+                // shape itself where the reason does not already give it.
                 let source = index == 0 ? "the input" : "layer '\(names[index - 1])'"
-                throw SpikeKitError.model(layer: layer, reason: "\(reason) (it receives \(shape) from \(source))")
+                let context = reason.contains("\(shape)") ? (index == 0 ? "" : " (from \(source))") : " (it receives \(shape) from \(source))"
+                throw SpikeKitError.model(layer: layer, reason: reason + context)
             }
             visit(index, layerSpec, names[index], shape)
             shape = output
