@@ -112,6 +112,7 @@ let package = Package(
             name: "ImportPyTorch",
             dependencies: ["SpikeKit"],
             path: "Examples/ImportPyTorch",
+            exclude: ["config.json", "export_pytorch.py"],
             swiftSettings: speedSettings
         ),
         .testTarget(
