@@ -21,6 +21,13 @@ import Testing
         #expect(wide?.contains("[-1.99, 2.13]") == true && wide?.contains("\"half\"") == true)
     }
 
+    @Test func stdbThatLowersAccuracy() {
+        // The CIFAR-10 VGG5 short run: converted 76.10 %, after one STDB epoch 65.75 % at T = 75.
+        let worse = RunDiagnostics.stdbLoweredAccuracy(converted: 0.761, tuned: 0.6575, timeSteps: 75, learningRate: 2e-4, images: 5000)
+        #expect(worse?.contains("from 76.10 % (converted) to 65.75 %") == true && worse?.contains("stdb.learningRate (now 0.0002)") == true)
+        #expect(RunDiagnostics.stdbLoweredAccuracy(converted: 0.761, tuned: 0.755, timeSteps: 75, learningRate: 2e-4, images: 5000) == nil)
+    }
+
     @Test func silentOutputCountsTies() {
         let outputs = Tensor(shape: [3, 2], scalars: [0, 0, 1, 2, 0.5, 0.5])
         let record = SimulationRecord(timeSteps: 4, samples: 3, populationNames: ["out"], populationSizes: [2],

@@ -398,6 +398,10 @@ extension ExperimentRunner {
             stage: .stdb, timeSteps: s.timeSteps, encoding: settings.encoding.rawValue, ordering: ordering.rawValue,
             testAccuracy: accuracy, testImages: images, layers: counts.layers.map(RunReport.LayerActivity.init)))
         warn(RunDiagnostics.silentOutput(record, steps: s.timeSteps, ordering: ordering, stage: "the STDB-tuned SNN"), &state)
+        if let converted = state.simulations.first(where: { $0.stage == .conversion && $0.timeSteps == s.timeSteps }) {
+            warn(RunDiagnostics.stdbLoweredAccuracy(converted: converted.testAccuracy, tuned: accuracy, timeSteps: s.timeSteps,
+                                                    learningRate: s.learningRate, images: data.train.count), &state)
+        }
         state.stdb = RunReport.STDB(timeSteps: s.timeSteps, epochs: epochCount, testAccuracy: accuracy)
         state.spiking = tuned
         progress.note(String(format: "hybrid (conversion + STDB): T = %d, test accuracy %.2f %%", s.timeSteps, accuracy * 100))

@@ -70,4 +70,14 @@ public enum RunDiagnostics {
         return String(format: "STDB epoch %d: the training loss %.6f is ln %d, the loss of identical outputs for every class: ", epoch, trainLoss, classes)
             + "the output layer received no input within \(timeSteps) steps, so every gradient was zero and STDB changed nothing; use \(advice)"
     }
+
+    /// The warning for an STDB fine-tune that left the network clearly worse (more than 1 pt) than
+    /// the converted network it started from at the same T, or nil.
+    public static func stdbLoweredAccuracy(converted: Double, tuned: Double, timeSteps: Int, learningRate: Double,
+                                           images: Int) -> String? {
+        guard tuned < converted - 0.01 else { return nil }
+        return String(format: "STDB lowered the test accuracy at T = %d from %.2f %% (converted) to %.2f %%: the fine-tune moved the "
+                      + "weights away from the conversion; use a lower stdb.learningRate (now %g) or more training images (now %d)",
+                      timeSteps, converted * 100, tuned * 100, learningRate, images)
+    }
 }
