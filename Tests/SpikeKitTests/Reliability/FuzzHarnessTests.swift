@@ -8,7 +8,12 @@ import Testing
     @Test(arguments: FuzzTarget.names)
     func everyReaderAcceptsOrRejectsEveryMutatedInput(reader: String) throws {
         let target = try #require(try FuzzTarget.named(reader))
-        let summary = FuzzEngine(target: target, seed: 1).run(executions: 1500)
+        var engine = FuzzEngine(target: target, seed: 1)
+        // The peak memory the engine watches is the whole process's, which here the suites running
+        // alongside share (a 1,620-byte input was once blamed for their 739 MiB); the standalone
+        // `spikekit-fuzz` keeps the memory check, and over-allocation regressions are pinned below.
+        engine.memoryGrowthLimitBytes = Int.max / 2
+        let summary = engine.run(executions: 1500)
         #expect(summary.executions == 1500)
         #expect(summary.findings.isEmpty, "\(summary.findings.map(\.description))")
         // Both outcomes occur for every parser, so the mutations reach past the first check.
