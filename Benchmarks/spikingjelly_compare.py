@@ -13,15 +13,18 @@ and converts with data-norm at the 100th percentile (the maximum) on direct inpu
 
     spikekit run /tmp/sj/cnn-s/config.json        # compare its ANN and T rows with the printout
 """
-import argparse, gzip, json, os, struct
+import argparse, json, os, sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 from safetensors.torch import save_file
 from spikingjelly.activation_based import functional
 from spikingjelly.activation_based.ann2snn import Converter
 from spikingjelly.activation_based.ann2snn.recipes import RateCodingRecipe
+
+# The Fashion-MNIST reader of the ImportPyTorch example (IDX .gz files, ToTensor() pixels in [0, 1]).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Examples", "ImportPyTorch"))
+from export_pytorch import load  # noqa: E402
 
 STEPS = [8, 16, 32, 64]
 
@@ -43,20 +46,6 @@ def mlp():
 MAPPINGS = {"cnn-s": {"conv1": "0", "conv2": "3", "fc1": "8", "fc2": "11"}, "mlp": {"fc1": "1", "fc2": "3", "fc3": "5"}}
 
 
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(folder, prefix):
-    images = idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32) / 255
-    labels = idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
-    return torch.from_numpy(images[:, None]), torch.from_numpy(labels)
-
-
 def batches(x, y, size):
     for start in range(0, len(x), size):
         yield x[start:start + size], y[start:start + size]
@@ -70,7 +59,7 @@ def main():
     parser.add_argument("--calibration", type=int, default=512, help="training images for the maximum activations")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    (x, y), (tx, ty) = load(args.data, "train"), load(args.data, "t10k")
+    (x, y), (tx, ty) = load(args.data, "train"), load(args.data, "test")
     for name, make in [("cnn-s", cnn_s), ("mlp", mlp)]:
         torch.manual_seed(1)
         model = make()

@@ -37,7 +37,7 @@ enum ImportCommand {
 
         let network: Network
         if let stateDict {
-            if let mappingFile { mapping.merge(try readMapping(mappingFile)) { _, file in file } }
+            if let mappingFile { mapping.merge(try WeightImporter.readMapping(mappingFile)) { _, file in file } }
             network = try StateDictImporter.network(at: URL(fileURLWithPath: stateDict), spec: { spec },
                                                     inputShape: inputShape, mapping: mapping).network
         } else {
@@ -80,16 +80,5 @@ enum ImportCommand {
         return try ImportCheck.run(network: network, inputs: try NumPy.read(from: URL(fileURLWithPath: inputs)),
                                    outputs: try NumPy.read(from: URL(fileURLWithPath: outputs)),
                                    layerOutputs: layers, tolerance: tolerance)
-    }
-
-    private static func readMapping(_ url: URL) throws -> [String: String] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SpikeKitError.io(path: url.path, reason: "cannot read the mapping file (\(error.localizedDescription))")
-        }
-        guard let table = try? JSONDecoder().decode([String: String].self, from: data) else {
-            throw SpikeKitError.checkpoint(path: url.path, reason: "the mapping must be a JSON object of names, {\"conv1\": \"features.0\"}")
-        }
-        return table
     }
 }

@@ -66,15 +66,7 @@ public enum WeightImporter {
     }
 
     private static func mappedFiles(_ targets: [(layer: String, parameter: Parameter)], directory: URL, mapping: URL) throws -> [URL] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: mapping)
-        } catch {
-            throw SpikeKitError.io(path: mapping.path, reason: "cannot read the mapping file (\(error.localizedDescription))")
-        }
-        guard let table = try? JSONDecoder().decode([String: String].self, from: data) else {
-            throw SpikeKitError.checkpoint(path: mapping.path, reason: "the mapping must be a JSON object of strings, {\"layer name\": \"file.npy\"}")
-        }
+        let table = try readMapping(mapping)
         // A layer name stands for its weight.
         var byTensor: [String: String] = [:]
         let tensorNames = targets.map(\.parameter.name)
@@ -98,6 +90,20 @@ public enum WeightImporter {
             let file = byTensor[name] ?? ""
             return file.hasPrefix("/") ? URL(fileURLWithPath: file) : directory.appendingPathComponent(file)
         }
+    }
+
+    /// A mapping file: a JSON object of names, `{"conv1": "features.0.weight.npy"}` or `{"conv1": "features.0"}`.
+    public static func readMapping(_ url: URL) throws -> [String: String] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw SpikeKitError.io(path: url.path, reason: "cannot read the mapping file (\(error.localizedDescription))")
+        }
+        guard let table = try? JSONDecoder().decode([String: String].self, from: data) else {
+            throw SpikeKitError.checkpoint(path: url.path, reason: "the mapping must be a JSON object of strings, {\"layer name\": \"file.npy\"}")
+        }
+        return table
     }
 
     /// Natural order: digit runs compare by value (`2_conv` < `10_fc`), other text by Unicode order;

@@ -69,12 +69,37 @@ public enum ANNToSNNConverter {
             return ConversionResult(network: network, recipe: recipe.name, layers: layers)
         case .lowLatency(let lowLatency):
             let recordings = ActivationRecorder.record(network: ann, images: images)
-            let (network, fits) = try lowLatency.convert(structure, populations: populations, recordings: recordings)
-            let layers = populations.indices.map { i in
-                ConversionLayerStatistics(name: populations[i].name, threshold: fits[i].alpha * (populations[i].clip ?? 1),
-                                          alpha: fits[i].alpha, beta: fits[i].beta, clip: populations[i].clip)
-            }
-            return ConversionResult(network: network, recipe: recipe.name, layers: layers)
+            return try lowLatencyResult(structure, populations: populations, recordings: recordings, conversion: lowLatency)
         }
+    }
+
+    /// The low-latency conversion fitted for each of `timeSteps` (Datta & Beerel fit α, β per T),
+    /// from one build of the structure and one recording of the calibration batch: T → result.
+    public static func convertLowLatency(_ ann: Network, _ lowLatency: LowLatencyConversion, forEach timeSteps: [Int],
+                                         calibration images: Tensor, reset: ResetMode = .subtract, leak: Float = 1,
+                                         initialMembrane: Float = 0, neuronModel: NeuronModel = .integrateAndFire,
+                                         currentDecay: Float = 0) throws -> [Int: ConversionResult] {
+        let (structure, populations) = try SpikingNetworkBuilder.build(from: ann, reset: reset, leak: leak,
+                                                                       initialMembrane: initialMembrane,
+                                                                       neuronModel: neuronModel, currentDecay: currentDecay)
+        let recordings = ActivationRecorder.record(network: ann, images: images)
+        var results: [Int: ConversionResult] = [:]
+        for t in timeSteps {
+            var fit = lowLatency
+            fit.timeSteps = t
+            results[t] = try lowLatencyResult(structure, populations: populations, recordings: recordings, conversion: fit)
+        }
+        return results
+    }
+
+    private static func lowLatencyResult(_ structure: SpikingNetwork, populations: [SpikingNetworkBuilder.PopulationInfo],
+                                         recordings: [ActivationRecorder.Recording],
+                                         conversion: LowLatencyConversion) throws -> ConversionResult {
+        let (network, fits) = try conversion.convert(structure, populations: populations, recordings: recordings)
+        let layers = populations.indices.map { i in
+            ConversionLayerStatistics(name: populations[i].name, threshold: fits[i].alpha * (populations[i].clip ?? 1),
+                                      alpha: fits[i].alpha, beta: fits[i].beta, clip: populations[i].clip)
+        }
+        return ConversionResult(network: network, recipe: ConversionRecipe.lowLatency(conversion).name, layers: layers)
     }
 }

@@ -188,18 +188,21 @@ extension ExperimentRunner {
     /// a seeded shuffle of the training set, augmented as in training — with the simulation
     /// section's neuron settings.
     func convert(_ network: Network, recipe: ConversionRecipe, data: DatasetSplit) throws -> ConversionResult {
-        let c = config.conversion ?? ConversionConfig(), simulation = config.simulation
-        let order = data.train.epochOrder(seed: seed, epoch: -1)
-        let augmentation = config.training?.augmentation == true ? Augmentation.standard(for: data.train) : .none
-        let calibration = data.train.makeBatch(indices: order.prefix(min(c.calibrationImages, order.count)),
-                                               augmentation: augmentation, seed: seed, epoch: -1)
+        let simulation = config.simulation
         return try ANNToSNNConverter.convert(
-            network, recipe: recipe, calibration: calibration.images,
+            network, recipe: recipe, calibration: calibrationImages(data),
             reset: simulation?.reset == .zero ? .zero : .subtract, leak: Float(simulation?.leak ?? 1),
             initialMembrane: Float(simulation?.initialMembrane ?? 0), neuronModel: simulation?.neuron ?? .integrateAndFire,
             currentDecay: Float(simulation?.currentDecay ?? 0)) { [progress] line in
             progress.note(line)
         }
+    }
+
+    private func calibrationImages(_ data: DatasetSplit) -> Tensor {
+        let order = data.train.epochOrder(seed: seed, epoch: -1)
+        let augmentation = config.training?.augmentation == true ? Augmentation.standard(for: data.train) : .none
+        let count = min((config.conversion ?? ConversionConfig()).calibrationImages, order.count)
+        return data.train.makeBatch(indices: order.prefix(count), augmentation: augmentation, seed: seed, epoch: -1).images
     }
 
     /// For the low-latency recipe without fine-tuning, α and β fitted for each simulated T other than
@@ -208,12 +211,15 @@ extension ExperimentRunner {
     func lowLatencyNetworksPerTimeStep(steps: [Int], data: DatasetSplit, state: RunState) throws -> [Int: SpikingNetwork] {
         guard let c = config.conversion, c.recipe == .lowLatency, c.fineTuneEpochs == 0, c.checkpoint == nil,
               let network = state.network else { return [:] }
-        var networks: [Int: SpikingNetwork] = [:]
-        for t in steps where t != c.fineTuneTimeSteps {
-            let recipe = ConversionRecipe.lowLatency(LowLatencyConversion(timeSteps: t, gridPoints: c.alphaGrid, seed: seed))
-            networks[t] = try convert(network, recipe: recipe, data: data).network
-        }
-        return networks
+        let others = steps.filter { $0 != c.fineTuneTimeSteps }
+        guard !others.isEmpty else { return [:] }
+        let simulation = config.simulation
+        return try ANNToSNNConverter.convertLowLatency(
+            network, LowLatencyConversion(gridPoints: c.alphaGrid, seed: seed), forEach: others,
+            calibration: calibrationImages(data), reset: simulation?.reset == .zero ? .zero : .subtract,
+            leak: Float(simulation?.leak ?? 1), initialMembrane: Float(simulation?.initialMembrane ?? 0),
+            neuronModel: simulation?.neuron ?? .integrateAndFire, currentDecay: Float(simulation?.currentDecay ?? 0)
+        ).mapValues(\.network)
     }
 
     // MARK: Simulation

@@ -20,46 +20,32 @@ enum ByteConversion {
     /// `count` little-endian float32 values starting at byte `offset` of `data`.
     /// The caller has checked that `offset + 4·count` bytes exist.
     static func floats(fromFloat32 data: Data, offset: Int, count: Int) -> [Float] {
-        precondition(offset >= 0 && count >= 0 && offset + 4 * count <= data.count,
-                     "ByteConversion: \(count) float32 values at \(offset) exceed \(data.count) bytes")
-        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                guard let base = raw.baseAddress, let target = out.baseAddress else { return }
-                for i in 0..<count {
-                    let bits = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self))
-                    target[i] = Float(bitPattern: bits)
-                }
-            }
-            initialized = count
-        }
+        floats(data, offset: offset, count: count, word: UInt32.self, name: "float32") { Float(bitPattern: $0) }
     }
 
     /// Little-endian int64 values read as floats (exact up to 2^24; for integer buffers such as a
     /// PyTorch batch-norm's `num_batches_tracked`).
     static func floats(fromInt64 data: Data, offset: Int, count: Int) -> [Float] {
-        precondition(offset >= 0 && count >= 0 && offset + 8 * count <= data.count,
-                     "ByteConversion: \(count) int64 values at \(offset) exceed \(data.count) bytes")
-        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                guard let base = raw.baseAddress, let target = out.baseAddress else { return }
-                for i in 0..<count {
-                    target[i] = Float(Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8 * i, as: Int64.self)))
-                }
-            }
-            initialized = count
-        }
+        floats(data, offset: offset, count: count, word: UInt64.self, name: "int64") { Float(Int64(bitPattern: $0)) }
     }
 
     /// `count` little-endian float64 values starting at byte `offset`, rounded to float32.
     static func floats(fromFloat64 data: Data, offset: Int, count: Int) -> [Float] {
-        precondition(offset >= 0 && count >= 0 && offset + 8 * count <= data.count,
-                     "ByteConversion: \(count) float64 values at \(offset) exceed \(data.count) bytes")
+        floats(data, offset: offset, count: count, word: UInt64.self, name: "float64") { Float(Double(bitPattern: $0)) }
+    }
+
+    /// `count` little-endian words of type `Word` from byte `offset`, each turned into a Float by `convert`.
+    @inline(__always)
+    private static func floats<Word: FixedWidthInteger>(_ data: Data, offset: Int, count: Int, word: Word.Type, name: String,
+                                                        _ convert: (Word) -> Float) -> [Float] {
+        let size = MemoryLayout<Word>.size
+        precondition(offset >= 0 && count >= 0 && offset + size * count <= data.count,
+                     "ByteConversion: \(count) \(name) values at \(offset) exceed \(data.count) bytes")
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 guard let base = raw.baseAddress, let target = out.baseAddress else { return }
                 for i in 0..<count {
-                    let bits = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8 * i, as: UInt64.self))
-                    target[i] = Float(Double(bitPattern: bits))
+                    target[i] = convert(Word(littleEndian: base.loadUnaligned(fromByteOffset: offset + size * i, as: Word.self)))
                 }
             }
             initialized = count
