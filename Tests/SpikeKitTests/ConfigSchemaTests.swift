@@ -99,7 +99,7 @@ import Testing
             var actual = T.keys(top[section.name])
             if section.name == "model" || section.name == "conversion" { actual.insert("checkpoint") }  // optional, not set here
             if section.name == "stdb" { actual.formUnion(["dropout", "trainLimit"]) }
-            if section.name == "model" { actual.formUnion(["nir", "layers", "mapping"]) }  // optional, not set here
+            if section.name == "model" { actual.formUnion(["nir", "nirReset", "layers", "mapping"]) }  // optional, not set here
             if section.name == "data" { actual.formUnion(["directory", "layout", "classes"]) }  // directory, npy only
             if section.name == "hardware" { actual.formUnion(["file", "placement"]) }  // optional, not set here
             #expect(actual == expected, "section \(section.name)")

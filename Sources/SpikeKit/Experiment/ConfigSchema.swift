@@ -98,6 +98,8 @@ public enum ConfigSchema {
                           "Initial clip μ of `clipped-relu`."),
             ConfigKeySpec("nir", .path, default: nil, defaultText: "none",
                           "Simulate this NIR graph (`.nir`, e.g. from snnTorch, Norse or `spikekit export`) as the spiking network, event-driven, counted and priced like a converted one; no ANN is trained or converted, and `training` and `conversion.checkpoint` must be absent. Mapping in \"NIR\" below."),
+            ConfigKeySpec("nirReset", .choice(["graph", "subtract"]), default: .string("graph"),
+                          "How the neurons of a NIR graph (`model.nir`, or a `.nir` `conversion.checkpoint`) reset after a spike: `graph` as NIR says (to v_reset, which must be 0, or by subtraction where SpikeKit's own export says so), `subtract` by subtraction of the threshold, as Sinabs and snnTorch simulate the networks they export (NIR's IF and LIF nodes cannot record it)."),
         ]),
         ConfigSectionSpec(name: "training", isStage: true, meaning: "ANN training. Runs when present.", keys: [
             ConfigKeySpec("epochs", .integer(minimum: 1), default: .integer(10), unit: "epochs", "Passes over the training set."),

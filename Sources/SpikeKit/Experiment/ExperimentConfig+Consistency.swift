@@ -34,6 +34,9 @@ extension ExperimentConfig {
             if training != nil { add("training", "model.nir gives the spiking network, so there is nothing to train; remove the `training` section or model.nir") }
             if conversion?.checkpoint != nil { add("conversion.checkpoint", "model.nir already gives the spiking network; remove one of them") }
         }
+        if model.nirReset != .graph, model.nir == nil, !(conversion?.checkpoint.map { NIRFile.isNIR(URL(fileURLWithPath: $0)) } ?? false) {
+            add("model.nirReset", "applies only to a NIR graph (model.nir, or a .nir conversion.checkpoint); remove the key or give the graph")
+        }
         if model.checkpoint != nil && training != nil {
             add("training", "model.checkpoint gives the ANN weights, so there is nothing to train; remove the `training` section or the checkpoint")
         }

@@ -435,7 +435,7 @@ extension ExperimentRunner {
     /// The conversion stage of a resumed run: the converted network and its statistics from
     /// `RunFiles.convertedSNN`, so the report is the one the first attempt would have written.
     func loadConvertedSNN(_ state: inout RunState, from url: URL) throws {
-        let (network, metadata) = try NIRFile.loadSpikingNetwork(from: url)
+        let (network, metadata) = try NIRFile.loadSpikingNetwork(from: url, importer: NIRImport(reset: config.model.nirReset))
         let conversion: RunReport.Conversion
         if let text = metadata["conversion"],
            let saved = try? JSONDecoder().decode(RunReport.Conversion.self, from: Data(text.utf8)) {

@@ -34,6 +34,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var clipInit: Double
     /// A NIR graph to simulate as the spiking network (absolute path); nil = convert the ANN.
     public var nir: String?
+    /// How a NIR graph's neurons reset (`model.nir`, or a `.nir` `conversion.checkpoint`).
+    public var nirReset: NIRImport.ResetRule
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -52,6 +54,7 @@ public struct ModelConfig: Equatable, Sendable {
         activation = reader.choice("activation")
         clipInit = reader.number("clipInit")
         nir = reader.path("nir", relativeToBase: true)
+        nirReset = reader.choice("nirReset")
     }
 
     var jsonValue: JSONValue {
@@ -67,6 +70,8 @@ public struct ModelConfig: Equatable, Sendable {
         }
         if !mapping.isEmpty { members["mapping"] = .object(mapping.mapValues(JSONValue.string)) }
         if let nir { members["nir"] = .string(nir) }
+        // Only when set, so that the configs without it keep their hash.
+        if nirReset != .graph { members["nirReset"] = .string(nirReset.rawValue) }
         return .object(members)
     }
 

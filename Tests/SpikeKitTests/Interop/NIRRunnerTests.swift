@@ -47,5 +47,14 @@ import Testing
         }
         #expect(error.description.contains("model.nir: /nonexistent/net.nir does not exist"))
         #expect(error.description.contains("training: model.nir gives the spiking network, so there is nothing to train"))
+
+        let reset = try #require(throws: SpikeKitError.self) {
+            try T.decode(#"{"model": {"nirReset": "subtract"}, "training": {}}"#, name: "nir")
+        }
+        #expect(reset.description.contains("model.nirReset: applies only to a NIR graph (model.nir, or a .nir conversion.checkpoint)"))
+        let wrong = try #require(throws: SpikeKitError.self) {
+            try T.decode(#"{"model": {"nirReset": "zero"}, "training": {}}"#, name: "nir")
+        }
+        #expect(wrong.description.contains("model.nirReset"), "\(wrong.description)")
     }
 }

@@ -190,7 +190,8 @@ import Testing
                 == "checkpoint c.nir: NIR node 'cuba2': v_leak must be 0 (SpikeKit leaks towards 0)")
         #expect(try refusal(.currentBasedLIF(tauSyn: tauSyn, tauMem: tauMem, r: r, vLeak: vLeak, vThreshold: vThreshold,
                                              vReset: .filled(0.2, shape: [3]), wIn: wIn))
-                == "checkpoint c.nir: NIR node 'cuba2': v_reset must be 0 (reset to zero); other reset potentials are not supported")
+                == "checkpoint c.nir: NIR node 'cuba2': v_reset must be 0 (reset to zero); other reset potentials are not supported "
+                + "(a network simulated with reset by subtraction, as Sinabs and snnTorch do, imports with model.nirReset \"subtract\")")
     }
 
     /// The conv net with IF neurons and sum pooling that `Scripts/make_nir_fixtures.py` wrote with the nir package.
@@ -255,13 +256,13 @@ import Testing
     }
 
     /// Each simulator's spikes as (sample, step, population, channels-first neuron index).
-    func spikes(graph graphFile: String, norse: String, populations: [String],
+    func spikes(graph graphFile: String, norse: String, populations: [String], importer: NIRImport = NIRImport(),
                 changing change: (inout NIRGraph) -> Void = { _ in }) throws -> (ours: Set<[Int]>, theirs: Set<[Int]>) {
         let fixtures = HDF5ReaderTests.fixtures
         let run = try JSONDecoder().decode(NorseRun.self, from: Data(contentsOf: fixtures.appendingPathComponent(norse)))
         var graph = try NIRGraph.read(contentsOf: fixtures.appendingPathComponent(graphFile))
         change(&graph)
-        let (network, _) = try NIRImport().network(from: graph, path: graphFile)
+        let (network, _) = try importer.network(from: graph, path: graphFile)
         let samples = run.inputs.count
         let input = network.inputShape
         let images = Tensor(shape: [samples, input.channels, input.height, input.width], scalars: run.inputs.flatMap { $0 })
@@ -301,6 +302,64 @@ import Testing
         let (ours, theirs) = try spikes(graph: "nir-conv-if-sumpool.nir", norse: "norse-conv-if-sumpool.json", populations: ["if1", "if2"])
         #expect(theirs.count > 50, "the Norse run has too few spikes to test anything")
         #expect(ours == theirs)
+    }
+
+    /// A conv net exported by Sinabs itself (`sinabs.to_nir`: Conv2d with padding and bias → IAF →
+    /// SumPool2d → Conv2d → IAF → Linear → IAF) and simulated by Sinabs with its subtracting reset and
+    /// one spike per step (`Scripts/sinabs_fixture.py`). NIR's IF node cannot say "subtract", so the
+    /// graph alone imports with reset to zero and differs; `model.nirReset: "subtract"` matches.
+    @Test func matchesSinabsSpikeForSpike() throws {
+        let populations = ["iaf1", "iaf2", "iaf3"]
+        let (ours, theirs) = try spikes(graph: "sinabs-conv-iaf-sumpool.nir", norse: "sinabs-conv-iaf-sumpool.json",
+                                        populations: populations, importer: NIRImport(reset: .subtract))
+        for p in populations.indices {
+            #expect(theirs.filter { $0[2] == p }.count > 50, "the Sinabs run has too few spikes in \(populations[p]) to test anything")
+        }
+        expectSameSpikes(ours, theirs, tool: "Sinabs")
+        let (asGraphSays, _) = try spikes(graph: "sinabs-conv-iaf-sumpool.nir", norse: "sinabs-conv-iaf-sumpool.json",
+                                          populations: populations)
+        #expect(asGraphSays != theirs, "reset to zero should not reproduce Sinabs's subtracting reset")
+    }
+
+    /// Thresholds that differ between neurons (per channel after the convolution, per neuron after the
+    /// linear layer), with each neuron's incoming weights scaled by its θ: the same network as the one
+    /// Norse ran. The ratios are powers of two, so the folded import is exact and the spikes identical.
+    @Test func foldsPerNeuronThresholds() throws {
+        let channelThresholds: [Double] = [1, 0.5, 2, 1], neuronThresholds: [Double] = [1, 2, 4]
+        let perNeuron: (inout NIRGraph) -> Void = { graph in
+            guard case .conv2d(let w, let b, let stride, let padding, let dilation, let groups, let shape)? = graph.nodes["conv"],
+                  case .linear(let fc)? = graph.nodes["fc"],
+                  case .integrateAndFire(let r1, let v1, let reset1)? = graph.nodes["if1"],
+                  case .integrateAndFire(let r2, _, let reset2)? = graph.nodes["if2"] else { return }
+            let perChannel = w.values.count / channelThresholds.count, positions = v1.values.count / channelThresholds.count
+            graph.nodes["conv"] = .conv2d(weight: NIRArray(shape: w.shape, values: w.values.indices.map { w.values[$0] * channelThresholds[$0 / perChannel] }),
+                                          bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups, inputShape: shape)
+            graph.nodes["if1"] = .integrateAndFire(r: r1, vThreshold: NIRArray(shape: v1.shape, values: v1.values.indices.map {
+                channelThresholds[$0 / positions]
+            }), vReset: reset1)
+            let inputs = fc.values.count / neuronThresholds.count
+            graph.nodes["fc"] = .linear(weight: NIRArray(shape: fc.shape, values: fc.values.indices.map { fc.values[$0] * neuronThresholds[$0 / inputs] }))
+            graph.nodes["if2"] = .integrateAndFire(r: r2, vThreshold: NIRArray(shape: [3], values: neuronThresholds), vReset: reset2)
+        }
+        let (ours, theirs) = try spikes(graph: "nir-conv-if-sumpool.nir", norse: "norse-conv-if-sumpool.json",
+                                        populations: ["if1", "if2"], changing: perNeuron)
+        #expect(theirs.count > 50)
+        expectSameSpikes(ours, theirs, tool: "Norse")
+
+        var graph = try NIRGraph.read(contentsOf: HDF5ReaderTests.fixtures.appendingPathComponent("nir-conv-if-sumpool.nir"))
+        perNeuron(&graph)
+        let (network, notes) = try NIRImport().network(from: graph, path: "g.nir")
+        #expect(network.populationNeurons.map { $0?.threshold } == [2, 4, nil])
+        #expect(notes.contains("'if2': v_threshold differs between neurons (1.0 to 4.0); each neuron's input is scaled by 4.0/θ_i in 'fc' and the population fires at θ = 4.0"))
+
+        // A threshold that differs between positions of one channel cannot be folded into shared weights.
+        guard case .integrateAndFire(let r1, let v1, let reset1)? = graph.nodes["if1"] else { Issue.record("if1 is not IF"); return }
+        var varying = v1.values
+        varying[1] = 3
+        graph.nodes["if1"] = .integrateAndFire(r: r1, vThreshold: NIRArray(shape: v1.shape, values: varying), vReset: reset1)
+        let error = try #require(throws: SpikeKitError.self) { try NIRImport().network(from: graph, path: "g.nir") }
+        #expect(error.description == "checkpoint g.nir: NIR node 'if1': v_threshold differs between positions of channel 0; after a "
+                + "convolution, whose weights are shared over positions, it may differ by channel only")
     }
 
     /// Norse runs CubaLIF as w_in·S → LIBoxCell (τ_syn) → ·r → LIFBoxCell (τ_mem), with dt = 10⁻⁴ s.

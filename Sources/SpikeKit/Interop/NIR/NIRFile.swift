@@ -19,11 +19,11 @@ public enum NIRFile {
     /// The spiking network saved at `url` and its metadata in checkpoint form. A `.nir` file is
     /// imported (`NIRImport`); its `spikekit_*` graph metadata becomes `encoding`, `ordering` and
     /// `timeSteps`, its import notes `nirNotes`, and `recipe` is "nir". Anything else is read as a
-    /// SpikeKit checkpoint.
-    public static func loadSpikingNetwork(from url: URL) throws -> (network: SpikingNetwork, metadata: [String: String]) {
+    /// SpikeKit checkpoint. `importer` sets how a graph's neurons reset (`model.nirReset`).
+    public static func loadSpikingNetwork(from url: URL, importer: NIRImport = NIRImport()) throws -> (network: SpikingNetwork, metadata: [String: String]) {
         guard isNIR(url) else { return try SpikingNetworkCheckpoint.load(from: url) }
         let graph = try NIRGraph.read(contentsOf: url)
-        let (network, notes) = try NIRImport().network(from: graph, path: url.path)
+        let (network, notes) = try importer.network(from: graph, path: url.path)
         var metadata = ["recipe": "nir", "source": url.path]
         if let e = graph.metadata["spikekit_encoding"]?.string { metadata["encoding"] = e }
         if let o = graph.metadata["spikekit_ordering"]?.string { metadata["ordering"] = o }

@@ -11,9 +11,13 @@
 ///   a synapse. It must be followed by a population (`IF`, `LIF`, `CubaLIF`, `Threshold`), by `Scale`s (folded
 ///   into its weights and bias), or by `Output`, which makes it the output accumulator.
 /// - `IF` → λ = 1 and input gain g = r; `LIF` (v_leak = 0) → λ = 1 − dt/τ, g = r·dt/τ. A gain other
-///   than 1 is folded into the incoming synapse's weights and bias (per output neuron). v_threshold
-///   must be one value per population (SpikeKit has one θ per layer). v_reset must be 0 (reset to
-///   zero), unless the node's metadata says `spikekit_reset` = "subtract".
+///   than 1 is folded into the incoming synapse's weights and bias (per output neuron). A
+///   v_threshold that differs between neurons is folded the same way: the population gets the
+///   largest θ_max and neuron i's incoming weights and bias are multiplied by θ_max/θ_i, so
+///   v_i·θ_max/θ_i crosses θ_max exactly when v_i crosses θ_i (up to float rounding; exact when the
+///   ratios are powers of two). After a convolution θ may vary by channel, not by position (the
+///   weights are shared over positions). v_reset must be 0 (reset to zero), unless the node's
+///   metadata says `spikekit_reset` = "subtract" or the import is told `reset: .subtract`.
 /// - `Threshold` → a population that forgets its membrane each step (leak = the smallest normal
 ///   float, reset to zero): it spikes when this step's input exceeds the threshold. Exact except for
 ///   a residue of 10⁻³⁸ of the previous membrane.
@@ -27,12 +31,26 @@
 ///   (snnTorch's `Synaptic`, Norse's CubaLIF): α_i = 1 − dt/τ_syn, λ = 1 − dt/τ_mem, and the per-step
 ///   gain g = (w_in·dt/τ_syn)·(r·dt/τ_mem) folded into the incoming synapse (see `currentBasedLIF`).
 /// - Every other node type is refused by name.
-public struct NIRImport {
+public struct NIRImport: Sendable {
+    /// How the imported IF, LIF and CubaLIF neurons reset after a spike (`model.nirReset`).
+    public enum ResetRule: String, CaseIterable, Sendable {
+        /// As the graph says: NIR's reset to v_reset (which must be 0), or SpikeKit's subtraction
+        /// where a node's `spikekit_reset` metadata says so.
+        case graph
+        /// By subtraction of the threshold, whatever the graph says: how Sinabs (`MembraneSubtract`,
+        /// its default) and snnTorch (`reset_mechanism="subtract"`, its default) simulate the
+        /// networks they export, though NIR's IF and LIF nodes cannot record it.
+        case subtract
+    }
+
     /// Seconds per time step; nil: the graph's `spikekit_dt` metadata, else 10⁻⁴ s.
     public var timeStep: Double?
+    /// The reset of every imported population (`Threshold` nodes always forget their membrane).
+    public var reset: ResetRule
 
-    public init(timeStep: Double? = nil) {
+    public init(timeStep: Double? = nil, reset: ResetRule = .graph) {
         self.timeStep = timeStep
+        self.reset = reset
     }
 
     /// At most this many neurons (or input values) in one layer, and in the identity output layer
@@ -46,7 +64,7 @@ public struct NIRImport {
 
     /// The network, and notes about what the import changed (folded gains, added layers).
     public func network(from graph: NIRGraph, path: String) throws -> (network: SpikingNetwork, notes: [String]) {
-        var state = State(path: path, dt: timeStep ?? graph.metadata["spikekit_dt"]?.number ?? 1e-4)
+        var state = State(path: path, dt: timeStep ?? graph.metadata["spikekit_dt"]?.number ?? 1e-4, resetRule: reset)
         guard state.dt > 0 && state.dt.isFinite else { throw state.fail(nil, "the time step must be positive, got \(state.dt)") }
         for step in try state.chain(graph) {
             switch step {
@@ -103,6 +121,7 @@ public struct NIRImport {
     struct State {
         let path: String
         let dt: Double
+        let resetRule: ResetRule
         var notes: [String] = []
         var inputShape: FeatureShape?
         /// The shape of what flows out of the last node, and whether it is a flat vector (after a
@@ -331,7 +350,7 @@ public struct NIRImport {
                 try addNeurons(name, leak: leak, gain: gain, threshold: vThreshold, reset: vReset, metadata: metadata)
             case .threshold(let t):
                 try addNeurons(name, leak: .leastNormalMagnitude, gain: .filled(1, shape: t.shape), threshold: t,
-                               reset: .filled(0, shape: t.shape), metadata: metadata)
+                               reset: .filled(0, shape: t.shape), metadata: metadata, forgets: true)
                 notes.append("'\(name)': the stateless Threshold is simulated as neurons that keep 10⁻³⁸ of their membrane")
             case .currentBasedLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn):
                 let shape = self.shape
@@ -487,7 +506,7 @@ public struct NIRImport {
 
         mutating func addNeurons(_ name: String, leak: Float, gain: NIRArray, threshold: NIRArray, reset: NIRArray,
                                  metadata: [String: NIRMetadataValue], model: NeuronModel = .integrateAndFire,
-                                 currentDecay: Float = 0, gainFormula: String? = nil) throws {
+                                 currentDecay: Float = 0, gainFormula: String? = nil, forgets: Bool = false) throws {
             guard var (synapseName, synapse) = pending else {
                 throw fail(name, "neurons must follow a synapse (Conv2d, Linear or Affine)")
             }
@@ -495,20 +514,40 @@ public struct NIRImport {
             guard threshold.values.count == shape.count || threshold.values.count == 1 else {
                 throw fail(name, "v_threshold has \(threshold.values.count) values for \(shape.count) neurons")
             }
-            guard let theta = threshold.uniformValue, theta > 0, theta.isFinite, Float(theta) > 0 else {
-                throw fail(name, "v_threshold must be one positive value for the whole population (SpikeKit has one θ per layer)")
+            guard let theta = threshold.values.max(), threshold.values.allSatisfy({ $0 > 0 && Float($0) > 0 }),
+                  theta.isFinite, theta <= Double(Float.greatestFiniteMagnitude) else {
+                throw fail(name, "v_threshold must be positive and finite for every neuron")
             }
-            let subtract = metadata["spikekit_reset"]?.string == "subtract"
+            let subtract = !forgets && (resetRule == .subtract || metadata["spikekit_reset"]?.string == "subtract")
             if !subtract && !reset.values.allSatisfy({ $0 == 0 }) {
-                throw fail(name, "v_reset must be 0 (reset to zero); other reset potentials are not supported")
+                throw fail(name, "v_reset must be 0 (reset to zero); other reset potentials are not supported "
+                           + "(a network simulated with reset by subtraction, as Sinabs and snnTorch do, imports with model.nirReset \"subtract\")")
             }
+            var gains = [Double](repeating: 1, count: shape.count)
             if let g = gain.uniformValue, abs(g - 1) <= 1e-6 {
                 // The usual case: no gain to fold.
-            } else if case let gains = try expand(name, gain, to: shape), gains.contains(where: { abs($0 - 1) > 1e-6 }) {
-                try scaleOutputs(&synapse, gains, name)
-                if residual != nil { try scaleOutputs(&residual!.shortcut, gains, name) }
+            } else if case let g = try expand(name, gain, to: shape), g.contains(where: { abs($0 - 1) > 1e-6 }) {
+                gains = g
                 let formula = gainFormula ?? "r·dt\(leak == 1 ? "" : "/τ")"
                 notes.append("'\(name)': the input gain \(formula) = \(gains[0]) is folded into '\(synapseName)'")
+            }
+            if threshold.uniformValue == nil {
+                // One θ per population: neuron i's input is scaled by θ_max/θ_i instead.
+                let thresholds = try expand(name, threshold, to: shape)
+                let positions = shape.height * shape.width
+                if positions > 1, let c = (0..<shape.channels).first(where: { c in
+                    thresholds[(c * positions)..<((c + 1) * positions)].contains { $0 != thresholds[c * positions] }
+                }) {
+                    throw fail(name, "v_threshold differs between positions of channel \(c); after a convolution, whose weights are "
+                               + "shared over positions, it may differ by channel only")
+                }
+                for i in gains.indices { gains[i] *= theta / thresholds[i] }
+                notes.append("'\(name)': v_threshold differs between neurons (\(thresholds.min() ?? theta) to \(theta)); "
+                             + "each neuron's input is scaled by \(theta)/θ_i in '\(synapseName)' and the population fires at θ = \(theta)")
+            }
+            if gains.contains(where: { $0 != 1 }) {
+                try scaleOutputs(&synapse, gains, name)
+                if residual != nil { try scaleOutputs(&residual!.shortcut, gains, name) }
             }
             var initial: Float = 0
             if let rho = metadata["spikekit_initial_membrane"]?.number {
