@@ -15,12 +15,14 @@ Part C, the same for CubaLIF: the conv net with CubaLIF neurons from `make_nir_f
 `NIRNorseTests.matchesNorseCubaLIF`. Part D runs the same graph in snnTorch (`import_from_nir`), which needs
 one r = τ_mem/dt per population, so with cuba1's r set to 10: snntorch-conv-cubalif-r10.json, compared by
 `NIRNorseTests.matchesSnnTorchCubaLIF`. Part E runs the residual block of nir-residual-if.nir in Norse:
-norse-residual-if.json, compared by `NIRNorseTests.matchesNorseResidual`.
+norse-residual-if.json, compared by `NIRNorseTests.matchesNorseResidual`. Part F is Part A in Norse, for a
+network converted with `simulation.reset: "zero"` (`--zero-checkpoint`), which NIR's IF node states exactly.
 
     python3 -m venv /tmp/venv-nir && /tmp/venv-nir/bin/pip install nir h5py numpy torch snntorch norse
     swift build -c release --product spikekit
     /tmp/venv-nir/bin/python Scripts/nir_compare.py --spikekit .build/release/spikekit \
-        --checkpoint RESULTS/snn-converted.safetensors --images 1000 [--data-dir /usr/share/datasets/fashion-mnist]
+        --checkpoint RESULTS/snn-converted.safetensors --images 1000 [--data-dir /usr/share/datasets/fashion-mnist] \
+        [--zero-checkpoint ZERO-RESET-RESULTS/snn-converted.safetensors] [--parts AF]
 """
 import argparse
 import gzip
@@ -206,6 +208,64 @@ def part_e(args):
     norse_run(args, "nir-residual-if", ["if0", "if_a", "if_b", "if_out"], (1, 6, 6), seed=6, label="Part E")
 
 
+def part_f(args):
+    """SpikeKit → Norse: the Part A comparison for a network converted with `simulation.reset: "zero"`,
+    whose semantics NIR states exactly (IF, reset to v_reset = 0), run in Norse 1.1.0's `from_nir`
+    without any correction; predictions and spikes per layer and step compared with SpikeKit's."""
+    import norse.torch as norse
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="nir-compare-"))
+    nir_file, predictions_file = work / "network.nir", work / "spikekit.json"
+    subprocess.run([args.spikekit, "export", "--nir", str(nir_file), "--checkpoint", args.zero_checkpoint], check=True)
+    energy = [args.spikekit, "energy", "--checkpoint", args.zero_checkpoint, "--images", str(args.images), "--steps", str(args.steps),
+              "--preset", "loihi", "--quiet", "--predictions", str(predictions_file), "--encoding", "direct", "--ordering", "immediate"]
+    if args.data_dir:
+        energy += ["--data-dir", args.data_dir]
+    subprocess.run(energy, check=True, stdout=subprocess.DEVNULL)
+    spikekit = json.loads(predictions_file.read_text())
+    graph = nir.read(nir_file)
+    normalization = json.loads(graph.metadata.get("spikekit_normalization", '{"mean": [0.5], "standardDeviation": [0.5]}'))
+    x = torch.from_numpy(test_images(args.data_dir, args.images, normalization["mean"][0], normalization["standardDeviation"][0]))
+    # Norse 1.1.0 imports neither AvgPool2d nor Scale: each AvgPool2d becomes a SumPool2d with its 1/k²
+    # folded into the weights of the layer after it (exact for k = 2: a power of two).
+    for name, node in list(graph.nodes.items()):
+        if isinstance(node, nir.AvgPool2d):
+            k = int(np.prod(node.kernel_size))
+            graph.nodes[name] = nir.SumPool2d(kernel_size=node.kernel_size, stride=node.stride, padding=node.padding)
+            target = name
+            while not hasattr(graph.nodes[target], "weight"):
+                target = next(b for a, b in graph.edges if a == target)
+            graph.nodes[target].weight = graph.nodes[target].weight / k
+    model = norse.from_nir(graph)
+    neurons = {}
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Flatten):
+            module.start_dim = 1  # NIR shapes have no batch dimension; this run is batched
+        if type(module).__name__ == "IAFCell":
+            neurons[name] = module
+    counts = {name: np.zeros(args.steps, dtype=np.int64) for name in neurons}
+    spikes_now = {}
+    for name, module in neurons.items():
+        module.register_forward_hook(lambda m, i, o, name=name: spikes_now.__setitem__(name, o[0]))
+    predictions = []
+    with torch.no_grad():
+        for start in range(0, len(x), 100):
+            batch, state, total = x[start:start + 100], None, None
+            for t in range(args.steps):
+                out, state = model(batch, state)
+                total = out if total is None else total + out
+                for name in neurons:
+                    counts[name][t] += int(spikes_now[name].sum())
+            predictions.append(total.argmax(dim=1))
+    agree = float((torch.cat(predictions).numpy() == np.array(spikekit["predictions"])).mean() * 100)
+    print(f"Part F: {args.images} Fashion-MNIST test images, T = {args.steps}, direct input, Norse import of the SpikeKit "
+          f"export (reset to zero): predictions agree on {agree:.2f} %")
+    for name, c in counts.items():
+        ours = np.array(spikekit["spikesPerStep"].get(name.replace("_if", ""), []))
+        same = ours.shape == c.shape and bool((ours == c).all())
+        print(f"    {name}: Norse {int(c.sum())} spikes, SpikeKit {int(ours.sum())}; per step identical: {same}")
+
+
 def norse_run(args, fixture, populations, input_shape, seed, label, dt=0.001):
     """Simulates a fixture graph in Norse on seeded random inputs (the same input at every step) and
     writes the inputs and each population's spikes to norse-<fixture minus nir->.json."""
@@ -249,10 +309,14 @@ if __name__ == "__main__":
     p.add_argument("--data-dir")
     p.add_argument("--norse-samples", type=int, default=6)
     p.add_argument("--norse-steps", type=int, default=12)
+    p.add_argument("--zero-checkpoint", help="Part F: a network converted with simulation.reset \"zero\"")
+    p.add_argument("--parts", default="ABCDEF", help="which parts to run (A needs --checkpoint, F --zero-checkpoint), e.g. AF or BCDE")
     a = p.parse_args()
-    if a.checkpoint:
+    parts = a.parts.upper()
+    if "A" in parts and a.checkpoint:
         part_a(a)
-    part_b(a)
-    part_c(a)
-    part_d(a)
-    part_e(a)
+    for letter, part in (("B", part_b), ("C", part_c), ("D", part_d), ("E", part_e)):
+        if letter in parts:
+            part(a)
+    if "F" in parts and a.zero_checkpoint:
+        part_f(a)
