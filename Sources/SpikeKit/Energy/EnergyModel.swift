@@ -69,11 +69,13 @@ public struct EnergyModel: Codable, Sendable, Equatable {
         name: "loihi", macPicojoules: 4.6, accumulatePicojoules: 23.6, neuronUpdatePicojoules: 52, spikePicojoules: 1.7,
         source: "Davies et al. 2018 (Loihi): 23.6 pJ/synaptic op, 52 pJ/neuron update, 1.7 pJ/spike in a tile; "
             + "ANN MACs at 45 nm fp32 (4.6 pJ)")
-    /// IBM TrueNorth (Merolla et al., Science 2014): about 26 pJ per synaptic event. The ANN baseline and
-    /// the direct-input layer use the 45 nm fp32 MAC.
+    /// IBM TrueNorth (Merolla et al., Science 2014): 26 pJ per synaptic event, the chip's total energy
+    /// per event at 72 mW, 0.775 V, 20 Hz and 128 active synapses per neuron (static power included).
+    /// The ANN baseline and the direct-input layer use the 45 nm fp32 MAC.
     public static let truenorth = EnergyModel(
         name: "truenorth", macPicojoules: 4.6, accumulatePicojoules: 26,
-        source: "Merolla et al. 2014 (TrueNorth): ~26 pJ per synaptic event; ANN MACs at 45 nm fp32 (4.6 pJ)")
+        source: "Merolla et al. 2014 (TrueNorth): 26 pJ per synaptic event (total energy at 72 mW, 0.775 V, 20 Hz, "
+            + "128 active synapses); ANN MACs at 45 nm fp32 (4.6 pJ)")
 
     /// Every built-in preset, by name.
     public static let presets: [EnergyModel] = [cmos45nmFP32, cmos45nmInt8, loihi, truenorth]

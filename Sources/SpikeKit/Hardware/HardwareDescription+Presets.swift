@@ -31,23 +31,32 @@ extension HardwareDescription {
         linkBufferMessages: 16)
 
     /// IBM TrueNorth (Merolla et al., "A million spiking-neuron integrated circuit with a scalable
-    /// communication network and interface", Science 345, 2014): 4,096 cores on a 64×64 mesh, each
-    /// 256 neurons × 256 input axons, each neuron targeting one axon (fan-out 1); 26 pJ per synaptic
-    /// event; the real-time 1 kHz tick is the step barrier. The 65 mW typical chip power is not added
-    /// as static power: the 26 pJ per event is derived from it and would be counted twice. 9-bit signed
-    /// weights (4 axon types), 18-bit threshold, 20-bit membrane (Cassidy et al., IJCNN 2013).
-    /// SANA-FE's `truenorth.yaml` gives the same mesh and 256 neurons per core with zero costs. The
-    /// synapses are a 256×256 binary crossbar per core whose weights come from 4 axon types, so the
-    /// 256-axon fan-in limit is the binding one: no separate synapse-memory limit is set.
+    /// communication network and interface", Science 345, 2014, main text and Supplementary Material):
+    /// 4,096 cores on a 64×64 mesh, each 256 neurons × 256 input axons on a 256×256 binary crossbar,
+    /// each neuron targeting one axon (fan-out 1); the real-time 1 kHz tick is the step barrier.
+    /// 26 pJ per synaptic event is the paper's *total* energy (active and passive) per event at one
+    /// operating point: 72 mW at 0.775 V with neurons firing at 20 Hz on 128 active synapses
+    /// (main text and Fig. 4C). It already holds leakage, memory reads and routing, so no static power
+    /// and no hop cost (the Supplement's 2.3 pJ per spike per hop) is added: they would be counted
+    /// twice; it undercounts networks sparser than that operating point and overcounts denser ones.
+    /// The 46 GSOPS/W of the same papers is another operating point (65 mW at 0.75 V, 21.7 pJ per
+    /// operation): the two are not mixed. A synaptic operation adds a 9-bit signed integer to a
+    /// 20-bit signed membrane (Supplement §S8). Each neuron has only 4 weight values, one per axon
+    /// type (Supplement §S1); the quantiser puts weights on a per-layer 9-bit grid and does not impose
+    /// the 4-value limit, so accuracy at this preset's precision is an upper bound. The threshold's
+    /// width is not given in the sources checked, so thresholds go on the weight grid uncapped.
+    /// SANA-FE's `truenorth.yaml` gives the same mesh, fan-in 256 and fan-out 1 with zero costs. The
+    /// 256-axon fan-in is the binding limit: no separate synapse-memory limit is set.
     public static let truenorth = HardwareDescription(
         name: "truenorth",
-        source: "Merolla et al. 2014 (Science): 64x64 cores, 256 neurons x 256 axons (256x256 binary crossbar), fan-out 1, "
-            + "26 pJ/synaptic event, "
-            + "1 ms real-time tick; Cassidy et al. 2013: 9-bit weights, 18-bit threshold, 20-bit membrane; "
-            + "SANA-FE truenorth.yaml (mesh, 256 neurons/core); other event costs not published (0)",
+        source: "Merolla et al. 2014 (Science, main text and Supplementary Material): 64x64 cores, 256 neurons x 256 axons "
+            + "(256x256 binary crossbar), fan-out 1, 1 ms real-time tick; 26 pJ per synaptic event = total energy at "
+            + "72 mW, 0.775 V, 20 Hz, 128 active synapses (static power and routing included, so not added); 9-bit signed "
+            + "weights (4 values per neuron, not enforced), 20-bit membrane (Supplement S8); threshold width not published "
+            + "there (not capped); SANA-FE truenorth.yaml (mesh, fan-in/out); other event costs not published (0)",
         mapsCores: true, meshWidth: 64, meshHeight: 64, coresPerTile: 1, maximumChips: nil,
         core: CoreLimits(neurons: 256, fanIn: 256, fanOut: 256, synapseMemoryBits: nil,
-                         weightBits: 9, thresholdBits: 18, membraneBits: 20),
+                         weightBits: 9, thresholdBits: nil, membraneBits: 20),
         energy: EventCosts(synapticEventDense: 26, synapticEventConvolution: 26),
         latency: EventCosts(),
         stepBarrierSeconds: [BarrierEntry(minimumTiles: 1, seconds: 1e-3)])
