@@ -97,6 +97,7 @@ extension ArchitectureSpec: Codable {
 /// | `conv`        | `outChannels`, `kernel`, `stride` (1), `padding` (0), `bias` (false)    |
 /// | `linear`      | `outputs`, `bias` (false)                                                |
 /// | `avgPool`     | `kernel`, `stride` (= kernel)                                            |
+/// | `sumPool`     | `kernel`, `stride` (= kernel): the window's sum (Sinabs `SumPool2d`)      |
 /// | `maxPool`     | `kernel`, `stride` (= kernel)                                            |
 /// | `relu`        | —                                                                        |
 /// | `clippedRelu` | `initialClip` (4.0)                                                      |
@@ -108,6 +109,8 @@ public enum LayerSpec: Equatable, Sendable {
     case conv(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false)
     case linear(outputs: Int, bias: Bool = false)
     case avgPool(kernel: Int, stride: Int)
+    /// The window's sum, k² times its average.
+    case sumPool(kernel: Int, stride: Int)
     case maxPool(kernel: Int, stride: Int)
     case relu
     case clippedRelu(initialClip: Float)
@@ -117,7 +120,7 @@ public enum LayerSpec: Equatable, Sendable {
     case batchNorm
 
     /// The JSON `type` of each case.
-    public static let typeNames = ["conv", "linear", "avgPool", "maxPool", "relu", "clippedRelu", "dropout",
+    public static let typeNames = ["conv", "linear", "avgPool", "sumPool", "maxPool", "relu", "clippedRelu", "dropout",
                                    "flatten", "residual", "batchNorm"]
 
     public var typeName: String {
@@ -125,6 +128,7 @@ public enum LayerSpec: Equatable, Sendable {
         case .conv: return "conv"
         case .linear: return "linear"
         case .avgPool: return "avgPool"
+        case .sumPool: return "sumPool"
         case .maxPool: return "maxPool"
         case .relu: return "relu"
         case .clippedRelu: return "clippedRelu"
@@ -149,7 +153,7 @@ extension LayerSpec: Codable {
         switch type {
         case "conv": return ["outChannels", "kernel", "stride", "padding", "bias"]
         case "linear": return ["outputs", "bias"]
-        case "avgPool", "maxPool": return ["kernel", "stride"]
+        case "avgPool", "sumPool", "maxPool": return ["kernel", "stride"]
         case "clippedRelu": return ["initialClip"]
         case "dropout": return ["p"]
         case "residual": return ["outChannels", "stride", "activation", "initialClip"]
@@ -186,6 +190,9 @@ extension LayerSpec: Codable {
         case "avgPool":
             let kernel = try int("kernel")
             self = .avgPool(kernel: kernel, stride: try int("stride", default: kernel))
+        case "sumPool":
+            let kernel = try int("kernel")
+            self = .sumPool(kernel: kernel, stride: try int("stride", default: kernel))
         case "maxPool":
             let kernel = try int("kernel")
             self = .maxPool(kernel: kernel, stride: try int("stride", default: kernel))
@@ -221,7 +228,7 @@ extension LayerSpec: Codable {
         case .linear(let outputs, let bias):
             try container.encode(outputs, forKey: Key("outputs"))
             try container.encode(bias, forKey: Key("bias"))
-        case .avgPool(let kernel, let stride), .maxPool(let kernel, let stride):
+        case .avgPool(let kernel, let stride), .sumPool(let kernel, let stride), .maxPool(let kernel, let stride):
             try container.encode(kernel, forKey: Key("kernel"))
             try container.encode(stride, forKey: Key("stride"))
         case .clippedRelu(let clip):

@@ -129,7 +129,7 @@ enum NetworkBuilder {
         switch spec {
         case .conv: return "conv"
         case .linear: return "fc"
-        case .avgPool, .maxPool: return "pool"
+        case .avgPool, .sumPool, .maxPool: return "pool"
         case .relu: return "relu"
         case .clippedRelu: return "clip"
         case .dropout: return "dropout"
@@ -180,7 +180,7 @@ enum NetworkBuilder {
             guard shape.count == 1 else { throw fail("needs flat inputs, but receives \(shape); put a flatten layer before it") }
             try positive(outputs, "outputs")
             return [outputs]
-        case .avgPool(let kernel, let stride), .maxPool(let kernel, let stride):
+        case .avgPool(let kernel, let stride), .sumPool(let kernel, let stride), .maxPool(let kernel, let stride):
             let size = try window(kernel: kernel, stride: stride, padding: 0)
             return [shape[0], size.height, size.width]
         case .relu:
@@ -214,6 +214,8 @@ enum NetworkBuilder {
             return Linear(name: name, inputs: shape[0], outputs: outputs, bias: bias)
         case .avgPool(let kernel, let stride):
             return AvgPool2D(name: name, kernel: kernel, stride: stride)
+        case .sumPool(let kernel, let stride):
+            return AvgPool2D(name: name, kernel: kernel, stride: stride, sum: true)
         case .maxPool(let kernel, let stride):
             return MaxPool2D(name: name, kernel: kernel, stride: stride)
         case .relu:

@@ -5,6 +5,8 @@
 /// sets them.
 ///
 /// Batch normalisation is folded into the preceding convolution (its weight and a bias current).
+/// Sum pooling becomes average pooling with its k² folded into the weights of the next weight layer
+/// (w ← k²·w: the same currents from the same spike events, so the same synaptic operations).
 /// Dropout is dropped for inference and remembered as the next synapse's input dropout (for STDB).
 /// Anything that cannot be converted faithfully is refused with the layer's name: an activation that
 /// is not a ReLU, a weight layer whose output is not followed by one (other than the last), a
@@ -28,6 +30,12 @@ public enum SpikingNetworkBuilder {
         var pending: Synapse?          // a weight layer waiting for its activation
         var pendingDropout: Float = 0
         var nextDropout: Float = 0
+        var inputScale: Float = 1      // sum pooling's k², waiting for the next weight layer
+        var pendingScale: Float = 1    // the factor already in `pending`'s weights
+        func takingInputScale(_ synapse: Synapse) -> Synapse {
+            defer { inputScale = 1 }
+            return inputScale == 1 ? synapse : synapse.rescaled(inputScale: [inputScale], outputScale: [1])
+        }
         let neurons = NeuronParameters(threshold: 1, leak: leak, reset: reset, initialMembrane: initialMembrane,
                                        model: neuronModel, currentDecay: currentDecay)
 
@@ -43,8 +51,9 @@ public enum SpikingNetworkBuilder {
                 let g = ConvolutionGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels,
                                             inputHeight: shape.height, inputWidth: shape.width, kernelHeight: conv.kernel,
                                             kernelWidth: conv.kernel, stride: conv.stride, padding: conv.padding)
-                pending = Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: conv.weight.value.scalars,
-                                              bias: conv.bias?.value.scalars)
+                pendingScale = inputScale
+                pending = takingInputScale(Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: conv.weight.value.scalars,
+                                                               bias: conv.bias?.value.scalars))
                 pendingDropout = nextDropout; nextDropout = 0
                 shape = pending!.outputShape
             case let linear as Linear:
@@ -52,8 +61,9 @@ public enum SpikingNetworkBuilder {
                 guard linear.inputs == shape.count else {
                     throw SpikeKitError.model(layer: linear.name, reason: "expects \(linear.inputs) inputs but receives \(shape.count)")
                 }
-                pending = Synapse.linear(name: linear.name, inputShape: shape, outputs: linear.outputs,
-                                         pytorchWeights: linear.weight.value.scalars, bias: linear.bias?.value.scalars)
+                pendingScale = inputScale
+                pending = takingInputScale(Synapse.linear(name: linear.name, inputShape: shape, outputs: linear.outputs,
+                                                          pytorchWeights: linear.weight.value.scalars, bias: linear.bias?.value.scalars))
                 pendingDropout = nextDropout; nextDropout = 0
                 shape = .flat(linear.outputs)
             case let bn as BatchNorm2D:
@@ -62,8 +72,9 @@ public enum SpikingNetworkBuilder {
                     throw SpikeKitError.model(layer: bn.name, reason: "batch normalisation can only be folded into a convolution directly before it")
                 }
                 let folded = bn.foldInto(conv: conv)
-                pending = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: folded.weight.scalars,
-                                              bias: folded.bias.scalars)
+                let rebuilt = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: folded.weight.scalars,
+                                                  bias: folded.bias.scalars)
+                pending = pendingScale == 1 ? rebuilt : rebuilt.rescaled(inputScale: [pendingScale], outputScale: [1])
             case is ReLU, is ClippedReLU:
                 guard let synapse = pending else {
                     throw SpikeKitError.model(layer: layer.name, reason: "an activation must follow a convolution or linear layer to become a spiking population")
@@ -75,6 +86,7 @@ public enum SpikingNetworkBuilder {
                 try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
                 layers.append(.averagePool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
                 shape = layers.last!.outputShape
+                inputScale *= pool.outputScale
             case let pool as MaxPool2D:
                 try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
                 layers.append(.maxPool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
@@ -92,15 +104,16 @@ public enum SpikingNetworkBuilder {
                 let g1 = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
                                              inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 3, kernelWidth: 3,
                                              stride: block.stride, padding: 1)
-                let conv1 = Synapse.convolution(name: block.conv1.name, geometry: g1,
-                                                pytorchWeights: block.conv1.weight.value.scalars, bias: block.conv1.bias?.value.scalars)
+                let blockInputScale = inputScale
+                let conv1 = takingInputScale(Synapse.convolution(name: block.conv1.name, geometry: g1,
+                                                                 pytorchWeights: block.conv1.weight.value.scalars, bias: block.conv1.bias?.value.scalars))
                 let mid = conv1.outputShape
                 let g2 = ConvolutionGeometry(inChannels: block.outChannels, outChannels: block.outChannels,
                                              inputHeight: mid.height, inputWidth: mid.width, kernelHeight: 3, kernelWidth: 3,
                                              stride: 1, padding: 1)
                 let conv2 = Synapse.convolution(name: block.conv2.name, geometry: g2,
                                                 pytorchWeights: block.conv2.weight.value.scalars, bias: block.conv2.bias?.value.scalars)
-                let shortcut: Synapse
+                var shortcut: Synapse
                 if let projection = block.shortcut {
                     let gs = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
                                                  inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 1,
@@ -110,6 +123,7 @@ public enum SpikingNetworkBuilder {
                 } else {
                     shortcut = Synapse.identity(name: block.name + ".shortcut", shape: shape)
                 }
+                if blockInputScale != 1 { shortcut = shortcut.rescaled(inputScale: [blockInputScale], outputScale: [1]) }
                 layers.append(.residual(ResidualBlock(name: block.name, conv1: conv1, neurons1: neurons, conv2: conv2,
                                                       shortcut: shortcut, neurons2: neurons)))
                 populations.append(PopulationInfo(name: block.name + ".conv1", clip: (block.activation1 as? ClippedReLU)?.clipValue))
