@@ -53,25 +53,31 @@ def test_images(data_dir, count, mean, std):
     return (x - np.float32(mean)) / np.float32(std)
 
 
-def part_a(args):
-    import snntorch as snn
-    from snntorch.import_nir import import_from_nir
-
+def export_and_simulate(args, checkpoint):
+    """Exports `checkpoint` with `spikekit export --nir`, runs SpikeKit on the first test images (direct
+    input, immediate ordering) and returns the graph as `nir.read` loads it, SpikeKit's predictions and
+    spikes per step, and the normalised images."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="nir-compare-"))
-    nir_file = work / "network.nir"
-    predictions_file = work / "spikekit.json"
-    subprocess.run([args.spikekit, "export", "--nir", str(nir_file), "--checkpoint", args.checkpoint], check=True)
-    energy = [args.spikekit, "energy", "--checkpoint", args.checkpoint, "--images", str(args.images), "--steps", str(args.steps),
+    nir_file, predictions_file = work / "network.nir", work / "spikekit.json"
+    subprocess.run([args.spikekit, "export", "--nir", str(nir_file), "--checkpoint", checkpoint], check=True)
+    energy = [args.spikekit, "energy", "--checkpoint", checkpoint, "--images", str(args.images), "--steps", str(args.steps),
               "--preset", "loihi", "--quiet", "--predictions", str(predictions_file), "--encoding", "direct",
               "--ordering", "immediate"]
     if args.data_dir:
         energy += ["--data-dir", args.data_dir]
     subprocess.run(energy, check=True, stdout=subprocess.DEVNULL)
     spikekit = json.loads(predictions_file.read_text())
-
     graph = nir.read(nir_file)
     normalization = json.loads(graph.metadata.get("spikekit_normalization", '{"mean": [0.5], "standardDeviation": [0.5]}'))
     x = torch.from_numpy(test_images(args.data_dir, args.images, normalization["mean"][0], normalization["standardDeviation"][0]))
+    return graph, spikekit, x
+
+
+def part_a(args):
+    import snntorch as snn
+    from snntorch.import_nir import import_from_nir
+
+    graph, spikekit, x = export_and_simulate(args, args.checkpoint)
 
     def run(patch_if_beta, spikekit_step=False):
         net = import_from_nir(graph)
@@ -214,18 +220,7 @@ def part_f(args):
     without any correction; predictions and spikes per layer and step compared with SpikeKit's."""
     import norse.torch as norse
 
-    work = pathlib.Path(tempfile.mkdtemp(prefix="nir-compare-"))
-    nir_file, predictions_file = work / "network.nir", work / "spikekit.json"
-    subprocess.run([args.spikekit, "export", "--nir", str(nir_file), "--checkpoint", args.zero_checkpoint], check=True)
-    energy = [args.spikekit, "energy", "--checkpoint", args.zero_checkpoint, "--images", str(args.images), "--steps", str(args.steps),
-              "--preset", "loihi", "--quiet", "--predictions", str(predictions_file), "--encoding", "direct", "--ordering", "immediate"]
-    if args.data_dir:
-        energy += ["--data-dir", args.data_dir]
-    subprocess.run(energy, check=True, stdout=subprocess.DEVNULL)
-    spikekit = json.loads(predictions_file.read_text())
-    graph = nir.read(nir_file)
-    normalization = json.loads(graph.metadata.get("spikekit_normalization", '{"mean": [0.5], "standardDeviation": [0.5]}'))
-    x = torch.from_numpy(test_images(args.data_dir, args.images, normalization["mean"][0], normalization["standardDeviation"][0]))
+    graph, spikekit, x = export_and_simulate(args, args.zero_checkpoint)
     # Norse 1.1.0 imports neither AvgPool2d nor Scale: each AvgPool2d becomes a SumPool2d with its 1/k²
     # folded into the weights of the layer after it (exact for k = 2: a power of two).
     for name, node in list(graph.nodes.items()):
