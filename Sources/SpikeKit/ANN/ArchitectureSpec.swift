@@ -94,7 +94,7 @@ extension ArchitectureSpec: Codable {
 ///
 /// | type          | fields (default)                                                        |
 /// |---------------|-------------------------------------------------------------------------|
-/// | `conv`        | `outChannels`, `kernel`, `stride` (1), `padding` (0), `bias` (false)    |
+/// | `conv`        | `outChannels`, `kernel`, `stride` (1), `padding` (0), `groups` (1; = channels: depthwise), `bias` (false) |
 /// | `linear`      | `outputs`, `bias` (false)                                                |
 /// | `avgPool`     | `kernel`, `stride` (= kernel)                                            |
 /// | `sumPool`     | `kernel`, `stride` (= kernel): the window's sum (Sinabs `SumPool2d`)      |
@@ -106,7 +106,7 @@ extension ArchitectureSpec: Codable {
 /// | `residual`    | `outChannels`, `stride` (1), `activation` (`relu` or `clippedRelu`), `initialClip` (4.0) |
 /// | `batchNorm`   | —                                                                        |
 public enum LayerSpec: Equatable, Sendable {
-    case conv(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = false)
+    case conv(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false)
     case linear(outputs: Int, bias: Bool = false)
     case avgPool(kernel: Int, stride: Int)
     /// The window's sum, k² times its average.
@@ -151,7 +151,7 @@ extension LayerSpec: Codable {
 
     private static func allowedKeys(_ type: String) -> [String] {
         switch type {
-        case "conv": return ["outChannels", "kernel", "stride", "padding", "bias"]
+        case "conv": return ["outChannels", "kernel", "stride", "padding", "groups", "bias"]
         case "linear": return ["outputs", "bias"]
         case "avgPool", "sumPool", "maxPool": return ["kernel", "stride"]
         case "clippedRelu": return ["initialClip"]
@@ -185,7 +185,7 @@ extension LayerSpec: Codable {
         switch type {
         case "conv":
             self = .conv(outChannels: try int("outChannels"), kernel: try int("kernel"), stride: try int("stride", default: 1),
-                         padding: try int("padding", default: 0), bias: try bool("bias"))
+                         padding: try int("padding", default: 0), groups: try int("groups", default: 1), bias: try bool("bias"))
         case "linear": self = .linear(outputs: try int("outputs"), bias: try bool("bias"))
         case "avgPool":
             let kernel = try int("kernel")
@@ -219,11 +219,13 @@ extension LayerSpec: Codable {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(typeName, forKey: Key("type"))
         switch self {
-        case .conv(let outChannels, let kernel, let stride, let padding, let bias):
+        case .conv(let outChannels, let kernel, let stride, let padding, let groups, let bias):
             try container.encode(outChannels, forKey: Key("outChannels"))
             try container.encode(kernel, forKey: Key("kernel"))
             try container.encode(stride, forKey: Key("stride"))
             try container.encode(padding, forKey: Key("padding"))
+            // Written only when grouped, so configs without groups keep their effective JSON (and hash).
+            if groups != 1 { try container.encode(groups, forKey: Key("groups")) }
             try container.encode(bias, forKey: Key("bias"))
         case .linear(let outputs, let bias):
             try container.encode(outputs, forKey: Key("outputs"))

@@ -1,6 +1,7 @@
-/// A 2-D convolution layer: y = W ∗ x (+ b), weight `[outChannels, inChannels, kernel, kernel]`
-/// (PyTorch's layout), square kernel, stride and zero padding; bias-free unless asked for, as is usual
-/// for networks that are converted to spiking ones.
+/// A 2-D convolution layer: y = W ∗ x (+ b), weight `[outChannels, inChannels / groups, kernel, kernel]`
+/// (PyTorch's layout), square kernel, stride, zero padding and channel groups (`groups` = channels:
+/// depthwise; see `ConvolutionGeometry`); bias-free unless asked for, as is usual for networks that
+/// are converted to spiking ones.
 ///
 /// The geometry is taken from the input at each call, so one layer works for any image size that
 /// fits its kernel. The maths and the deterministic batch reduction of dL/dW are `Convolution`'s.
@@ -11,6 +12,7 @@ public final class Conv2D: Layer, InputGradientSkippable {
     public let kernel: Int
     public let stride: Int
     public let padding: Int
+    public let groups: Int
     public let weight: Parameter
     public let bias: Parameter?
     var computesInputGradient = true
@@ -19,16 +21,18 @@ public final class Conv2D: Layer, InputGradientSkippable {
     private var cachedGeometry: ConvolutionGeometry?
 
     public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = false) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
-                     "Conv2D \(name): invalid sizes in \(inChannels) out \(outChannels) kernel \(kernel) stride \(stride) padding \(padding)")
+                groups: Int = 1, bias: Bool = false) {
+        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0 && groups > 0
+                        && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2D \(name): invalid sizes in \(inChannels) out \(outChannels) kernel \(kernel) stride \(stride) padding \(padding) groups \(groups)")
         self.name = name
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        weight = Parameter(name: "\(name).weight", value: Tensor(shape: [outChannels, inChannels, kernel, kernel]))
+        self.groups = groups
+        weight = Parameter(name: "\(name).weight", value: Tensor(shape: [outChannels, inChannels / groups, kernel, kernel]))
         self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(shape: [outChannels])) : nil
     }
 
@@ -40,7 +44,7 @@ public final class Conv2D: Layer, InputGradientSkippable {
                      "Conv2D \(name): expects [\(inChannels), H, W] samples, got \(shape)")
         return ConvolutionGeometry(inChannels: inChannels, outChannels: outChannels, inputHeight: shape[1],
                                    inputWidth: shape[2], kernelHeight: kernel, kernelWidth: kernel,
-                                   stride: stride, padding: padding)
+                                   stride: stride, padding: padding, groups: groups)
     }
 
     public func outputShape(forInput shape: [Int]) -> [Int] {

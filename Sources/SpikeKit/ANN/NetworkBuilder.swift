@@ -59,7 +59,7 @@ enum NetworkBuilder {
         }
         _ = try walk(spec, inputShape: inputShape) { _, layer, _, input in
             switch layer {
-            case .conv(let outChannels, let kernel, _, _, _): add(outChannels, input[0], kernel, kernel)
+            case .conv(let outChannels, let kernel, _, _, let groups, _): add(outChannels, input[0] / max(1, groups), kernel, kernel)
             case .linear(let outputs, _): add(outputs, input[0])
             case .residual(let outChannels, _, _):
                 add(outChannels, input[0], 9)
@@ -172,8 +172,12 @@ enum NetworkBuilder {
             guard value > 0, value.isFinite else { throw fail("initialClip must be a positive number, got \(value)") }
         }
         switch spec {
-        case .conv(let outChannels, let kernel, let stride, let padding, _):
+        case .conv(let outChannels, let kernel, let stride, let padding, let groups, _):
             try positive(outChannels, "outChannels")
+            try needImage()
+            guard groups > 0, shape[0] % groups == 0, outChannels % groups == 0 else {
+                throw fail("groups \(groups) must be positive and divide both its \(shape[0]) input channels and its \(outChannels) outChannels")
+            }
             let size = try window(kernel: kernel, stride: stride, padding: padding)
             return [outChannels, size.height, size.width]
         case .linear(let outputs, _):
@@ -207,9 +211,9 @@ enum NetworkBuilder {
     /// The layer for `spec`, whose sizes `outputShape` has checked.
     private static func makeLayer(_ spec: LayerSpec, name: String, input shape: [Int]) -> any Layer {
         switch spec {
-        case .conv(let outChannels, let kernel, let stride, let padding, let bias):
+        case .conv(let outChannels, let kernel, let stride, let padding, let groups, let bias):
             return Conv2D(name: name, inChannels: shape[0], outChannels: outChannels, kernel: kernel, stride: stride,
-                          padding: padding, bias: bias)
+                          padding: padding, groups: groups, bias: bias)
         case .linear(let outputs, let bias):
             return Linear(name: name, inputs: shape[0], outputs: outputs, bias: bias)
         case .avgPool(let kernel, let stride):

@@ -48,9 +48,7 @@ public enum SpikingNetworkBuilder {
             switch layer {
             case let conv as Conv2D:
                 try refusePending("is followed by another weight layer without a ReLU between them; the SNN needs an activation after every weight layer but the last")
-                let g = ConvolutionGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels,
-                                            inputHeight: shape.height, inputWidth: shape.width, kernelHeight: conv.kernel,
-                                            kernelWidth: conv.kernel, stride: conv.stride, padding: conv.padding)
+                let g = conv.geometry(forInput: [shape.channels, shape.height, shape.width])
                 pendingScale = inputScale
                 pending = takingInputScale(Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: conv.weight.value.scalars,
                                                                bias: conv.bias?.value.scalars))

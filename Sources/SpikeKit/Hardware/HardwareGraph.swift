@@ -126,6 +126,8 @@ extension HardwareGraph.Projection {
         case .convolution(let g):
             let position = input / synapse.inputShape.channels
             let (y, x) = (position / synapse.inputShape.width, position % synapse.inputShape.width)
+            // An input reaches the output channels of its group only.
+            let width = g.outChannelsPerGroup, first = g.group(ofInputChannel: input % g.inChannels) * width
             for ky in 0..<g.kernelHeight {
                 let sy = y + g.padding - ky
                 guard sy >= 0, sy % g.stride == 0, sy / g.stride < g.outputHeight else { continue }
@@ -133,7 +135,7 @@ extension HardwareGraph.Projection {
                     let sx = x + g.padding - kx
                     guard sx >= 0, sx % g.stride == 0, sx / g.stride < g.outputWidth else { continue }
                     let base = ((sy / g.stride) * g.outputWidth + sx / g.stride) * g.outChannels
-                    for c in 0..<g.outChannels { body(base + c) }
+                    for c in first..<(first + width) { body(base + c) }
                 }
             }
         }
@@ -160,7 +162,7 @@ extension HardwareGraph.Projection {
                 let x = ox * g.stride - g.padding + kx
                 if x >= 0 && x < g.inputWidth { columns += 1 }
             }
-            return rows * columns * g.inChannels
+            return rows * columns * g.inChannelsPerGroup
         }
     }
 }

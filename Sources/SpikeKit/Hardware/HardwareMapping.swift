@@ -173,7 +173,10 @@ public struct HardwareMapping: Sendable {
                         }
                     }
                 }
-                axons += seen.count * g.inChannels
+                // The input channels of the groups the slice's output channels belong to.
+                let groupsReached = range.count >= g.outChannels ? g.groups
+                    : Set(range.map { ($0 % g.outChannels) / g.outChannelsPerGroup }).count
+                axons += seen.count * g.inChannelsPerGroup * groupsReached
                 for n in range { synapses += projection.fanIn(ofTarget: n) }
             }
         }

@@ -189,7 +189,9 @@ public enum SANAFEExport {
             let co = target % g.outChannels, outPosition = target / g.outChannels
             let (oy, ox) = (outPosition / g.outputWidth, outPosition % g.outputWidth)
             let ky = y + g.padding - oy * g.stride, kx = x + g.padding - ox * g.stride
-            return s.weights[((ci * g.kernelHeight + ky) * g.kernelWidth + kx) * g.outChannels + co]
+            // A grouped row holds the outputs of ci's group (callers pass targets `forEachTarget` lists).
+            let local = co - g.group(ofInputChannel: ci) * g.outChannelsPerGroup
+            return s.weights[Synapse.convolutionRow(inputChannel: ci, ky: ky, kx: kx, g) + local]
         }
     }
 

@@ -14,12 +14,14 @@
 /// samples whose boundaries depend only on the batch size, and the chunk partials are added in chunk
 /// order, so every pass gives bit-identical results for any thread count.
 public enum Convolution {
-    /// y = conv(x, W): input [N, Cin, H, W], weight [Cout, Cin, kh, kw] → output [N, Cout, Ho, Wo].
+    /// y = conv(x, W): input [N, Cin, H, W], weight [Cout, Cin/G, kh, kw] → output [N, Cout, Ho, Wo]
+    /// (G = `geometry.groups`; a grouped convolution runs as `GroupedConvolution`).
     public static func forward(input: Tensor, weight: Tensor, geometry: ConvolutionGeometry,
                                threads: Int = Parallel.threadCount) -> Tensor {
         let g = geometry
         let batch = checkBatch(input, shape: g.inputShape(batch: input.shape.first ?? 0), role: "input", g)
         checkWeight(weight, g)
+        if g.groups > 1 { return GroupedConvolution.forward(input: input, weight: weight, geometry: g, threads: threads) }
         let outputCount = batch * g.outChannels * g.outputPixels
         let group = imagesPerProduct(g, batch: batch)
         let output = [Float](unsafeUninitializedCapacity: outputCount) { buffer, initialized in
@@ -61,6 +63,9 @@ public enum Convolution {
         let batch = checkBatch(gradientOutput, shape: g.outputShape(batch: gradientOutput.shape.first ?? 0),
                                role: "gradientOutput", g)
         checkWeight(weight, g)
+        if g.groups > 1 {
+            return GroupedConvolution.backwardInput(gradientOutput: gradientOutput, weight: weight, geometry: g, threads: threads)
+        }
         let inputCount = batch * g.inChannels * g.inputPixels
         let group = imagesPerProduct(g, batch: batch)
         let gradient = [Float](unsafeUninitializedCapacity: inputCount) { buffer, initialized in
@@ -104,6 +109,9 @@ public enum Convolution {
         let batch = checkBatch(input, shape: g.inputShape(batch: input.shape.first ?? 0), role: "input", g)
         precondition(gradientOutput.shape == g.outputShape(batch: batch),
                      "Convolution.backwardWeight: gradientOutput shape \(gradientOutput.shape) does not match \(g.outputShape(batch: batch)) for input \(input.shape)")
+        if g.groups > 1 {
+            return GroupedConvolution.backwardWeight(gradientOutput: gradientOutput, input: input, geometry: g, threads: threads)
+        }
         let weightCount = g.outChannels * g.patchSize
         // Chunks of samples whose boundaries depend only on the batch size (at most 8 chunks, so the
         // partials stay small for big layers); partials are added in chunk order.

@@ -56,10 +56,12 @@ enum DirectCurrentKernels {
 
     /// The same for a convolution with weights `[c_in][ky][kx][c_out]` and input/output in
     /// height-width-channel order; each output position sums (ky, kx, c_in) ascending. With
-    /// `positions`, only those output positions are computed (the others stay 0).
+    /// `positions`, only those output positions are computed (the others stay 0). With channel groups a
+    /// row `[c_in][ky][kx]` holds the `c_out / G` weights of c_in's group, added to that group's outputs.
     static func convolution(_ x: [Float], weights: [Float], geometry g: ConvolutionGeometry,
                             positions: Range<Int>? = nil) -> [Float] {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let width = g.outChannelsPerGroup
         var current = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * cout)
         current.withUnsafeMutableBufferPointer { cur in
             weights.withUnsafeBufferPointer { w in
@@ -77,7 +79,8 @@ enum DirectCurrentKernels {
                                 for ci in 0..<cin {
                                     let v = x[(y * g.inputWidth + xx) * cin + ci]
                                     if v == 0 { continue }
-                                    EventKernels.addScaledRow(out, wb + ((ci * kh + ky) * kw + kx) * cout, value: v, count: cout)
+                                    EventKernels.addScaledRow(out + g.group(ofInputChannel: ci) * width,
+                                                              wb + ((ci * kh + ky) * kw + kx) * width, value: v, count: width)
                                 }
                             }
                         }

@@ -140,6 +140,10 @@ enum EventKernels {
                     return events.count * width
                 }
             }
+        case .convolution(let g) where g.groups > 1:
+            return deliverGroupedConvolution(events, geometry: g, runs: runs ?? ConvolutionRuns(synapse: synapse, geometry: g),
+                                             current: &current, touched: &touched, targets: band.positions,
+                                             channels: band.channels)
         case .convolution(let g):
             return deliverConvolution(events, geometry: g, runs: runs ?? ConvolutionRuns(synapse: synapse, geometry: g),
                                       current: &current, touched: &touched, targets: band.positions, channels: band.channels)
@@ -213,6 +217,43 @@ enum EventKernels {
             } }
         } } } } } } } } }
         return targetsReached * width
+    }
+
+    /// `deliver` for a grouped convolution: an event at input channel c adds, at each target position
+    /// of its runs, the `c_out / G` weights of its row to the channels of c's group only (one weight
+    /// per target for a depthwise convolution). Events go one at a time in ascending order, so every
+    /// membrane receives its inputs in the dense reference's order.
+    private static func deliverGroupedConvolution(_ events: SpikeEvents, geometry g: ConvolutionGeometry, runs: ConvolutionRuns,
+                                                  current: inout [Float], touched: inout [UInt8], targets band: Range<Int>,
+                                                  channels: Range<Int>) -> Int {
+        let (cin, cout, width) = (g.inChannels, g.outChannels, g.outChannelsPerGroup)
+        let (perGroup, kernelArea) = (g.inChannelsPerGroup, g.kernelHeight * g.kernelWidth)
+        var delivered = 0
+        current.withUnsafeMutableBufferPointer { cur in
+        touched.withUnsafeMutableBufferPointer { tch in
+        runs.mirroredWeights.withUnsafeBufferPointer { w in
+            for k in 0..<events.count {
+                let i = Int(events.indices[k])
+                let (position, c) = i.quotientAndRemainder(dividingBy: cin)
+                let scale = events.value(at: k)
+                // The group's channels, cut to the band's.
+                let first = (c / perGroup) * width
+                let lower = max(first, channels.lowerBound), upper = min(first + width, channels.upperBound)
+                guard lower < upper else { continue }
+                for r in Int(runs.starts[position])..<Int(runs.starts[position + 1]) {
+                    let target = Int(runs.targets[r]), length = Int(runs.lengths[r])
+                    guard target >= band.lowerBound && target < band.upperBound else { continue }
+                    let row = (c * kernelArea + Int(runs.rows[r])) * width
+                    for j in 0..<length {
+                        let dst = (target + j) * cout, src = row + j * width - first
+                        for o in lower..<upper { cur[dst + o] = cur[dst + o].addingProduct(scale, w[src + o]) }
+                        tch[target + j] |= receivedCurrent
+                    }
+                    delivered += length * (upper - lower)
+                }
+            }
+        } } }
+        return delivered
     }
 
     /// Flags of a population's positions: bit 0 = received current this step, bit 1 = some membrane

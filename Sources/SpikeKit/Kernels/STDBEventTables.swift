@@ -4,10 +4,17 @@ extension STDBKernels {
     /// (`targetActive[targetOffset + o] != 0`, see `markActiveRows`):
     /// `gradient[c_in][offset] += v · δ[t][o]` (a zero row would add exactly 0).
     static func convolutionWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int, valueStart: Int,
-                                          table: FanOutTable, inChannels cin: Int, outChannels cout: Int,
+                                          table: FanOutTable, inChannels cin: Int, outChannels cout: Int, groups: Int = 1,
                                           kernelArea: Int, delta: [Float], deltaOffset: Int, targetActive: [UInt8],
                                           targetOffset: Int, gradient: inout [Float]) {
         if count == 0 { return }
+        if groups > 1 {
+            return groupedConvolutionWeightGradient(indices: indices, values: values, start: start, count: count,
+                                                    valueStart: valueStart, table: table, inChannels: cin,
+                                                    outChannels: cout, groups: groups, kernelArea: kernelArea, delta: delta,
+                                                    deltaOffset: deltaOffset, targetActive: targetActive,
+                                                    targetOffset: targetOffset, gradient: &gradient)
+        }
         indices.withUnsafeBufferPointer { idx in
         values.withUnsafeBufferPointer { val in
         table.starts.withUnsafeBufferPointer { st in
@@ -63,6 +70,28 @@ extension STDBKernels {
                 }
             } }
         } } } } } } } }
+    }
+
+    /// `convolutionWeightGradient` of a grouped convolution (gradient rows `[c_in][offset]` of the
+    /// C_out / G outputs of c_in's group g): `gradient[c_in][offset][o'] += v · δ[t][o][g·C_out/G + o']`,
+    /// one event at a time.
+    private static func groupedConvolutionWeightGradient(indices: [Int32], values: [Float], start: Int, count: Int,
+                                                         valueStart: Int, table: FanOutTable, inChannels cin: Int,
+                                                         outChannels cout: Int, groups: Int, kernelArea: Int,
+                                                         delta: [Float], deltaOffset: Int, targetActive: [UInt8],
+                                                         targetOffset: Int, gradient: inout [Float]) {
+        let (perGroupIn, width) = (cin / groups, cout / groups)
+        for e in 0..<count {
+            let (position, c) = Int(indices[start + e]).quotientAndRemainder(dividingBy: cin)
+            let value: Float = valueStart < 0 ? 1 : values[valueStart + e]
+            let firstOutput = (c / perGroupIn) * width
+            for k in Int(table.starts[position])..<Int(table.starts[position + 1]) {
+                let target = Int(table.targets[k])
+                guard targetActive[targetOffset + target] != 0 else { continue }
+                let source = deltaOffset + target * cout + firstOutput, row = (c * kernelArea + Int(table.kernelOffsets[k])) * width
+                for o in 0..<width { gradient[row + o] = gradient[row + o].addingProduct(value, delta[source + o]) }
+            }
+        }
     }
 
     /// active[r] = 1 if row r (`width` values) of `rows` has a non-zero (or NaN) value, else 0, for the

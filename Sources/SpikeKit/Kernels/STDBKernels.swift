@@ -493,6 +493,10 @@ enum STDBKernels {
     /// accumulators by list position (even, odd), summed as even + odd, added to the gradient once.
     static func convolutionInputGradient(transposed: [Float], geometry g: ConvolutionGeometry, delta: [Float],
                                          active: [Bool], gradient: inout [Float]) {
+        if g.groups > 1 {
+            return groupedConvolutionInputGradient(transposed: transposed, geometry: g, delta: delta, active: active,
+                                                   gradient: &gradient)
+        }
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
         let (hin, win, ho, wo, stride, pad) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
         let outCount = ho * wo * cout, inCount = hin * win * cin
@@ -597,13 +601,49 @@ enum STDBKernels {
         }
     }
 
-    /// W `[c_in][ky][kx][c_out]` → `[ky][kx][c_out][c_in]`.
+    /// `convolutionInputGradient` of a grouped convolution: input channel c of group g receives
+    /// `Σ_{c_out in g} δ[t][o][c_out] · W[c][ky][kx][c_out − g·C_out/G]`, read from `transposed`
+    /// `[ky][kx][c_out][c_in / G]` (the c_in / G inputs of c_out's group), output channels ascending.
+    private static func groupedConvolutionInputGradient(transposed w: [Float], geometry g: ConvolutionGeometry,
+                                                        delta d: [Float], active: [Bool], gradient: inout [Float]) {
+        let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let (perGroupIn, perGroupOut) = (g.inChannelsPerGroup, g.outChannelsPerGroup)
+        let (hin, win, ho, wo, stride, pad) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.stride, g.padding)
+        let outCount = ho * wo * cout, inCount = hin * win * cin
+        for t in 0..<active.count where active[t] {
+            for oy in 0..<ho { for ox in 0..<wo {
+                let deltaRow = t * outCount + (oy * wo + ox) * cout
+                for co in 0..<cout where d[deltaRow + co] != 0 {
+                    let value = d[deltaRow + co], firstInput = (co / perGroupOut) * perGroupIn
+                    for ky in 0..<kh {
+                        let y = oy * stride - pad + ky
+                        if y < 0 || y >= hin { continue }
+                        for kx in 0..<kw {
+                            let x = ox * stride - pad + kx
+                            if x < 0 || x >= win { continue }
+                            let target = t * inCount + (y * win + x) * cin + firstInput
+                            let row = ((ky * kw + kx) * cout + co) * perGroupIn
+                            for c in 0..<perGroupIn { gradient[target + c] = gradient[target + c].addingProduct(value, w[row + c]) }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+
+    /// W `[c_in][ky][kx][c_out]` → `[ky][kx][c_out][c_in]` (grouped: `[c_in][ky][kx][c_out / G]` →
+    /// `[ky][kx][c_out][c_in / G]`).
     static func transposeConvolution(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
+        let (perGroupIn, perGroupOut) = (g.inChannelsPerGroup, g.outChannelsPerGroup)
         var result = [Float](repeating: 0, count: weights.count)
-        for c in 0..<cin { for ky in 0..<kh { for kx in 0..<kw { for o in 0..<cout {
-            result[((ky * kw + kx) * cout + o) * cin + c] = weights[((c * kh + ky) * kw + kx) * cout + o]
-        } } } }
+        for c in 0..<cin {
+            let (group, local) = c.quotientAndRemainder(dividingBy: perGroupIn)
+            for ky in 0..<kh { for kx in 0..<kw { for o in 0..<perGroupOut {
+                result[((ky * kw + kx) * cout + group * perGroupOut + o) * perGroupIn + local]
+                    = weights[((c * kh + ky) * kw + kx) * perGroupOut + o]
+            } } }
+        }
         return result
     }
 

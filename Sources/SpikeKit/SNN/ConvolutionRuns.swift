@@ -1,7 +1,7 @@
 /// How an event at one input position of a convolution reaches its targets, as runs of adjacent
 /// output positions: with stride 1, the kernel offsets kx = kw−1 … 0 of one kernel row hit the
 /// adjacent outputs ox = x+p−kw+1 … x+p, so with the kernel stored mirrored in x
-/// (`mirroredWeights[c][ky][kw−1−kx][c_out]`) one run is a single contiguous add of
+/// (`mirroredWeights[c][ky][kw−1−kx][c_out]`; with channel groups, the `c_out / G` outputs of `c`'s group) one run is a single contiguous add of
 /// `length · c_out` weights onto `length · c_out` membranes. With a larger stride every run has
 /// length 1. Precomputed once per simulation, so delivering an event involves no division.
 ///
@@ -17,7 +17,7 @@ struct ConvolutionRuns: Sendable {
     let rows: [Int32]
     /// Output positions (= kernel offsets) in the run.
     let lengths: [Int32]
-    /// The kernel mirrored in x: `[c_in][ky][kw − 1 − kx][c_out]`.
+    /// The kernel mirrored in x: `[c_in][ky][kw − 1 − kx][c_out / G]`.
     let mirroredWeights: [Float]
 
     init(synapse: Synapse, geometry g: ConvolutionGeometry) {
@@ -53,7 +53,8 @@ struct ConvolutionRuns: Sendable {
         self.rows = rows
         self.lengths = lengths
         var mirrored = [Float](repeating: 0, count: synapse.weights.count)
-        let cout = g.outChannels
+        // A row holds the outputs of the input channel's group (all of c_out when ungrouped).
+        let cout = g.outChannelsPerGroup
         for c in 0..<g.inChannels {
             for ky in 0..<kh {
                 for kx in 0..<kw {

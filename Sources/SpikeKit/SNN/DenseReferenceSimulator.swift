@@ -104,8 +104,11 @@ public struct DenseReferenceSimulator: Sendable {
                 current[o] = acc
             }
         case .convolution(let g):
+            let perGroup = g.inChannelsPerGroup
             for oy in 0..<g.outputHeight { for ox in 0..<g.outputWidth { for co in 0..<g.outChannels {
                 let o = outShape.hwcIndex(channel: co, y: oy, x: ox)
+                // The input channels of co's group.
+                let firstInput = (co / g.outChannelsPerGroup) * perGroup
                 var acc = current[o]
                 for ky in 0..<g.kernelHeight {
                     let y = oy * g.stride - g.padding + ky
@@ -113,9 +116,9 @@ public struct DenseReferenceSimulator: Sendable {
                     for kx in 0..<g.kernelWidth {
                         let xx = ox * g.stride - g.padding + kx
                         guard xx >= 0 && xx < g.inputWidth else { continue }
-                        for ci in 0..<g.inChannels {
-                            let weight = w[((co * g.inChannels + ci) * g.kernelHeight + ky) * g.kernelWidth + kx]
-                            acc = acc.addingProduct(x[inShape.hwcIndex(channel: ci, y: y, x: xx)], weight)
+                        for ci in 0..<perGroup {
+                            let weight = w[((co * perGroup + ci) * g.kernelHeight + ky) * g.kernelWidth + kx]
+                            acc = acc.addingProduct(x[inShape.hwcIndex(channel: firstInput + ci, y: y, x: xx)], weight)
                         }
                     }
                 }

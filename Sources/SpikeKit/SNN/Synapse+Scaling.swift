@@ -28,11 +28,13 @@ extension Synapse {
                 for o in 0..<outputs { copy.weights[i * outputs + o] *= s / outScale(o) }
             }
         case .convolution(let g):
-            let rows = g.kernelHeight * g.kernelWidth
+            let rows = g.kernelHeight * g.kernelWidth, width = g.outChannelsPerGroup
             for ci in 0..<cin {
+                // A row reaches the outputs of ci's group only.
+                let first = g.group(ofInputChannel: ci) * width
                 for k in 0..<rows {
-                    let base = (ci * rows + k) * cout
-                    for co in 0..<cout { copy.weights[base + co] *= inScale(ci) / outScale(co) }
+                    let base = (ci * rows + k) * width
+                    for o in 0..<width { copy.weights[base + o] *= inScale(ci) / outScale(first + o) }
                 }
             }
         }

@@ -4,7 +4,9 @@
 /// - `linear`: one row of `outputs` weights per input neuron, `weights[input · outputs + output]`;
 /// - `convolution`: `weights[((c_in · kh + ky) · kw + kx) · c_out + c_out']`, so an event at input
 ///   channel `c_in` adds, for each kernel offset, one contiguous `c_out` vector to the membranes of one
-///   target position;
+///   target position; with G channel groups the row holds only the `c_out / G` outputs of `c_in`'s
+///   group g (`c_out' = o − g · c_out / G`), which the event adds to channels [g·c_out/G, (g+1)·c_out/G)
+///   of the target (depthwise: one weight per kernel offset);
 /// - `identity`: the shortcut of a residual block whose shape does not change (input i → output i),
 ///   with weight 1, or with one weight per channel when a recipe rescales the shortcut
 ///   (`weights[c]`, `weights.count == channels`). It stays a one-to-one connection either way: one
@@ -55,21 +57,23 @@ public struct Synapse: Sendable {
     /// A convolution from PyTorch weights `[c_out][c_in][kh][kw]`.
     public static func convolution(name: String, geometry g: ConvolutionGeometry,
                                    pytorchWeights w: [Float], bias: [Float]? = nil) -> Synapse {
-        let (co, ci, kh, kw) = (g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth)
+        let (co, ci, kh, kw) = (g.outChannels, g.inChannelsPerGroup, g.kernelHeight, g.kernelWidth)
         precondition(w.count == co * ci * kh * kw,
                      "convolution '\(name)': expected \(co)×\(ci)×\(kh)×\(kw) weights, got \(w.count)")
         var packed = [Float](repeating: 0, count: w.count)
         for o in 0..<co {
+            let (group, local) = o.quotientAndRemainder(dividingBy: g.outChannelsPerGroup)
             for i in 0..<ci {
                 for y in 0..<kh {
                     for x in 0..<kw {
-                        packed[((i * kh + y) * kw + x) * co + o] = w[((o * ci + i) * kh + y) * kw + x]
+                        packed[Synapse.convolutionRow(inputChannel: group * ci + i, ky: y, kx: x, g) + local]
+                            = w[((o * ci + i) * kh + y) * kw + x]
                     }
                 }
             }
         }
         return Synapse(name: name, connectivity: .convolution(g),
-                       inputShape: FeatureShape(height: g.inputHeight, width: g.inputWidth, channels: ci),
+                       inputShape: FeatureShape(height: g.inputHeight, width: g.inputWidth, channels: g.inChannels),
                        outputShape: FeatureShape(height: g.outputHeight, width: g.outputWidth, channels: co),
                        weights: packed, bias: bias)
     }
@@ -107,13 +111,24 @@ public struct Synapse: Sendable {
             } } }
             return w
         case .convolution(let g):
-            let (co, ci, kh, kw) = (g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth)
+            let (co, ci, kh, kw) = (g.outChannels, g.inChannelsPerGroup, g.kernelHeight, g.kernelWidth)
             var w = [Float](repeating: 0, count: weights.count)
-            for o in 0..<co { for i in 0..<ci { for y in 0..<kh { for x in 0..<kw {
-                w[((o * ci + i) * kh + y) * kw + x] = weights[((i * kh + y) * kw + x) * co + o]
-            } } } }
+            for o in 0..<co {
+                let (group, local) = o.quotientAndRemainder(dividingBy: g.outChannelsPerGroup)
+                for i in 0..<ci { for y in 0..<kh { for x in 0..<kw {
+                    w[((o * ci + i) * kh + y) * kw + x]
+                        = weights[Synapse.convolutionRow(inputChannel: group * ci + i, ky: y, kx: x, g) + local]
+                } } }
+            }
             return w
         }
+    }
+
+    /// Where the packed weights of input channel `c` at kernel offset (ky, kx) begin: a row of the
+    /// `c_out / G` weights to the outputs of `c`'s group.
+    @inline(__always)
+    static func convolutionRow(inputChannel c: Int, ky: Int, kx: Int, _ g: ConvolutionGeometry) -> Int {
+        ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * g.outChannelsPerGroup
     }
 
     /// The number of synaptic operations one event at HWC input index `input` causes (its fan-out).
@@ -128,7 +143,7 @@ public struct Synapse: Sendable {
                                         padding: g.padding, outputExtent: g.outputHeight)
                 * Synapse.validOffsets(coordinate: x, kernel: g.kernelWidth, stride: g.stride,
                                        padding: g.padding, outputExtent: g.outputWidth)
-                * g.outChannels
+                * g.outChannelsPerGroup
         }
     }
 
@@ -144,13 +159,13 @@ public struct Synapse: Sendable {
     }
 
     /// The multiply-accumulates the equivalent ANN layer performs per image (DESIGN §6):
-    /// k²·H_out·W_out·C_in·C_out for a convolution, n_in·n_out for a linear layer, 0 for identity.
+    /// k²·H_out·W_out·(C_in/G)·C_out for a convolution, n_in·n_out for a linear layer, 0 for identity.
     public var annMACsPerImage: Int {
         switch connectivity {
         case .identity: return 0
         case .linear: return inputShape.count * outputShape.count
         case .convolution(let g):
-            return g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth * g.inChannels * g.outChannels
+            return g.multiplyAccumulates
         }
     }
 }

@@ -229,7 +229,7 @@ extension STDBWorkspace {
             guard let table = model.convolutionTables[s] else { return }
             STDBKernels.convolutionWeightGradient(indices: trace.indices, values: trace.values, start: segment.start,
                                                   count: segment.count, valueStart: segment.valueStart, table: table,
-                                                  inChannels: g.inChannels, outChannels: g.outChannels,
+                                                  inChannels: g.inChannels, outChannels: g.outChannels, groups: g.groups,
                                                   kernelArea: g.kernelHeight * g.kernelWidth, delta: delta,
                                                   deltaOffset: offset, targetActive: targetActive,
                                                   targetOffset: offset / g.outChannels, gradient: &gradients.weights[s])

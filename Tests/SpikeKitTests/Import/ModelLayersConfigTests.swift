@@ -37,6 +37,24 @@ import Testing
         #expect(ConfigTestSupport.problem(at: "model.mapping.fc", in: mapping) != nil)
     }
 
+    @Test func groupedConvolutionsReadAndAreCheckedAgainstTheirChannels() throws {
+        let config = try ConfigTestSupport.decode(#"{"model": {"layers": [{"type": "conv", "outChannels": 8, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "conv", "name": "dw", "outChannels": 8, "kernel": 3, "groups": 8}, {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "outputs": 10}]}}"#)
+        let spec = try config.model.spec(inputShape: [1, 12, 12], classes: 10, dropout: nil)
+        let network = try Network(spec: spec, inputShape: [1, 12, 12], seed: 1)
+        let depthwise = try #require(network.layers.compactMap { $0 as? Conv2D }.last)
+        #expect(depthwise.groups == 8 && depthwise.weight.value.shape == [8, 1, 3, 3])
+        // An ungrouped conv writes no `groups`, so configs without groups keep their effective JSON.
+        #expect(!config.effectiveJSON().contains(#""groups":1"#) && !config.effectiveJSON().contains(#""groups" : 1"#))
+        #expect(try ConfigTestSupport.decode(config.effectiveJSON()).model.layers == config.model.layers)
+        let bad = try ConfigTestSupport.decode(#"{"model": {"layers": [{"type": "conv", "name": "c", "outChannels": 6, "kernel": 3, "groups": 4}, {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "outputs": 10}]}}"#)
+        do {
+            _ = try bad.model.spec(inputShape: [4, 8, 8], classes: 10, dropout: nil)
+            Issue.record("groups 4 with 6 output channels were accepted")
+        } catch {
+            #expect("\(error)".contains("layer 'c'") && "\(error)".contains("groups 4 must be positive and divide"), "\(error)")
+        }
+    }
+
     @Test func theLastLayerMustGiveOneOutputPerClass() throws {
         let config = try ConfigTestSupport.decode(#"{"model": {"layers": [{"type": "flatten"}, {"type": "linear", "name": "head", "outputs": 7}]}}"#)
         do {

@@ -16,6 +16,7 @@ import Testing
                                                       residual: false, projectionShortcut: false)),
             ("conv with bias, LIF", R.convolutional(seed: 6, input: image, leak: 0.85, reset: .subtract, maxPool: false,
                                                    residual: false, projectionShortcut: false, bias: true)),
+            ("grouped and depthwise conv, LIF", R.grouped(seed: 3, input: image, leak: 0.9, reset: .subtract, bias: true)),
         ]
     }
 

@@ -69,6 +69,36 @@ enum RandomSpikingNetworks {
         return SpikingNetwork(inputShape: input, layers: layers)
     }
 
+    /// Grouped convolutions: conv 3×3 in 2 groups (stride 1 or 2) → IF → average pool → depthwise
+    /// 3×3 (one group per channel) → IF → conv 1×1 or 3×3 in 4 groups → IF → flatten → linear (output).
+    /// `input.channels` must be even.
+    static func grouped(seed: UInt64, input: FeatureShape, leak: Float, reset: ResetMode, bias: Bool = false) -> SpikingNetwork {
+        var g = SeededGenerator(seed: seed &+ 3000)
+        var layers: [SpikingLayer] = []
+        var shape = input
+        func conv(_ name: String, out: Int, kernel: Int, stride: Int, groups: Int, gain: Float) {
+            let geometry = ConvolutionGeometry(inChannels: shape.channels, outChannels: out, inputHeight: shape.height,
+                                               inputWidth: shape.width, kernelHeight: kernel, kernelWidth: kernel,
+                                               stride: stride, padding: kernel / 2, groups: groups)
+            let fanIn = geometry.inChannelsPerGroup * kernel * kernel
+            let synapse = Synapse.convolution(name: name, geometry: geometry,
+                                              pytorchWeights: weights(out * fanIn, fanIn: fanIn, gain: gain, &g),
+                                              bias: bias ? (0..<out).map { _ in 0.05 * g.nextNormal() } : nil)
+            layers.append(.synaptic(synapse, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0))
+            shape = synapse.outputShape
+        }
+        conv("conv1", out: 8, kernel: 3, stride: seed % 3 == 0 ? 2 : 1, groups: 2, gain: 3)
+        layers.append(.averagePool(name: "pool1", input: shape, kernel: 2, stride: seed % 4 == 1 ? 1 : 2))
+        shape = layers.last!.outputShape
+        conv("depthwise", out: 8, kernel: 3, stride: 1, groups: 8, gain: 3)
+        conv("conv2", out: 16 + 4 * Int(seed % 2), kernel: seed % 2 == 0 ? 1 : 3, stride: 1, groups: 4, gain: 3)
+        layers.append(.flatten(name: "flatten", input: shape))
+        let fc = Synapse.linear(name: "fc", inputShape: shape, outputs: 4,
+                                pytorchWeights: weights(4 * shape.count, fanIn: shape.count, gain: 1, &g))
+        layers.append(.synaptic(fc, neurons: nil, inputDropout: 0))
+        return SpikingNetwork(inputShape: input, layers: layers)
+    }
+
     /// A residual block on `input` with random weights: 3×3 conv1 (stride `stride`), 3×3 conv2, and an
     /// identity or 1×1 projection shortcut. Draws conv1, conv2, shortcut weights, then both neurons.
     static func residualBlock(input shape: FeatureShape, outChannels outC: Int, projection: Bool, stride: Int,

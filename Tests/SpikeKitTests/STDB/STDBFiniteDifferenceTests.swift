@@ -3,7 +3,8 @@ import Testing
 
 /// The whole backward pass against central finite differences of the loss, with the smooth stand-in
 /// spike function (s = σ(k·(u/θ − 1)), its exact derivative as the surrogate, the reset a constant of
-/// the hard decisions): linear, convolution, average and max pooling, residual blocks, dropout,
+/// the hard decisions): linear, convolution (also grouped and depthwise), average and max pooling,
+/// residual blocks, dropout,
 /// bias, both orderings, both resets, leak, both encodings, loss summed or averaged over T, and
 /// current-based (CUBA-LIF) neurons.
 @Suite struct STDBFiniteDifferenceTests {
@@ -26,7 +27,7 @@ import Testing
     static let cases: [Case] = {
         var result: [Case] = []
         var seed: UInt64 = 1
-        for network in ["mlp", "averagePool", "maxPool", "residualIdentity", "residualProjection"] {
+        for network in ["mlp", "averagePool", "maxPool", "residualIdentity", "residualProjection", "grouped"] {
             for ordering in SpikeOrdering.allCases {
                 for (reset, leak, encoding, over) in [(ResetMode.subtract, Float(1), InputEncoding.direct, STDBConfig.LossOverTime.sum),
                                                       (.zero, 0.85, .poisson, .mean)] {
@@ -41,7 +42,7 @@ import Testing
         // central difference of a Float loss, and one bias sat so close to a reset flip that ε = 4·10⁻³
         // was too coarse; at ε = 2·10⁻³ both agreed with the analytic values to 0.3 %.)
         seed = 60
-        for network in ["mlp", "averagePool", "residualIdentity"] {
+        for network in ["mlp", "averagePool", "residualIdentity", "grouped"] {
             for ordering in SpikeOrdering.allCases {
                 result.append(Case(network: network, ordering: ordering, reset: .subtract, leak: 0.9, encoding: .direct,
                                    lossOverTime: .sum, seed: seed, currentDecay: 0.5))
@@ -73,6 +74,7 @@ import Testing
             case "averagePool": .averagePool
             case "maxPool": .maxPool
             case "residualIdentity": .residualIdentity
+            case "grouped": .grouped
             default: .residualProjection
             }
             return (STDBTestSupport.convolutional(seed: c.seed, input: input, kind: kind, leak: c.leak, reset: c.reset), input)

@@ -33,17 +33,22 @@ enum STDBTestSupport {
         ])
     }
 
-    enum ConvolutionKind: CaseIterable { case averagePool, maxPool, residualIdentity, residualProjection }
+    enum ConvolutionKind: CaseIterable { case averagePool, maxPool, residualIdentity, residualProjection, grouped }
 
-    /// conv (bias) → IF → [avg pool | max pool | residual block] → conv → IF → flatten → linear (output).
+    /// conv (bias) → IF → [avg pool | max pool | residual block | depthwise conv → IF] → conv → IF →
+    /// flatten → linear (output). `grouped`: conv1 and conv2 in 2 channel groups, around a depthwise
+    /// 3×3 convolution (one group per channel).
     static func convolutional(seed: UInt64, input: FeatureShape, kind: ConvolutionKind, leak: Float,
                               reset: ResetMode) -> SpikingNetwork {
         var g = SeededGenerator(seed: seed &+ 500)
-        let c1 = 3, c2 = 2
+        let grouped = kind == .grouped
+        let c1 = grouped ? 4 : 3, c2 = 2, groups = grouped ? 2 : 1
         let g1 = ConvolutionGeometry(inChannels: input.channels, outChannels: c1, inputHeight: input.height,
-                                     inputWidth: input.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+                                     inputWidth: input.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1,
+                                     groups: groups)
+        let fanIn1 = g1.inChannelsPerGroup * 9
         let conv1 = Synapse.convolution(name: "conv1", geometry: g1,
-                                        pytorchWeights: weights(c1 * input.channels * 9, fanIn: input.channels * 9, gain: 3, &g),
+                                        pytorchWeights: weights(c1 * fanIn1, fanIn: fanIn1, gain: 3, &g),
                                         bias: (0..<c1).map { _ in 0.05 * g.nextNormal() })
         var layers: [SpikingLayer] = [.synaptic(conv1, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0)]
         var shape = conv1.outputShape
@@ -57,12 +62,20 @@ enum STDBTestSupport {
             layers.append(.residual(RandomSpikingNetworks.residualBlock(
                 input: shape, outChannels: projection ? c1 + 1 : c1, projection: projection, stride: projection ? 2 : 1,
                 neurons: { neurons(&$0, leak: leak, reset: reset) }, &g)))
+        case .grouped:
+            let gd = ConvolutionGeometry(inChannels: c1, outChannels: c1, inputHeight: shape.height, inputWidth: shape.width,
+                                         kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1, groups: c1)
+            let depthwise = Synapse.convolution(name: "depthwise", geometry: gd, pytorchWeights: weights(c1 * 9, fanIn: 9, gain: 3, &g),
+                                                bias: (0..<c1).map { _ in 0.05 * g.nextNormal() })
+            layers.append(.synaptic(depthwise, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0))
         }
         shape = layers.last!.outputShape
         let g2 = ConvolutionGeometry(inChannels: shape.channels, outChannels: c2, inputHeight: shape.height,
-                                     inputWidth: shape.width, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
+                                     inputWidth: shape.width, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1,
+                                     groups: groups)
+        let fanIn2 = g2.inChannelsPerGroup * 9
         let conv2 = Synapse.convolution(name: "conv2", geometry: g2,
-                                        pytorchWeights: weights(c2 * shape.channels * 9, fanIn: shape.channels * 9, gain: 3, &g))
+                                        pytorchWeights: weights(c2 * fanIn2, fanIn: fanIn2, gain: 3, &g))
         layers.append(.synaptic(conv2, neurons: neurons(&g, leak: leak, reset: reset), inputDropout: 0))
         shape = conv2.outputShape
         layers.append(.flatten(name: "flatten", input: shape))

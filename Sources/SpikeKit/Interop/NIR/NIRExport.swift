@@ -240,7 +240,7 @@ public struct NIRExport {
         case .convolution(let g):
             let bias = s.bias.map { $0.map(Double.init) } ?? [Double](repeating: 0, count: g.outChannels)
             return .conv2d(weight: NIRArray(shape: g.weightShape, values: w), bias: NIRArray(shape: [g.outChannels], values: bias),
-                           stride: [g.stride, g.stride], padding: [g.padding, g.padding], dilation: [1, 1], groups: 1,
+                           stride: [g.stride, g.stride], padding: [g.padding, g.padding], dilation: [1, 1], groups: g.groups,
                            inputShape: [g.inputHeight, g.inputWidth])
         case .identity:
             throw SpikeKitError.model(layer: s.name, reason: "an identity synapse outside a residual block cannot be exported")

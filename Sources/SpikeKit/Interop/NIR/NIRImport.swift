@@ -7,7 +7,7 @@
 /// identity scaled per channel) or a `Conv2d` (a projection). Nodes map as
 /// follows, dt being the step length (`timeStep`, else the graph's `spikekit_dt`, else 10⁻⁴ s):
 ///
-/// - `Conv2d` (groups 1, dilation 1, equal stride and padding in H and W), `Linear`, `Affine` →
+/// - `Conv2d` (any groups, dilation 1, equal stride and padding in H and W), `Linear`, `Affine` →
 ///   a synapse. It must be followed by a population (`IF`, `LIF`, `CubaLIF`, `Threshold`), by `Scale`s (folded
 ///   into its weights and bias), or by `Output`, which makes it the output accumulator.
 /// - `IF` → λ = 1 and input gain g = r; `LIF` (v_leak = 0) → λ = 1 − dt/τ, g = r·dt/τ. A gain other
@@ -428,33 +428,41 @@ public struct NIRImport: Sendable {
                 throw fail(name, "a convolution needs an image input [C, H, W], but a flat vector reaches it")
             }
             guard weight.shape.count == 4 else { throw fail(name, "weight must be [C_out, C_in, kH, kW], got \(weight.shape)") }
-            guard groups == 1 else { throw fail(name, "grouped convolutions (groups = \(groups)) are not supported") }
+            guard groups >= 1, shape.channels % groups == 0, weight.shape[0] % groups == 0 else {
+                throw fail(name, "groups \(groups) must be positive and divide the \(shape.channels) input and \(weight.shape[0]) output channels")
+            }
             guard dilation == [1, 1] else { throw fail(name, "dilation \(dilation) is not supported (only 1)") }
             guard stride[0] == stride[1], padding[0] == padding[1], stride[0] >= 1, padding[0] >= 0 else {
                 throw fail(name, "stride \(stride) and padding \(padding) must be the same in height and width")
             }
             let (co, ci, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-            guard ci == shape.channels else { throw fail(name, "weight takes \(ci) input channels, but \(shape.channels) reach it") }
+            guard ci * groups == shape.channels else {
+                throw fail(name, "weight takes \(ci) input channels per group (\(groups) groups), but \(shape.channels) reach it")
+            }
             if let dims = inputDims, dims.suffix(2) != [shape.height, shape.width] {
                 throw fail(name, "input_shape \(dims) does not match the \(shape.height)×\(shape.width) images that reach it")
             }
             guard padding[0] < max(kh, kw) else { throw fail(name, "padding \(padding[0]) is not smaller than the \(kh)×\(kw) kernel") }
-            let g = ConvolutionGeometry(inChannels: ci, outChannels: co, inputHeight: shape.height, inputWidth: shape.width,
-                                        kernelHeight: kh, kernelWidth: kw, stride: stride[0], padding: padding[0])
+            let g = ConvolutionGeometry(inChannels: ci * groups, outChannels: co, inputHeight: shape.height, inputWidth: shape.width,
+                                        kernelHeight: kh, kernelWidth: kw, stride: stride[0], padding: padding[0], groups: groups)
             if let problem = g.problem { throw fail(name, problem) }
             guard g.outputHeight * g.outputWidth <= NIRImport.maximumNeurons / max(1, co) else {
                 throw fail(name, "the convolution's \(g.outputHeight)×\(g.outputWidth)×\(co) outputs are more than SpikeKit simulates in one layer")
             }
             var w = weight.values
             if let scale = takeInputScale() {
-                // Per input channel only: a convolution shares its weights over positions.
+                // Per input channel only: a convolution shares its weights over positions. Input channel
+                // c is column c − g·ci of the outputs of its group g.
                 let positions = shape.height * shape.width
-                for c in 0..<ci {
+                for c in 0..<(ci * groups) {
                     let s = scale[c * positions]
                     guard scale[(c * positions)..<((c + 1) * positions)].allSatisfy({ $0 == s }) else {
                         throw fail(name, "a Scale before a convolution must be the same at every position of a channel")
                     }
-                    for o in 0..<co { for k in 0..<(kh * kw) { w[(o * ci + c) * kh * kw + k] *= s } }
+                    let (group, local) = c.quotientAndRemainder(dividingBy: ci)
+                    for o in (group * co / groups)..<((group + 1) * co / groups) {
+                        for k in 0..<(kh * kw) { w[(o * ci + local) * kh * kw + k] *= s }
+                    }
                 }
             }
             guard bias.values.count == co else { throw fail(name, "bias has \(bias.values.count) values, expected \(co)") }
