@@ -47,6 +47,29 @@ import Testing
                                       input: Tensor(shape: [2, 2, 6, 6], scalars: values))
     }
 
+    /// Padding as PyTorch pads: average pooling counts the zeros in the mean (`count_include_pad`),
+    /// max pooling pads with −∞ (a window of negative inputs keeps its negative maximum).
+    @Test func paddedPooling() {
+        var context = ForwardContext(training: false)
+        let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])
+        let average = AvgPool2D(name: "a", kernel: 2, stride: 1, padding: 1).forward(x, context: &context)
+        let expectedAverage: [Float] = [0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]
+        #expect(average.shape == [1, 1, 3, 3] && average.scalars == expectedAverage)
+        let negative = Tensor(shape: [1, 1, 2, 2], scalars: [-1, -2, -3, -4])
+        let maximum = MaxPool2D(name: "m", kernel: 2, stride: 1, padding: 1).forward(negative, context: &context)
+        let expectedMaximum: [Float] = [-1, -1, -2, -1, -1, -2, -3, -3, -4]
+        #expect(maximum.scalars == expectedMaximum)
+        ANNTestSupport.checkGradients(of: AvgPool2D(name: "pool", kernel: 3, stride: 2, padding: 1),
+                                      input: ANNTestSupport.random([2, 2, 5, 6], seed: 10))
+        ANNTestSupport.checkGradients(of: AvgPool2D(name: "pool", kernel: 2, stride: 2, padding: 1, sum: true),
+                                      input: ANNTestSupport.random([1, 2, 5, 5], seed: 11))
+        var generator = SeededGenerator(seed: 12)
+        var values: [Float] = (0..<100).map { (i: Int) -> Float in Float(i) * 0.05 - 2 }
+        values.seededShuffle(using: &generator)
+        ANNTestSupport.checkGradients(of: MaxPool2D(name: "pool", kernel: 3, stride: 2, padding: 1),
+                                      input: Tensor(shape: [2, 2, 5, 5], scalars: values))
+    }
+
     @Test func relu() {
         let x = ANNTestSupport.random([3, 2, 4, 4], seed: 10, in: -1...1, avoiding: [0], gap: 0.05)
         ANNTestSupport.checkGradients(of: ReLU(name: "relu"), input: x)

@@ -96,9 +96,9 @@ extension ArchitectureSpec: Codable {
 /// |---------------|-------------------------------------------------------------------------|
 /// | `conv`        | `outChannels`, `kernel`, `stride` (1), `padding` (0), `groups` (1; = channels: depthwise), `bias` (false) |
 /// | `linear`      | `outputs`, `bias` (false)                                                |
-/// | `avgPool`     | `kernel`, `stride` (= kernel)                                            |
+/// | `avgPool`     | `kernel`, `stride` (= kernel), `padding` (0; zeros, counted in the mean)   |
 /// | `sumPool`     | `kernel`, `stride` (= kernel): the window's sum (Sinabs `SumPool2d`)      |
-/// | `maxPool`     | `kernel`, `stride` (= kernel)                                            |
+/// | `maxPool`     | `kernel`, `stride` (= kernel), `padding` (0; −∞)                           |
 /// | `relu`        | —                                                                        |
 /// | `clippedRelu` | `initialClip` (4.0)                                                      |
 /// | `dropout`     | `p`                                                                      |
@@ -108,10 +108,10 @@ extension ArchitectureSpec: Codable {
 public enum LayerSpec: Equatable, Sendable {
     case conv(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false)
     case linear(outputs: Int, bias: Bool = false)
-    case avgPool(kernel: Int, stride: Int)
+    case avgPool(kernel: Int, stride: Int, padding: Int = 0)
     /// The window's sum, k² times its average.
-    case sumPool(kernel: Int, stride: Int)
-    case maxPool(kernel: Int, stride: Int)
+    case sumPool(kernel: Int, stride: Int, padding: Int = 0)
+    case maxPool(kernel: Int, stride: Int, padding: Int = 0)
     case relu
     case clippedRelu(initialClip: Float)
     case dropout(p: Float)
@@ -153,7 +153,7 @@ extension LayerSpec: Codable {
         switch type {
         case "conv": return ["outChannels", "kernel", "stride", "padding", "groups", "bias"]
         case "linear": return ["outputs", "bias"]
-        case "avgPool", "sumPool", "maxPool": return ["kernel", "stride"]
+        case "avgPool", "sumPool", "maxPool": return ["kernel", "stride", "padding"]
         case "clippedRelu": return ["initialClip"]
         case "dropout": return ["p"]
         case "residual": return ["outChannels", "stride", "activation", "initialClip"]
@@ -189,13 +189,13 @@ extension LayerSpec: Codable {
         case "linear": self = .linear(outputs: try int("outputs"), bias: try bool("bias"))
         case "avgPool":
             let kernel = try int("kernel")
-            self = .avgPool(kernel: kernel, stride: try int("stride", default: kernel))
+            self = .avgPool(kernel: kernel, stride: try int("stride", default: kernel), padding: try int("padding", default: 0))
         case "sumPool":
             let kernel = try int("kernel")
-            self = .sumPool(kernel: kernel, stride: try int("stride", default: kernel))
+            self = .sumPool(kernel: kernel, stride: try int("stride", default: kernel), padding: try int("padding", default: 0))
         case "maxPool":
             let kernel = try int("kernel")
-            self = .maxPool(kernel: kernel, stride: try int("stride", default: kernel))
+            self = .maxPool(kernel: kernel, stride: try int("stride", default: kernel), padding: try int("padding", default: 0))
         case "relu": self = .relu
         case "clippedRelu": self = .clippedRelu(initialClip: try float("initialClip", default: 4))
         case "dropout": self = .dropout(p: try float("p"))
@@ -230,9 +230,12 @@ extension LayerSpec: Codable {
         case .linear(let outputs, let bias):
             try container.encode(outputs, forKey: Key("outputs"))
             try container.encode(bias, forKey: Key("bias"))
-        case .avgPool(let kernel, let stride), .sumPool(let kernel, let stride), .maxPool(let kernel, let stride):
+        case .avgPool(let kernel, let stride, let padding), .sumPool(let kernel, let stride, let padding),
+             .maxPool(let kernel, let stride, let padding):
             try container.encode(kernel, forKey: Key("kernel"))
             try container.encode(stride, forKey: Key("stride"))
+            // Written only when padded, so configs without it keep their effective JSON (and hash).
+            if padding != 0 { try container.encode(padding, forKey: Key("padding")) }
         case .clippedRelu(let clip):
             try container.encode(clip, forKey: Key("initialClip"))
         case .dropout(let p):

@@ -184,8 +184,11 @@ enum NetworkBuilder {
             guard shape.count == 1 else { throw fail("needs flat inputs, but receives \(shape); put a flatten layer before it") }
             try positive(outputs, "outputs")
             return [outputs]
-        case .avgPool(let kernel, let stride), .sumPool(let kernel, let stride), .maxPool(let kernel, let stride):
-            let size = try window(kernel: kernel, stride: stride, padding: 0)
+        case .avgPool(let kernel, let stride, let padding), .sumPool(let kernel, let stride, let padding),
+             .maxPool(let kernel, let stride, let padding):
+            // PyTorch's rule: a window must start inside the input, so padding ≤ kernel / 2.
+            guard padding <= kernel / 2 else { throw fail("padding \(padding) must be at most half the kernel \(kernel)") }
+            let size = try window(kernel: kernel, stride: stride, padding: padding)
             return [shape[0], size.height, size.width]
         case .relu:
             return shape
@@ -216,12 +219,12 @@ enum NetworkBuilder {
                           padding: padding, groups: groups, bias: bias)
         case .linear(let outputs, let bias):
             return Linear(name: name, inputs: shape[0], outputs: outputs, bias: bias)
-        case .avgPool(let kernel, let stride):
-            return AvgPool2D(name: name, kernel: kernel, stride: stride)
-        case .sumPool(let kernel, let stride):
-            return AvgPool2D(name: name, kernel: kernel, stride: stride, sum: true)
-        case .maxPool(let kernel, let stride):
-            return MaxPool2D(name: name, kernel: kernel, stride: stride)
+        case .avgPool(let kernel, let stride, let padding):
+            return AvgPool2D(name: name, kernel: kernel, stride: stride, padding: padding)
+        case .sumPool(let kernel, let stride, let padding):
+            return AvgPool2D(name: name, kernel: kernel, stride: stride, padding: padding, sum: true)
+        case .maxPool(let kernel, let stride, let padding):
+            return MaxPool2D(name: name, kernel: kernel, stride: stride, padding: padding)
         case .relu:
             return ReLU(name: name)
         case .clippedRelu(let initialClip):
