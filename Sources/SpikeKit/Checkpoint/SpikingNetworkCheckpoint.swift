@@ -156,6 +156,8 @@ struct LayerDescription: Codable {
     var input: FeatureShape?
     var kernel: Int?
     var stride: Int?
+    /// A pooling layer's padding, written only when not 0.
+    var padding: Int?
     var conv1: SynapseDescription?
     var neurons1: NeuronDescription?
     var conv2: SynapseDescription?
@@ -176,11 +178,12 @@ struct LayerDescription: Codable {
             synapse = SynapseDescription(s)
             self.neurons = neurons.map(NeuronDescription.init)
             inputDropout = Double(dropout)
-        case .averagePool(let name, let input, let k, let s), .maxPool(let name, let input, let k, let s):
+        case .averagePool(let name, let input, let k, let s, let p), .maxPool(let name, let input, let k, let s, let p):
             if case .maxPool = layer { self.init(kind: "maxPool", name: name) } else { self.init(kind: "averagePool", name: name) }
             self.input = input
             kernel = k
             stride = s
+            padding = p == 0 ? nil : p
         case .flatten(let name, let input):
             self.init(kind: "flatten", name: name)
             self.input = input
@@ -284,11 +287,12 @@ private struct Builder {
                     throw fail(name, "a pooling layer needs 'input', 'kernel' and 'stride'")
                 }
                 try check(input, "its input shape", layer: name)
-                guard k >= 1, s >= 1, k <= input.height, k <= input.width else {
-                    throw fail(name, "pooling kernel \(k) stride \(s) does not fit its \(input) input")
+                let p = d.padding ?? 0
+                guard k >= 1, s >= 1, p >= 0, p <= k / 2, k <= input.height + 2 * p, k <= input.width + 2 * p else {
+                    throw fail(name, "pooling kernel \(k) stride \(s) padding \(p) does not fit its \(input) input")
                 }
-                layer = d.kind == "maxPool" ? .maxPool(name: d.name, input: input, kernel: k, stride: s)
-                                            : .averagePool(name: d.name, input: input, kernel: k, stride: s)
+                layer = d.kind == "maxPool" ? .maxPool(name: d.name, input: input, kernel: k, stride: s, padding: p)
+                                            : .averagePool(name: d.name, input: input, kernel: k, stride: s, padding: p)
             case "flatten":
                 guard let input = d.input else { throw fail(name, "a flatten layer needs 'input'") }
                 try check(input, "its input shape", layer: name)

@@ -42,12 +42,6 @@ public enum SpikingNetworkBuilder {
         func refusePending(_ reason: String) throws {
             if let pending { throw SpikeKitError.model(layer: pending.name, reason: reason) }
         }
-        // The ANN pools over padding; the spiking pooling stages do not yet.
-        func refusePadding(_ name: String, _ padding: Int) throws {
-            guard padding > 0 else { return }
-            throw SpikeKitError.model(layer: name, reason: "pools with padding \(padding), which the ANN trains and evaluates "
-                                      + "but the SNN does not simulate yet; use padding 0 (or pad with the convolution before it) to convert")
-        }
 
         for (index, layer) in network.layers.enumerated() {
             let isLast = index == network.layers.count - 1
@@ -88,14 +82,13 @@ public enum SpikingNetworkBuilder {
                 pending = nil
             case let pool as AvgPool2D:
                 try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
-                try refusePadding(pool.name, pool.padding)
-                layers.append(.averagePool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
+                layers.append(.averagePool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride,
+                                           padding: pool.padding))
                 shape = layers.last!.outputShape
                 inputScale *= pool.outputScale
             case let pool as MaxPool2D:
                 try refusePending("is followed by pooling without a ReLU; the SNN needs an activation after every weight layer but the last")
-                try refusePadding(pool.name, pool.padding)
-                layers.append(.maxPool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride))
+                layers.append(.maxPool(name: pool.name, input: shape, kernel: pool.kernel, stride: pool.stride, padding: pool.padding))
                 shape = layers.last!.outputShape
             case is Flatten:
                 try refusePending("is followed by flatten without a ReLU")

@@ -25,6 +25,7 @@ public struct HardwareGraph: Sendable {
         public var input: FeatureShape
         public var kernel: Int
         public var stride: Int
+        public var padding: Int = 0
     }
 
     public struct Projection: Sendable {
@@ -64,8 +65,8 @@ public struct HardwareGraph: Sendable {
                 add(s, from: current, to: populations.count - 1, pools: pools)
                 current = populations.count - 1
                 pools = []
-            case .averagePool(_, let input, let k, let s), .maxPool(_, let input, let k, let s):
-                pools.append(Pool(input: input, kernel: k, stride: s))
+            case .averagePool(_, let input, let k, let s, let p), .maxPool(_, let input, let k, let s, let p):
+                pools.append(Pool(input: input, kernel: k, stride: s, padding: p))
             case .flatten:
                 break
             case .residual(let b):
@@ -104,10 +105,10 @@ extension HardwareGraph.Projection {
             for index in indices {
                 let c = index % pool.input.channels, position = index / pool.input.channels
                 let (y, x) = (position / pool.input.width, position % pool.input.width)
-                let outH = (pool.input.height - pool.kernel) / pool.stride + 1
-                let outW = (pool.input.width - pool.kernel) / pool.stride + 1
-                for oy in 0..<outH where y >= oy * pool.stride && y < oy * pool.stride + pool.kernel {
-                    for ox in 0..<outW where x >= ox * pool.stride && x < ox * pool.stride + pool.kernel {
+                let out = pool.input.pooled(kernel: pool.kernel, stride: pool.stride, padding: pool.padding)
+                let (outW, py, px) = (out.width, y + pool.padding, x + pool.padding)
+                for oy in 0..<out.height where py >= oy * pool.stride && py < oy * pool.stride + pool.kernel {
+                    for ox in 0..<outW where px >= ox * pool.stride && px < ox * pool.stride + pool.kernel {
                         next.append((oy * outW + ox) * pool.input.channels + c)
                     }
                 }

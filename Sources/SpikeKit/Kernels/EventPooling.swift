@@ -5,13 +5,14 @@ enum EventPooling {
     /// ascending input index order (row-major over the window, as the dense reference does). Outputs
     /// whose sum is zero produce no event. `sums` (output count) and `touched` (output positions) are
     /// scratch buffers that must be zero on entry and are left zero.
-    static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, table: FanOutTable,
+    static func average(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, padding p: Int = 0,
+                        table: FanOutTable,
                         sums: inout [Float], touched: inout [UInt8], output: inout SpikeEvents,
                         scratchIndices: inout [Int32], scratchValues: inout [Float]) {
         output.removeAll(binary: false)
         if input.isEmpty { return }
         let c = shape.channels
-        let outputs = ((shape.height - k) / s + 1) * ((shape.width - k) / s + 1)
+        let outputs = shape.pooled(kernel: k, stride: s, padding: p).positions
         precondition(sums.count >= outputs * c && touched.count >= outputs,
                      "EventPooling.average: scratch of \(sums.count) sums for \(outputs) × \(c) outputs")
         input.indices.withUnsafeBufferPointer { idx in
@@ -107,12 +108,14 @@ enum EventPooling {
     /// Max pooling ("gating"): each output carries the maximum of its window, where inputs without an
     /// event count as 0. Outputs whose maximum is zero produce no event. Binary input gives binary
     /// output. `maxima`, `counts` and `touched` are zeroed scratch buffers, left zeroed.
-    static func maximum(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, table: FanOutTable,
+    static func maximum(_ input: SpikeEvents, shape: FeatureShape, kernel k: Int, stride s: Int, padding p: Int = 0,
+                        table: FanOutTable,
                         maxima: inout [Float], counts: inout [Int32], touched: inout [UInt8], output: inout SpikeEvents) {
         output.removeAll(binary: input.isBinary)
         if input.isEmpty { return }
         let c = shape.channels
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let pooled = shape.pooled(kernel: k, stride: s, padding: p)
+        let (ho, wo) = (pooled.height, pooled.width)
         for e in 0..<input.count {
             let i = Int(input.indices[e])
             let position = i / c, ch = i - position * c
@@ -124,6 +127,8 @@ enum EventPooling {
                 touched[Int(table.targets[t])] = 1
             }
         }
+        // Fewer events than inputs: some input was silent (or padding), so the maximum is at least 0
+        // (events are never negative, so the real inputs alone set the maximum, as PyTorch's −∞ padding).
         let full = Int32(k * k)
         for op in 0..<(ho * wo) where touched[op] != 0 {
             touched[op] = 0

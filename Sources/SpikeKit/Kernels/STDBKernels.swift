@@ -737,11 +737,13 @@ enum STDBKernels {
 
     // MARK: Pooling
 
-    /// Average-pooling gradient of every step: each input of an output's window receives δ_out·(1/k²).
-    static func averagePoolGradient(output: [Float], shape: FeatureShape, kernel k: Int, stride s: Int, steps: Int,
-                                    into input: inout [Float]) {
+    /// Average-pooling gradient of every step: each input of an output's window receives δ_out·(1/k²)
+    /// (what falls on the padding belongs to no input).
+    static func averagePoolGradient(output: [Float], shape: FeatureShape, kernel k: Int, stride s: Int, padding p: Int = 0,
+                                    steps: Int, into input: inout [Float]) {
         let c = shape.channels
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let pooled = shape.pooled(kernel: k, stride: s, padding: p)
+        let (ho, wo) = (pooled.height, pooled.width)
         let inCount = shape.count, outCount = ho * wo * c
         let scale = 1 / Float(k * k)
         output.withUnsafeBufferPointer { o in
@@ -751,7 +753,9 @@ enum STDBKernels {
                 for oy in 0..<ho { for ox in 0..<wo {
                     let source = ob + t * outCount + (oy * wo + ox) * c
                     for wy in 0..<k { for wx in 0..<k {
-                        let target = ib + t * inCount + ((oy * s + wy) * shape.width + (ox * s + wx)) * c
+                        let (y, x) = (oy * s - p + wy, ox * s - p + wx)
+                        guard y >= 0, y < shape.height, x >= 0, x < shape.width else { continue }
+                        let target = ib + t * inCount + (y * shape.width + x) * c
                         EventKernels.addScaledRow(target, source, value: scale, count: c)
                     } }
                 } }
@@ -763,9 +767,10 @@ enum STDBKernels {
     /// attains the window's maximum, inputs without an event counting as 0 (PyTorch's convention for
     /// ties). `dense` holds step t's input values (zeros elsewhere).
     static func maxPoolGradient(output: [Float], dense: [Float], shape: FeatureShape, kernel k: Int, stride s: Int,
-                                t: Int, into input: inout [Float]) {
+                                padding p: Int = 0, t: Int, into input: inout [Float]) {
         let c = shape.channels
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
+        let pooled = shape.pooled(kernel: k, stride: s, padding: p)
+        let (ho, wo) = (pooled.height, pooled.width)
         let inCount = shape.count, outCount = ho * wo * c
         output.withUnsafeBufferPointer { o in
         dense.withUnsafeBufferPointer { x in
@@ -775,7 +780,9 @@ enum STDBKernels {
                 if g == 0 { continue }
                 var best = -Float.infinity, bestIndex = 0
                 for wy in 0..<k { for wx in 0..<k {
-                    let n = ((oy * s + wy) * shape.width + (ox * s + wx)) * c + ch
+                    let (y, xx) = (oy * s - p + wy, ox * s - p + wx)
+                    guard y >= 0, y < shape.height, xx >= 0, xx < shape.width else { continue }
+                    let n = (y * shape.width + xx) * c + ch
                     if x[n] > best { best = x[n]; bestIndex = n }
                 } }
                 i[t * inCount + bestIndex] += g

@@ -63,10 +63,10 @@ public struct DenseReferenceSimulator: Sendable {
                     case .accumulate(let p):
                         for k in currents[p].indices { membranes[p][k] += currents[p][k] }
                         currents[p] = [Float](repeating: 0, count: currents[p].count)
-                    case .averagePool(let layer, let source, let shape, let k, let stride):
-                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, average: true)
-                    case .maxPool(let layer, let source, let shape, let k, let stride):
-                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, average: false)
+                    case .averagePool(let layer, let source, let shape, let k, let stride, let padding):
+                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, padding, average: true)
+                    case .maxPool(let layer, let source, let shape, let k, let stride, let padding):
+                        signals[.pool(layer: layer)] = Self.pool(signals[source] ?? [], shape, k, stride, padding, average: false)
                     }
                 }
                 if checkpoints.contains(t + 1) { outputs[t + 1, default: []] += membranes[membranes.count - 1] }
@@ -157,16 +157,19 @@ public struct DenseReferenceSimulator: Sendable {
         return spikes
     }
 
-    /// Dense average or max pooling (window read row-major; max treats every input, zeros included).
-    static func pool(_ x: [Float], _ shape: FeatureShape, _ k: Int, _ s: Int, average: Bool) -> [Float] {
-        let ho = (shape.height - k) / s + 1, wo = (shape.width - k) / s + 1
-        let out = FeatureShape(height: ho, width: wo, channels: shape.channels)
+    /// Dense average or max pooling (window read row-major; max treats every input, zeros included;
+    /// padding adds zeros to the mean's sum of k² and nothing to the maximum).
+    static func pool(_ x: [Float], _ shape: FeatureShape, _ k: Int, _ s: Int, _ p: Int, average: Bool) -> [Float] {
+        let out = shape.pooled(kernel: k, stride: s, padding: p)
+        let (ho, wo) = (out.height, out.width)
         var result = [Float](repeating: 0, count: out.count)
         for oy in 0..<ho { for ox in 0..<wo { for c in 0..<shape.channels {
             var sum: Float = 0
             var maximum = -Float.infinity
             for wy in 0..<k { for wx in 0..<k {
-                let v = x[shape.hwcIndex(channel: c, y: oy * s + wy, x: ox * s + wx)]
+                let (y, xx) = (oy * s - p + wy, ox * s - p + wx)
+                guard y >= 0, y < shape.height, xx >= 0, xx < shape.width else { continue }
+                let v = x[shape.hwcIndex(channel: c, y: y, x: xx)]
                 sum += v
                 maximum = max(maximum, v)
             } }

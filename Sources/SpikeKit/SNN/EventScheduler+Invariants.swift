@@ -29,7 +29,7 @@ extension EventScheduler {
             if case .fireIntoPooling(_, let pooling, _) = entry, let pool = state.pooling[pooling.layer] {
                 check(pool.output, count: pooling.outputs * pooling.channels, "pooling \(pooling.layer) output")
             }
-        case .averagePool(let layer, _, _, _, _), .maxPool(let layer, _, _, _, _):
+        case .averagePool(let layer, _, _, _, _, _), .maxPool(let layer, _, _, _, _, _):
             if let pool = state.pooling[layer] { check(pool.output, count: pool.values.count, "pooling \(layer) output") }
         case .deliver, .directIntoOutput, .accumulate:
             break

@@ -197,14 +197,15 @@ public struct EventScheduler: Sendable {
                                              sums: ahead.sums(step: t), touched: ahead.touched(step: t), output: &pool.output,
                                              scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
                     if let gather { join(pool.output, gather, t: t) }
-                case .averagePool(let layer, let source, let shape, let k, let stride):
+                case .averagePool(let layer, let source, let shape, let k, let stride, let padding):
                     guard let pool = state.pooling[layer], let table = plan.poolingTables[layer] else { continue }
-                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, table: table,
+                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, padding: padding, table: table,
                                          sums: &pool.values, touched: &pool.touched, output: &pool.output,
                                          scratchIndices: &pool.scratchIndices, scratchValues: &pool.scratchValues)
-                case .maxPool(let layer, let source, let shape, let k, let stride):
+                case .maxPool(let layer, let source, let shape, let k, let stride, let padding):
                     guard let pool = state.pooling[layer], let table = plan.poolingTables[layer] else { continue }
-                    EventPooling.maximum(events(source), shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
+                    EventPooling.maximum(events(source), shape: shape, kernel: k, stride: stride, padding: padding, table: table,
+                                         maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
                 }
                 #if SPIKEKIT_INTERNAL_CHECKS

@@ -55,8 +55,8 @@ struct EventStepPlan: Sendable {
         case fireIntoPooling(population: Int, pooling: Pooling, gather: Gather?)
         /// A direct-input population fused with the average pooling after it, run ahead.
         case constantCurrentIntoPooling(population: Int, pooling: Pooling, gather: Gather?)
-        case averagePool(layer: Int, source: Source, shape: FeatureShape, kernel: Int, stride: Int)
-        case maxPool(layer: Int, source: Source, shape: FeatureShape, kernel: Int, stride: Int)
+        case averagePool(layer: Int, source: Source, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
+        case maxPool(layer: Int, source: Source, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
     }
 
     /// How a team shares each sample: the first operation the first worker runs alone (the network's
@@ -104,10 +104,10 @@ struct EventStepPlan: Sendable {
             case .fire(let p):
                 let shape = plan.populationShapes[p]
                 if mayFuse, index + 1 < phases.count,
-                   case .averagePool(let layer, .population(p), let poolShape, let k, let stride) = phases[index + 1],
+                   case .averagePool(let layer, .population(p), let poolShape, let k, let stride, let padding) = phases[index + 1],
                    !schedule.isRead(.population(p), after: index + 1), plan.poolingTables[layer] != nil,
-                   team == nil || (k == stride && shape.positions > 1) {
-                    let pooling = Pooling(layer: layer, outputs: ((poolShape.height - k) / stride + 1) * ((poolShape.width - k) / stride + 1),
+                   team == nil || (k == stride && padding == 0 && shape.positions > 1) {
+                    let pooling = Pooling(layer: layer, outputs: poolShape.pooled(kernel: k, stride: stride, padding: padding).positions,
                                           channels: poolShape.channels, kernel: k)
                     let joined = gather(slot: populationCount + layer, index: index, singlePosition: false)
                     entries.append(direct.contains(p)
@@ -121,12 +121,14 @@ struct EventStepPlan: Sendable {
                 let joined = gather(slot: p, index: index, singlePosition: shape.positions == 1)
                 entries.append(.fire(population: p, constantCurrent: direct.contains(p), records: recordsEvents, gather: joined))
                 location[.population(p)] = joined.map { .gathered($0.slot) } ?? .spikes(p)
-            case .averagePool(let layer, let signal, let shape, let k, let stride):
+            case .averagePool(let layer, let signal, let shape, let k, let stride, let padding):
                 // Every worker pools the whole joined list itself: nothing to join afterwards.
-                entries.append(.averagePool(layer: layer, source: source(signal), shape: shape, kernel: k, stride: stride))
+                entries.append(.averagePool(layer: layer, source: source(signal), shape: shape, kernel: k, stride: stride,
+                                            padding: padding))
                 location[.pool(layer: layer)] = .poolOutput(layer)
-            case .maxPool(let layer, let signal, let shape, let k, let stride):
-                entries.append(.maxPool(layer: layer, source: source(signal), shape: shape, kernel: k, stride: stride))
+            case .maxPool(let layer, let signal, let shape, let k, let stride, let padding):
+                entries.append(.maxPool(layer: layer, source: source(signal), shape: shape, kernel: k, stride: stride,
+                                        padding: padding))
                 location[.pool(layer: layer)] = .poolOutput(layer)
             }
             index += 1

@@ -10,7 +10,7 @@ struct FanOutTable: Sendable {
     let targets: [Int32]
     let kernelOffsets: [Int32]
 
-    /// The table of a convolution (`stride`, `padding`) or of a pooling window (padding 0).
+    /// The table of a convolution or of a pooling window (`stride`, `padding`).
     init(inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int, kernelHeight: Int, kernelWidth: Int,
          stride: Int, padding: Int) {
         var starts: [Int32] = [0], targets: [Int32] = [], offsets: [Int32] = []
@@ -40,9 +40,12 @@ struct FanOutTable: Sendable {
                   stride: g.stride, padding: g.padding)
     }
 
-    init(pooling shape: FeatureShape, kernel: Int, stride: Int) {
-        self.init(inputHeight: shape.height, inputWidth: shape.width, outputHeight: (shape.height - kernel) / stride + 1,
-                  outputWidth: (shape.width - kernel) / stride + 1, kernelHeight: kernel, kernelWidth: kernel,
-                  stride: stride, padding: 0)
+    /// The table of a pooling window over `shape` padded by `padding` (an input reaches the windows
+    /// that cover it; the padding itself sends nothing).
+    init(pooling shape: FeatureShape, kernel: Int, stride: Int, padding: Int = 0) {
+        let out = shape.pooled(kernel: kernel, stride: stride, padding: padding)
+        self.init(inputHeight: shape.height, inputWidth: shape.width, outputHeight: out.height,
+                  outputWidth: out.width, kernelHeight: kernel, kernelWidth: kernel,
+                  stride: stride, padding: padding)
     }
 }

@@ -8,6 +8,12 @@ public struct FeatureShape: Codable, Sendable, Equatable, Hashable, CustomString
     public var width: Int
     public var channels: Int
 
+    /// The shape a `kernel × kernel` pooling window moved by `stride` over this shape padded by
+    /// `padding` on every side produces: ⌊(H + 2p − k) / s⌋ + 1 by ⌊(W + 2p − k) / s⌋ + 1, same channels.
+    public func pooled(kernel k: Int, stride s: Int, padding p: Int = 0) -> FeatureShape {
+        FeatureShape(height: (height + 2 * p - k) / s + 1, width: (width + 2 * p - k) / s + 1, channels: channels)
+    }
+
     public init(height: Int, width: Int, channels: Int) {
         self.height = height
         self.width = width

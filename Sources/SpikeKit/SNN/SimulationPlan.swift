@@ -5,8 +5,8 @@ struct SimulationPlan: Sendable {
         /// Deliver into population `population` through synapse `synapse`; `direct` marks the first
         /// synapse under direct encoding (it receives the precomputed constant current instead).
         case synaptic(synapse: Int, population: Int, direct: Bool)
-        case averagePool(layer: Int, shape: FeatureShape, kernel: Int, stride: Int)
-        case maxPool(layer: Int, shape: FeatureShape, kernel: Int, stride: Int)
+        case averagePool(layer: Int, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
+        case maxPool(layer: Int, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
         case flatten
         case residual(layer: Int, conv1: Int, population1: Int, conv2: Int, shortcut: Int, population2: Int)
     }
@@ -42,10 +42,10 @@ struct SimulationPlan: Sendable {
                 operations.append(.synaptic(synapse: s, population: shapes.count, direct: index == firstSynaptic && encoding == .direct))
                 shapes.append(synapse.outputShape); neurons.append(n); names.append(synapse.name)
                 s += 1
-            case .averagePool(_, let shape, let k, let st):
-                operations.append(.averagePool(layer: index, shape: shape, kernel: k, stride: st))
-            case .maxPool(_, let shape, let k, let st):
-                operations.append(.maxPool(layer: index, shape: shape, kernel: k, stride: st))
+            case .averagePool(_, let shape, let k, let st, let pad):
+                operations.append(.averagePool(layer: index, shape: shape, kernel: k, stride: st, padding: pad))
+            case .maxPool(_, let shape, let k, let st, let pad):
+                operations.append(.maxPool(layer: index, shape: shape, kernel: k, stride: st, padding: pad))
             case .flatten:
                 operations.append(.flatten)
             case .residual(let b):
@@ -65,8 +65,8 @@ struct SimulationPlan: Sendable {
         }
         poolingTables = network.layers.map { layer in
             switch layer {
-            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
-                return FanOutTable(pooling: shape, kernel: k, stride: stride)
+            case .averagePool(_, let shape, let k, let stride, let padding), .maxPool(_, let shape, let k, let stride, let padding):
+                return FanOutTable(pooling: shape, kernel: k, stride: stride, padding: padding)
             default: return nil
             }
         }

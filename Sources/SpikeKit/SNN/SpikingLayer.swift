@@ -8,10 +8,13 @@ public enum SpikingLayer: Sendable {
     /// membranes only accumulate Σ_t W·x^t (no threshold, no reset). `inputDropout` is the probability
     /// with which each input is dropped during training (one mask per sample, fixed over all steps).
     case synaptic(Synapse, neurons: NeuronParameters?, inputDropout: Float)
-    /// Average pooling of events: each output carries the window's mean value (fractional).
-    case averagePool(name: String, input: FeatureShape, kernel: Int, stride: Int)
-    /// Max pooling of events ("gating"): each output carries the window's maximum value.
-    case maxPool(name: String, input: FeatureShape, kernel: Int, stride: Int)
+    /// Average pooling of events: each output carries the window's mean value (fractional). The
+    /// input is padded by `padding` silent neurons on every side, counted in the mean (PyTorch's
+    /// `count_include_pad`).
+    case averagePool(name: String, input: FeatureShape, kernel: Int, stride: Int, padding: Int = 0)
+    /// Max pooling of events ("gating"): each output carries the window's maximum value (events are
+    /// never negative, so silent padding and PyTorch's −∞ padding give the same maxima).
+    case maxPool(name: String, input: FeatureShape, kernel: Int, stride: Int, padding: Int = 0)
     /// Flatten: a no-op on events (indices stay in height-width-channel order, and the following linear
     /// synapse's rows are laid out in that order); kept so the network mirrors its ANN.
     case flatten(name: String, input: FeatureShape)
@@ -22,7 +25,7 @@ public enum SpikingLayer: Sendable {
     public var name: String {
         switch self {
         case .synaptic(let s, _, _): return s.name
-        case .averagePool(let n, _, _, _), .maxPool(let n, _, _, _), .flatten(let n, _): return n
+        case .averagePool(let n, _, _, _, _), .maxPool(let n, _, _, _, _), .flatten(let n, _): return n
         case .residual(let b): return b.name
         }
     }
@@ -31,7 +34,7 @@ public enum SpikingLayer: Sendable {
     public var inputShape: FeatureShape {
         switch self {
         case .synaptic(let s, _, _): return s.inputShape
-        case .averagePool(_, let i, _, _), .maxPool(_, let i, _, _), .flatten(_, let i): return i
+        case .averagePool(_, let i, _, _, _), .maxPool(_, let i, _, _, _), .flatten(_, let i): return i
         case .residual(let b): return b.conv1.inputShape
         }
     }
@@ -40,8 +43,8 @@ public enum SpikingLayer: Sendable {
     public var outputShape: FeatureShape {
         switch self {
         case .synaptic(let s, _, _): return s.outputShape
-        case .averagePool(_, let i, let k, let s), .maxPool(_, let i, let k, let s):
-            return FeatureShape(height: (i.height - k) / s + 1, width: (i.width - k) / s + 1, channels: i.channels)
+        case .averagePool(_, let i, let k, let s, let p), .maxPool(_, let i, let k, let s, let p):
+            return i.pooled(kernel: k, stride: s, padding: p)
         case .flatten(_, let i): return .flat(i.count)
         case .residual(let b): return b.conv2.outputShape
         }

@@ -43,9 +43,9 @@ public struct SpikingNetwork: Sendable {
                 try Self.check(block.neurons1, layer: block.name + ".neurons1")
                 try Self.check(block.neurons2, layer: block.name + ".neurons2")
                 if isLast { throw SpikeKitError.model(layer: layer.name, reason: "a residual block cannot be the output layer") }
-            case .averagePool(_, let input, let k, let s), .maxPool(_, let input, let k, let s):
-                if k < 1 || s < 1 || k > input.height || k > input.width {
-                    throw SpikeKitError.model(layer: layer.name, reason: "pooling kernel \(k) stride \(s) does not fit \(input)")
+            case .averagePool(_, let input, let k, let s, let p), .maxPool(_, let input, let k, let s, let p):
+                if k < 1 || s < 1 || p < 0 || p > k / 2 || k > input.height + 2 * p || k > input.width + 2 * p {
+                    throw SpikeKitError.model(layer: layer.name, reason: "pooling kernel \(k) stride \(s) padding \(p) does not fit \(input)")
                 }
                 if isLast { throw SpikeKitError.model(layer: layer.name, reason: "pooling cannot be the output layer") }
             case .flatten:

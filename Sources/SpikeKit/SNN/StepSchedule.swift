@@ -21,13 +21,13 @@ enum StepPhase: Sendable {
     /// The output layer adds the step's current into its potential (no threshold, no reset).
     case accumulate(population: Int)
     /// Average or max pooling of `source`'s events; the result becomes `.pool(layer: layer)`.
-    case averagePool(layer: Int, source: StepSignal, shape: FeatureShape, kernel: Int, stride: Int)
-    case maxPool(layer: Int, source: StepSignal, shape: FeatureShape, kernel: Int, stride: Int)
+    case averagePool(layer: Int, source: StepSignal, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
+    case maxPool(layer: Int, source: StepSignal, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
 
     /// The signal this phase reads, if any.
     var source: StepSignal? {
         switch self {
-        case .deliver(_, let source, _), .averagePool(_, let source, _, _, _), .maxPool(_, let source, _, _, _): return source
+        case .deliver(_, let source, _), .averagePool(_, let source, _, _, _, _), .maxPool(_, let source, _, _, _, _): return source
         case .directInput, .fire, .accumulate: return nil
         }
     }
@@ -58,11 +58,11 @@ struct StepSchedule: Sendable {
                     add(.fire(population: p), index)
                     incoming = .population(p)
                 }
-            case .averagePool(let layer, let shape, let k, let stride):
-                add(.averagePool(layer: layer, source: incoming, shape: shape, kernel: k, stride: stride), index)
+            case .averagePool(let layer, let shape, let k, let stride, let padding):
+                add(.averagePool(layer: layer, source: incoming, shape: shape, kernel: k, stride: stride, padding: padding), index)
                 incoming = .pool(layer: layer)
-            case .maxPool(let layer, let shape, let k, let stride):
-                add(.maxPool(layer: layer, source: incoming, shape: shape, kernel: k, stride: stride), index)
+            case .maxPool(let layer, let shape, let k, let stride, let padding):
+                add(.maxPool(layer: layer, source: incoming, shape: shape, kernel: k, stride: stride, padding: padding), index)
                 incoming = .pool(layer: layer)
             case .flatten:
                 // Indices stay in height-width-channel order: nothing to do.

@@ -93,8 +93,8 @@ struct STDBModel: Sendable {
         }
         poolingTables = network.layers.map { layer in
             switch layer {
-            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
-                return FanOutTable(pooling: shape, kernel: k, stride: stride)
+            case .averagePool(_, let shape, let k, let stride, let padding), .maxPool(_, let shape, let k, let stride, let padding):
+                return FanOutTable(pooling: shape, kernel: k, stride: stride, padding: padding)
             default:
                 return nil
             }
@@ -169,7 +169,7 @@ enum SynapseInputOrigin: Sendable, Equatable {
     case population(Int)
     /// Population p's spikes through a pooling stage with this input shape, window and stride:
     /// input j = pooled output j, fed by the neurons of its window.
-    case pooled(Int, shape: FeatureShape, kernel: Int, stride: Int)
+    case pooled(Int, shape: FeatureShape, kernel: Int, stride: Int, padding: Int)
 
     static func origins(of plan: SimulationPlan) -> [SynapseInputOrigin] {
         var origins = Array(repeating: SynapseInputOrigin.untracked, count: plan.synapses.count)
@@ -179,9 +179,9 @@ enum SynapseInputOrigin: Sendable, Equatable {
             case .synaptic(let s, let p, _):
                 origins[s] = current
                 if plan.populationNeurons[p] != nil { current = .population(p) }
-            case .averagePool(_, let shape, let k, let stride), .maxPool(_, let shape, let k, let stride):
+            case .averagePool(_, let shape, let k, let stride, let padding), .maxPool(_, let shape, let k, let stride, let padding):
                 if case .population(let p) = current {
-                    current = .pooled(p, shape: shape, kernel: k, stride: stride)
+                    current = .pooled(p, shape: shape, kernel: k, stride: stride, padding: padding)
                 } else {
                     current = .untracked
                 }

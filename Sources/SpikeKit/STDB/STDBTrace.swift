@@ -143,9 +143,9 @@ struct STDBTraceLayout: Sendable {
                     population(p)
                     current = output(of: p)
                 }
-            case .averagePool(let layer, _, _, _):
+            case .averagePool(let layer, _, _, _, _):
                 current = .pool(layer)
-            case .maxPool(let layer, _, _, _):
+            case .maxPool(let layer, _, _, _, _):
                 maxPoolInputChannel[layer] = channel(current)
                 current = .pool(layer)
             case .flatten:

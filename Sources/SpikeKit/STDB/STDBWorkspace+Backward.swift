@@ -41,13 +41,13 @@ extension STDBWorkspace {
                 STDBKernels.zero(&buffers[next], count: steps * plan.synapses[s].inputShape.count)
                 synapseBackward(s, model: model, delta: current, input: next, direct: direct, gradients: gradients)
                 current = next
-            case .averagePool(_, let shape, let k, let stride):
+            case .averagePool(_, let shape, let k, let stride, let padding):
                 let next = (current + 1) % 3
                 STDBKernels.zero(&buffers[next], count: steps * shape.count)
                 STDBKernels.averagePoolGradient(output: buffers[current], shape: shape, kernel: k, stride: stride,
-                                                steps: steps, into: &buffers[next])
+                                                padding: padding, steps: steps, into: &buffers[next])
                 current = next
-            case .maxPool(let layer, let shape, let k, let stride):
+            case .maxPool(let layer, let shape, let k, let stride, let padding):
                 let next = (current + 1) % 3
                 STDBKernels.zero(&buffers[next], count: steps * shape.count)
                 let channel = model.layout.maxPoolInputChannel[layer]
@@ -56,7 +56,7 @@ extension STDBWorkspace {
                     STDBKernels.scatter(trace.indices, start: segment.start, count: segment.count, values: trace.values,
                                         valueStart: segment.valueStart, into: &dense)
                     STDBKernels.maxPoolGradient(output: buffers[current], dense: dense, shape: shape, kernel: k,
-                                                stride: stride, t: t, into: &buffers[next])
+                                                stride: stride, padding: padding, t: t, into: &buffers[next])
                     STDBKernels.fill(trace.indices, start: segment.start, count: segment.count, with: 0, into: &dense)
                 }
                 current = next
@@ -199,14 +199,17 @@ extension STDBWorkspace {
         case .population(let p):
             let last = populations[p].lastSpike
             for j in last.indices where last[j] >= 0 { neededInputs.append(Int32(j)) }
-        case .pooled(let p, let shape, let k, let stride):
+        case .pooled(let p, let shape, let k, let stride, let padding):
             let last = populations[p].lastSpike
             let c = shape.channels
-            let ho = (shape.height - k) / stride + 1, wo = (shape.width - k) / stride + 1
+            let pooled = shape.pooled(kernel: k, stride: stride, padding: padding)
+            let (ho, wo) = (pooled.height, pooled.width)
             for oy in 0..<ho { for ox in 0..<wo { for ch in 0..<c {
                 var fed = false
                 for wy in 0..<k where !fed { for wx in 0..<k where !fed {
-                    fed = last[((oy * stride + wy) * shape.width + (ox * stride + wx)) * c + ch] >= 0
+                    let (y, x) = (oy * stride - padding + wy, ox * stride - padding + wx)
+                    guard y >= 0, y < shape.height, x >= 0, x < shape.width else { continue }
+                    fed = last[(y * shape.width + x) * c + ch] >= 0
                 } }
                 if fed { neededInputs.append(Int32((oy * wo + ox) * c + ch)) }
             } } }

@@ -50,16 +50,18 @@ extension STDBWorkspace {
                     fire(p, model: model, t: t)
                 case .accumulate(let p):
                     populations[p].withBuffers { STDBKernels.accumulate(current: &$0.current, into: &$0.membrane) }
-                case .averagePool(let layer, let source, let shape, let k, let stride):
+                case .averagePool(let layer, let source, let shape, let k, let stride, let padding):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
-                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, table: table, sums: &pool.values,
+                    EventPooling.average(events(source), shape: shape, kernel: k, stride: stride, padding: padding, table: table,
+                                         sums: &pool.values,
                                          touched: &pool.touched, output: &pool.output, scratchIndices: &pool.scratchIndices,
                                          scratchValues: &pool.scratchValues)
-                case .maxPool(let layer, let source, let shape, let k, let stride):
+                case .maxPool(let layer, let source, let shape, let k, let stride, let padding):
                     guard let pool = pooling[layer], let table = model.poolingTables[layer] else { continue }
                     let incoming = events(source)
                     trace.record(incoming, channel: model.layout.maxPoolInputChannel[layer], step: t)
-                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, table: table, maxima: &pool.values,
+                    EventPooling.maximum(incoming, shape: shape, kernel: k, stride: stride, padding: padding, table: table,
+                                         maxima: &pool.values,
                                          counts: &pool.counts, touched: &pool.touched, output: &pool.output)
                 }
             }

@@ -5,7 +5,8 @@ import Testing
 /// Grouped and depthwise convolutions (`ConvolutionGeometry.groups`) through every part that reads a
 /// convolution: the ANN's forward and backward passes against a direct loop, the SNN's weight layout,
 /// event-driven against dense simulation (both neuron models, orderings, encodings, resets; 1, 2, 4
-/// threads), conversion from the ANN, the checkpoint, and the hardware fan-in and fan-out.
+/// threads; the networks also pool with padding), conversion from the ANN, the checkpoint, and the
+/// hardware fan-in and fan-out.
 @Suite struct GroupedConvolutionTests {
     /// y[n][o][oy][ox] = Σ over the input channels of o's group, and the kernel, of x·w: the
     /// definition, for the ANN kernels to be checked against.
@@ -117,7 +118,8 @@ import Testing
         let spec = ArchitectureSpec(name: "grouped", layers: [
             .conv(outChannels: 8, kernel: 3, padding: 1, groups: 2), .relu,
             .conv(outChannels: 8, kernel: 3, stride: 2, padding: 1, groups: 8, bias: true), .batchNorm, .relu,
-            .flatten, .linear(outputs: 3),
+            .avgPool(kernel: 2, stride: 1, padding: 1), .conv(outChannels: 4, kernel: 1), .relu,
+            .maxPool(kernel: 3, stride: 2, padding: 1), .flatten, .linear(outputs: 3),
         ])
         let ann = try Network(spec: spec, inputShape: [2, 6, 6], seed: 4)
         var rng = SeededGenerator(seed: 9)

@@ -69,9 +69,9 @@ enum RandomSpikingNetworks {
         return SpikingNetwork(inputShape: input, layers: layers)
     }
 
-    /// Grouped convolutions: conv 3×3 in 2 groups (stride 1 or 2) → IF → average pool → depthwise
-    /// 3×3 (one group per channel) → IF → conv 1×1 or 3×3 in 4 groups → IF → flatten → linear (output).
-    /// `input.channels` must be even.
+    /// Grouped convolutions and padded pooling: conv 3×3 in 2 groups (stride 1 or 2) → IF → average
+    /// pool (padding 0 or 1) → depthwise 3×3 (one group per channel) → IF → [max pool 3×3, padding 1]
+    /// → conv 1×1 or 3×3 in 4 groups → IF → flatten → linear (output). `input.channels` must be even.
     static func grouped(seed: UInt64, input: FeatureShape, leak: Float, reset: ResetMode, bias: Bool = false) -> SpikingNetwork {
         var g = SeededGenerator(seed: seed &+ 3000)
         var layers: [SpikingLayer] = []
@@ -88,9 +88,13 @@ enum RandomSpikingNetworks {
             shape = synapse.outputShape
         }
         conv("conv1", out: 8, kernel: 3, stride: seed % 3 == 0 ? 2 : 1, groups: 2, gain: 3)
-        layers.append(.averagePool(name: "pool1", input: shape, kernel: 2, stride: seed % 4 == 1 ? 1 : 2))
+        layers.append(.averagePool(name: "pool1", input: shape, kernel: 2, stride: seed % 4 == 1 ? 1 : 2, padding: Int(seed % 2)))
         shape = layers.last!.outputShape
         conv("depthwise", out: 8, kernel: 3, stride: 1, groups: 8, gain: 3)
+        if seed % 3 == 1 {
+            layers.append(.maxPool(name: "pool2", input: shape, kernel: 3, stride: 1 + Int(seed % 2), padding: 1))
+            shape = layers.last!.outputShape
+        }
         conv("conv2", out: 16 + 4 * Int(seed % 2), kernel: seed % 2 == 0 ? 1 : 3, stride: 1, groups: 4, gain: 3)
         layers.append(.flatten(name: "flatten", input: shape))
         let fc = Synapse.linear(name: "fc", inputShape: shape, outputs: 4,

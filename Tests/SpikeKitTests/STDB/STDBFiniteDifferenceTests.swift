@@ -3,7 +3,8 @@ import Testing
 
 /// The whole backward pass against central finite differences of the loss, with the smooth stand-in
 /// spike function (s = σ(k·(u/θ − 1)), its exact derivative as the surrogate, the reset a constant of
-/// the hard decisions): linear, convolution (also grouped and depthwise), average and max pooling,
+/// the hard decisions): linear, convolution (also grouped and depthwise), average and max pooling
+/// (also padded),
 /// residual blocks, dropout,
 /// bias, both orderings, both resets, leak, both encodings, loss summed or averaged over T, and
 /// current-based (CUBA-LIF) neurons.
@@ -27,7 +28,7 @@ import Testing
     static let cases: [Case] = {
         var result: [Case] = []
         var seed: UInt64 = 1
-        for network in ["mlp", "averagePool", "maxPool", "residualIdentity", "residualProjection", "grouped"] {
+        for network in ["mlp", "averagePool", "maxPool", "residualIdentity", "residualProjection", "grouped", "paddedPools"] {
             for ordering in SpikeOrdering.allCases {
                 for (reset, leak, encoding, over) in [(ResetMode.subtract, Float(1), InputEncoding.direct, STDBConfig.LossOverTime.sum),
                                                       (.zero, 0.85, .poisson, .mean)] {
@@ -75,6 +76,7 @@ import Testing
             case "maxPool": .maxPool
             case "residualIdentity": .residualIdentity
             case "grouped": .grouped
+            case "paddedPools": .paddedPools
             default: .residualProjection
             }
             return (STDBTestSupport.convolutional(seed: c.seed, input: input, kind: kind, leak: c.leak, reset: c.reset), input)

@@ -33,11 +33,12 @@ enum STDBTestSupport {
         ])
     }
 
-    enum ConvolutionKind: CaseIterable { case averagePool, maxPool, residualIdentity, residualProjection, grouped }
+    enum ConvolutionKind: CaseIterable { case averagePool, maxPool, residualIdentity, residualProjection, grouped, paddedPools }
 
     /// conv (bias) → IF → [avg pool | max pool | residual block | depthwise conv → IF] → conv → IF →
     /// flatten → linear (output). `grouped`: conv1 and conv2 in 2 channel groups, around a depthwise
-    /// 3×3 convolution (one group per channel).
+    /// 3×3 convolution (one group per channel). `paddedPools`: average pool 3×3 stride 1 padding 1,
+    /// then max pool 3×3 stride 1 padding 1.
     static func convolutional(seed: UInt64, input: FeatureShape, kind: ConvolutionKind, leak: Float,
                               reset: ResetMode) -> SpikingNetwork {
         var g = SeededGenerator(seed: seed &+ 500)
@@ -62,6 +63,9 @@ enum STDBTestSupport {
             layers.append(.residual(RandomSpikingNetworks.residualBlock(
                 input: shape, outChannels: projection ? c1 + 1 : c1, projection: projection, stride: projection ? 2 : 1,
                 neurons: { neurons(&$0, leak: leak, reset: reset) }, &g)))
+        case .paddedPools:
+            layers.append(.averagePool(name: "pool", input: shape, kernel: 3, stride: 1, padding: 1))
+            layers.append(.maxPool(name: "pool2", input: layers.last!.outputShape, kernel: 3, stride: 1, padding: 1))
         case .grouped:
             let gd = ConvolutionGeometry(inChannels: c1, outChannels: c1, inputHeight: shape.height, inputWidth: shape.width,
                                          kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1, groups: c1)

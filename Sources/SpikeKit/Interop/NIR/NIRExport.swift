@@ -101,18 +101,18 @@ public struct NIRExport {
                 }
                 let name = population(s.name, neurons, dims: Self.nirShape(shape, flat: flat), builder: &b, warnings: &warnings)
                 previous = b.chain(previous, name)
-            case .averagePool(let name, let input, let k, let s):
+            case .averagePool(let name, let input, let k, let s, let p):
                 if sumPoolWithScale {
-                    previous = b.chain(previous, b.add(name, .sumPool2d(kernel: [k, k], stride: [s, s], padding: [0, 0])))
+                    previous = b.chain(previous, b.add(name, .sumPool2d(kernel: [k, k], stride: [s, s], padding: [p, p])))
                     let out = layer.outputShape
                     previous = b.chain(previous, b.add(name + "_scale",
                                                        .scale(.filled(1 / Double(k * k), shape: Self.nirShape(out, flat: false)))))
                 } else {
-                    previous = b.chain(previous, b.add(name, .avgPool2d(kernel: [k, k], stride: [s, s], padding: [0, 0])))
+                    previous = b.chain(previous, b.add(name, .avgPool2d(kernel: [k, k], stride: [s, s], padding: [p, p])))
                 }
                 _ = input
                 shape = layer.outputShape
-            case .maxPool(let name, _, _, _):
+            case .maxPool(let name, _, _, _, _):
                 throw SpikeKitError.model(layer: name, reason: "max pooling of spikes (gating) has no NIR node; "
                                           + "export a network with average pooling")
             case .flatten(let name, let input):

@@ -22,7 +22,7 @@
 ///   float, reset to zero): it spikes when this step's input exceeds the threshold. Exact except for
 ///   a residue of 10⁻³⁸ of the previous membrane.
 /// - `AvgPool2d` → average pooling; `SumPool2d` → average pooling with its k² folded into the next
-///   synapse's weights. Square kernels, equal strides, zero padding.
+///   synapse's weights. Square kernels, equal strides, equal padding (at most half the kernel; zeros counted in the mean).
 /// - `Flatten` of all dimensions → flatten. `Scale` → folded into the next synapse's inputs (per
 ///   input element or channel) or, right after a synapse, into that synapse's outputs.
 /// - A graph that ends with spiking neurons (… → IF → Output) gets an identity output accumulator,
@@ -579,13 +579,15 @@ public struct NIRImport: Sendable {
             guard kernel[0] == kernel[1], stride[0] == stride[1], kernel[0] >= 1, stride[0] >= 1 else {
                 throw fail(name, "only square kernels with equal strides are supported, got kernel \(kernel) stride \(stride)")
             }
-            guard padding == [0, 0] else { throw fail(name, "padded pooling (padding \(padding)) is not supported") }
-            let k = kernel[0], s = stride[0]
-            guard k <= shape.height, k <= shape.width else { throw fail(name, "kernel \(k) does not fit the \(shape) input") }
+            let k = kernel[0], s = stride[0], p = padding.first ?? 0
+            guard padding.count == 2, padding[0] == padding[1], p >= 0, p <= k / 2 else {
+                throw fail(name, "padding \(padding) must be the same in height and width and at most half the kernel \(k)")
+            }
+            guard k <= shape.height + 2 * p, k <= shape.width + 2 * p else { throw fail(name, "kernel \(k) does not fit the \(shape) input") }
             if let scale = inputScale, scale.contains(where: { $0 != scale[0] }) {
                 throw fail(name, "a non-uniform Scale before pooling cannot be folded")
             }
-            let layer = SpikingLayer.averagePool(name: name, input: shape, kernel: k, stride: s)
+            let layer = SpikingLayer.averagePool(name: name, input: shape, kernel: k, stride: s, padding: p)
             layers.append(layer)
             shape = layer.outputShape
             let factor = sum ? Double(k * k) : 1
