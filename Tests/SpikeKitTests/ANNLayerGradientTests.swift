@@ -213,4 +213,37 @@ import Testing
         let y = folded.forward(x, context: &context)
         for i in 0..<y.count { #expect(abs(y.scalars[i] - expected.scalars[i]) < 1e-4) }
     }
+
+    /// BatchNorm1d: the same layer on flat `[N, C]` batches, its gradients, and its fold into the
+    /// linear layer before it.
+    @Test func batchNormOfFlatFeatures() {
+        let layer = BatchNorm2D(name: "bn", channels: 4)
+        ANNTestSupport.randomize(layer, seed: 26)
+        layer.scale.value.scalars = layer.scale.value.scalars.map { $0 + 1 }
+        ANNTestSupport.checkGradients(of: layer, input: ANNTestSupport.random([6, 4], seed: 27, in: -2...3),
+                                      step: 1e-2, absoluteTolerance: 3e-3, relativeTolerance: 2e-2)
+        // A flat batch normalises exactly as the same batch with 1×1 planes.
+        let x = ANNTestSupport.random([5, 4], seed: 28)
+        var training = ForwardContext(training: true)
+        let flat = BatchNorm2D(name: "a", channels: 4).forward(x, context: &training)
+        let planes = BatchNorm2D(name: "b", channels: 4).forward(Tensor(shape: [5, 4, 1, 1], scalars: x.scalars), context: &training)
+        #expect(flat.shape == [5, 4] && flat.scalars == planes.scalars)
+
+        let linear = Linear(name: "fc", inputs: 6, outputs: 3, bias: true)
+        ANNTestSupport.randomize(linear, seed: 29)
+        let bn = BatchNorm2D(name: "bn", channels: 3)
+        bn.scale.value = Tensor(shape: [3], scalars: [1.5, 0.5, -2])
+        bn.shift.value = Tensor(shape: [3], scalars: [0.1, -0.3, 0.2])
+        bn.runningMean.value = Tensor(shape: [3], scalars: [0.2, -0.1, 0.4])
+        bn.runningVariance.value = Tensor(shape: [3], scalars: [0.8, 1.9, 0.3])
+        let input = ANNTestSupport.random([4, 6], seed: 30)
+        var context = ForwardContext(training: false)
+        let expected = bn.forward(linear.forward(input, context: &context), context: &context)
+        let (weight, bias) = bn.foldInto(linear: linear)
+        let folded = Linear(name: "folded", inputs: 6, outputs: 3, bias: true)
+        folded.weight.value = weight
+        folded.bias?.value = bias
+        let y = folded.forward(input, context: &context)
+        for i in 0..<y.count { #expect(abs(y.scalars[i] - expected.scalars[i]) < 1e-4) }
+    }
 }

@@ -1,13 +1,14 @@
-/// Batch normalisation over the channels of an NCHW batch (Ioffe & Szegedy, 2015), as PyTorch's
-/// `BatchNorm2d` (ε = 1e-5, momentum 0.1):
+/// Batch normalisation over the channels of an NCHW batch, or the features of an `[N, C]` batch
+/// (Ioffe & Szegedy, 2015), as PyTorch's `BatchNorm2d` and `BatchNorm1d` (ε = 1e-5, momentum 0.1):
 ///
 ///     y = γ · (x − μ) / √(σ² + ε) + β
 ///
 /// In training, μ and σ² are the batch's per-channel mean and biased variance, and the running
 /// statistics move towards them (the running variance with the unbiased estimate n/(n−1)·σ²); at
 /// inference the running statistics are used. γ (`<name>.weight`) and β (`<name>.bias`) are trained;
-/// the running statistics are buffers, saved with the network. For conversion, `foldInto(conv:)`
-/// turns the layer and the convolution before it into one convolution with a bias.
+/// the running statistics are buffers, saved with the network. For conversion, `foldInto(conv:)` and
+/// `foldInto(linear:)` turn the layer and the weight layer before it into one with a bias. A flat
+/// batch is the NCHW case with 1×1 planes.
 public final class BatchNorm2D: Layer {
     public let name: String
     public let channels: Int
@@ -42,14 +43,15 @@ public final class BatchNorm2D: Layer {
     public var buffers: [Parameter] { [runningMean, runningVariance] }
 
     public func outputShape(forInput shape: [Int]) -> [Int] {
-        precondition(shape.count == 3 && shape[0] == channels,
-                     "BatchNorm2D \(name): expects [\(channels), H, W] samples, got \(shape)")
+        precondition((shape.count == 3 || shape.count == 1) && shape[0] == channels,
+                     "BatchNorm2D \(name): expects [\(channels), H, W] or [\(channels)] samples, got \(shape)")
         return shape
     }
 
     public func forward(_ x: Tensor, context: inout ForwardContext) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2D \(name): expects [N, \(channels), H, W], got \(x.shape)")
-        let batch = x.shape[0], plane = x.shape[2] * x.shape[3]
+        precondition((x.rank == 4 || x.rank == 2) && x.shape[1] == channels,
+                     "BatchNorm2D \(name): expects [N, \(channels), H, W] or [N, \(channels)], got \(x.shape)")
+        let batch = x.shape[0], plane = x.rank == 4 ? x.shape[2] * x.shape[3] : 1
         let gamma = scale.value.scalars, beta = shift.value.scalars
         let mean: [Float], variance: [Float]
         if context.training {
@@ -106,13 +108,25 @@ public final class BatchNorm2D: Layer {
     public func foldInto(conv: Conv2D) -> (weight: Tensor, bias: Tensor) {
         precondition(conv.outChannels == channels,
                      "BatchNorm2D \(name): cannot fold into \(conv.name) with \(conv.outChannels) channels, expected \(channels)")
-        let perChannel = conv.weight.value.count / channels
-        var weight = conv.weight.value
+        return fold(weight: conv.weight.value, bias: conv.bias?.value)
+    }
+
+    /// The same for a linear layer before it (PyTorch's `Linear` → `BatchNorm1d`).
+    public func foldInto(linear: Linear) -> (weight: Tensor, bias: Tensor) {
+        precondition(linear.outputs == channels,
+                     "BatchNorm2D \(name): cannot fold into \(linear.name) with \(linear.outputs) outputs, expected \(channels)")
+        return fold(weight: linear.weight.value, bias: linear.bias?.value)
+    }
+
+    /// W′[o] = W[o]·γ_o/σ_o, b′_o = β_o + γ_o·(b_o − μ_o)/σ_o for a weight whose leading index is the output.
+    private func fold(weight original: Tensor, bias originalBias: Tensor?) -> (weight: Tensor, bias: Tensor) {
+        let perChannel = original.count / channels
+        var weight = original
         var bias = [Float](repeating: 0, count: channels)
         for o in 0..<channels {
             let factor = scale.value.scalars[o] / (runningVariance.value.scalars[o] + epsilon).squareRoot()
             for i in (o * perChannel)..<((o + 1) * perChannel) { weight.scalars[i] *= factor }
-            let convBias = conv.bias?.value.scalars[o] ?? 0
+            let convBias = originalBias?.scalars[o] ?? 0
             bias[o] = shift.value.scalars[o] + factor * (convBias - runningMean.value.scalars[o])
         }
         return (weight, Tensor(shape: [channels], scalars: bias))

@@ -206,7 +206,7 @@ enum NetworkBuilder {
             let size = try window(kernel: 3, stride: stride, padding: 1)
             return [outChannels, size.height, size.width]
         case .batchNorm:
-            try needImage()
+            // [C, H, W] (BatchNorm2d) or flat [C] (BatchNorm1d).
             return shape
         }
     }

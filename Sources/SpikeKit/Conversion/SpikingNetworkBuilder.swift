@@ -65,13 +65,20 @@ public enum SpikingNetworkBuilder {
                 pendingDropout = nextDropout; nextDropout = 0
                 shape = .flat(linear.outputs)
             case let bn as BatchNorm2D:
-                guard let synapse = pending, case .convolution(let g) = synapse.connectivity,
-                      let conv = network.layers[..<index].last(where: { $0 is Conv2D }) as? Conv2D else {
-                    throw SpikeKitError.model(layer: bn.name, reason: "batch normalisation can only be folded into a convolution directly before it")
-                }
-                let folded = bn.foldInto(conv: conv)
-                let rebuilt = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: folded.weight.scalars,
+                // Folded into the weight layer it follows (the layer is the last weight layer before it).
+                let weightLayer = network.layers[..<index].last(where: { $0 is Conv2D || $0 is Linear })
+                let rebuilt: Synapse
+                if let synapse = pending, case .convolution(let g) = synapse.connectivity, let conv = weightLayer as? Conv2D {
+                    let folded = bn.foldInto(conv: conv)
+                    rebuilt = Synapse.convolution(name: synapse.name, geometry: g, pytorchWeights: folded.weight.scalars,
                                                   bias: folded.bias.scalars)
+                } else if let synapse = pending, synapse.connectivity == .linear, let linear = weightLayer as? Linear {
+                    let folded = bn.foldInto(linear: linear)
+                    rebuilt = Synapse.linear(name: synapse.name, inputShape: synapse.inputShape, outputs: linear.outputs,
+                                             pytorchWeights: folded.weight.scalars, bias: folded.bias.scalars)
+                } else {
+                    throw SpikeKitError.model(layer: bn.name, reason: "batch normalisation can only be folded into a convolution or linear layer directly before it")
+                }
                 pending = pendingScale == 1 ? rebuilt : rebuilt.rescaled(inputScale: [pendingScale], outputScale: [1])
             case is ReLU, is ClippedReLU:
                 guard let synapse = pending else {

@@ -75,6 +75,21 @@ import Testing
         }
     }
 
+    @Test func batchNormAfterALinearLayerFoldsIntoIt() throws {
+        let config = try ConfigTestSupport.decode(#"{"model": {"layers": [{"type": "flatten"}, {"type": "linear", "name": "fc1", "outputs": 16, "bias": true}, {"type": "batchNorm", "name": "bn1"}, {"type": "relu"}, {"type": "linear", "outputs": 10}]}}"#)
+        let spec = try config.model.spec(inputShape: [1, 4, 4], classes: 10, dropout: nil)
+        let network = try Network(spec: spec, inputShape: [1, 4, 4], seed: 3)
+        let bn = try #require(network.layers.compactMap { $0 as? BatchNorm2D }.first)
+        bn.runningMean.value = Tensor(shape: [16], scalars: (0..<16).map { Float($0) / 10 })
+        bn.runningVariance.value = Tensor(shape: [16], scalars: (0..<16).map { 0.5 + Float($0) / 8 })
+        let linear = try #require(network.layers.compactMap { $0 as? Linear }.first)
+        let (snn, _) = try SpikingNetworkBuilder.build(from: network)
+        let (weight, bias) = bn.foldInto(linear: linear)
+        #expect(snn.synapses[0].pytorchWeights() == weight.scalars && snn.synapses[0].bias == bias.scalars)
+        let images = Tensor(shape: [2, 1, 4, 4], scalars: (0..<32).map { Float($0 % 7) / 7 })
+        #expect(network.forward(images, training: true).shape == [2, 10])
+    }
+
     @Test func theLastLayerMustGiveOneOutputPerClass() throws {
         let config = try ConfigTestSupport.decode(#"{"model": {"layers": [{"type": "flatten"}, {"type": "linear", "name": "head", "outputs": 7}]}}"#)
         do {
