@@ -50,29 +50,6 @@ public struct ArchitectureSpec: Equatable, Sendable {
 extension ArchitectureSpec: Codable {
     private enum CodingKeys: String, CodingKey { case name, layers }
 
-    /// A layer object with its optional `"name"` beside the `LayerSpec` fields.
-    private struct NamedLayer: Codable {
-        var spec: LayerSpec
-        var name: String?
-        private enum NameKey: String, CodingKey { case name }
-
-        init(spec: LayerSpec, name: String?) {
-            self.spec = spec
-            self.name = name
-        }
-
-        init(from decoder: any Decoder) throws {
-            spec = try LayerSpec(from: decoder)
-            name = try decoder.container(keyedBy: NameKey.self).decodeIfPresent(String.self, forKey: .name)
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            try spec.encode(to: encoder)
-            var container = encoder.container(keyedBy: NameKey.self)
-            try container.encodeIfPresent(name, forKey: .name)
-        }
-    }
-
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let layers = try container.decode([NamedLayer].self, forKey: .layers)
@@ -84,6 +61,29 @@ extension ArchitectureSpec: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(zip(layers, layerNames).map { NamedLayer(spec: $0, name: $1) }, forKey: .layers)
+    }
+}
+
+/// A layer object with its optional `"name"` beside the `LayerSpec` fields.
+fileprivate struct NamedLayer: Codable {
+    var spec: LayerSpec
+    var name: String?
+    private enum NameKey: String, CodingKey { case name }
+
+    init(spec: LayerSpec, name: String?) {
+        self.spec = spec
+        self.name = name
+    }
+
+    init(from decoder: any Decoder) throws {
+        spec = try LayerSpec(from: decoder)
+        name = try decoder.container(keyedBy: NameKey.self).decodeIfPresent(String.self, forKey: .name)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try spec.encode(to: encoder)
+        var container = encoder.container(keyedBy: NameKey.self)
+        try container.encodeIfPresent(name, forKey: .name)
     }
 }
 
@@ -104,6 +104,7 @@ extension ArchitectureSpec: Codable {
 /// | `dropout`     | `p`                                                                      |
 /// | `flatten`     | —                                                                        |
 /// | `residual`    | `outChannels`, `stride` (1), `activation` (`relu` or `clippedRelu`), `initialClip` (4.0) |
+/// | `add`         | `from` (a layer's name), `shortcut` (identity; or a list of `conv` / `batchNorm` layers) |
 /// | `batchNorm`   | —                                                                        |
 public enum LayerSpec: Equatable, Sendable {
     case conv(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false)
@@ -118,10 +119,13 @@ public enum LayerSpec: Equatable, Sendable {
     case flatten
     case residual(outChannels: Int, stride: Int, activation: ActivationSpec = .relu)
     case batchNorm
+    /// A residual add: the output of the layers since layer `from` plus the shortcut of `from`'s output
+    /// (the identity, or the `shortcut` layers), then the activation that must follow.
+    case add(from: String, shortcut: [LayerSpec] = [], shortcutNames: [String?] = [])
 
     /// The JSON `type` of each case.
     public static let typeNames = ["conv", "linear", "avgPool", "sumPool", "maxPool", "relu", "clippedRelu", "dropout",
-                                   "flatten", "residual", "batchNorm"]
+                                   "flatten", "residual", "batchNorm", "add"]
 
     public var typeName: String {
         switch self {
@@ -136,6 +140,7 @@ public enum LayerSpec: Equatable, Sendable {
         case .flatten: return "flatten"
         case .residual: return "residual"
         case .batchNorm: return "batchNorm"
+        case .add: return "add"
         }
     }
 }
@@ -157,6 +162,7 @@ extension LayerSpec: Codable {
         case "clippedRelu": return ["initialClip"]
         case "dropout": return ["p"]
         case "residual": return ["outChannels", "stride", "activation", "initialClip"]
+        case "add": return ["from", "shortcut"]
         default: return []
         }
     }
@@ -211,6 +217,10 @@ extension LayerSpec: Codable {
                                                        debugDescription: "unknown activation '\(activationName)' (known: relu, clippedRelu)")
             }
             self = .residual(outChannels: try int("outChannels"), stride: try int("stride", default: 1), activation: activation)
+        case "add":
+            let shortcut = try container.decodeIfPresent([NamedLayer].self, forKey: Key("shortcut")) ?? []
+            self = .add(from: try container.decode(String.self, forKey: Key("from")), shortcut: shortcut.map(\.spec),
+                        shortcutNames: shortcut.map(\.name))
         default: self = .batchNorm
         }
     }
@@ -249,6 +259,12 @@ extension LayerSpec: Codable {
             case .clippedRelu(let clip):
                 try container.encode("clippedRelu", forKey: Key("activation"))
                 try container.encode(clip, forKey: Key("initialClip"))
+            }
+        case .add(let from, let shortcut, let names):
+            try container.encode(from, forKey: Key("from"))
+            if !shortcut.isEmpty {
+                let named = shortcut.indices.map { NamedLayer(spec: shortcut[$0], name: $0 < names.count ? names[$0] : nil) }
+                try container.encode(named, forKey: Key("shortcut"))
             }
         case .relu, .flatten, .batchNorm:
             break

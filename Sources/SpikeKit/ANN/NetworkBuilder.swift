@@ -27,16 +27,51 @@ enum NetworkBuilder {
             throw SpikeKitError.model(layer: nil, reason: "architecture '\(spec.name)' on \(inputShape) inputs would need "
                                       + "\(weights == Int.max ? "more than 2^63" : String(weights)) weights, more than the \(maximumWeights) SpikeKit allows")
         }
-        var layers: [any Layer] = []
-        let shapes = try walk(spec, inputShape: inputShape) { index, layerSpec, name, input in
-            let layer = makeLayer(layerSpec, name: name, input: input)
-            if initialize {
-                var generator = SeededGenerator(seed: seed, stream: index)
-                NetworkBuilder.initialize(layer, using: &generator)
+        let shapes = try walk(spec, inputShape: inputShape) { _, _, _, _ in }
+        let names = try layerNames(spec)
+        var layers: [any Layer] = [], layerShapes: [[Int]] = []
+        // How many top-level layers exist after each spec layer: where an add's branch begins.
+        var countAfter: [Int] = []
+        var pendingAdd: (name: String, main: [any Layer], shortcut: [any Layer])?
+        for (index, layerSpec) in spec.layers.enumerated() {
+            let input = index == 0 ? inputShape : shapes[index - 1]
+            var generator = SeededGenerator(seed: seed, stream: index)
+            if case .add(let from, let shortcutSpecs, let shortcutNames) = layerSpec {
+                // `walk` checked that `from` names an earlier layer outside any other branch.
+                let source = names.firstIndex(of: from) ?? 0
+                let start = countAfter[source]
+                let main = Array(layers[start...])
+                layers.removeSubrange(start...)
+                layerShapes.removeSubrange(start...)
+                var shape = shapes[source], shortcut: [any Layer] = []
+                for (k, shortcutSpec) in shortcutSpecs.enumerated() {
+                    let layer = makeLayer(shortcutSpec, name: shortcutName(names[index], k, shortcutNames), input: shape)
+                    if initialize { NetworkBuilder.initialize(layer, using: &generator) }
+                    shortcut.append(layer)
+                    shape = layer.outputShape(forInput: shape)
+                }
+                pendingAdd = (names[index], main, shortcut)
+                countAfter.append(layers.count)
+                continue
             }
-            layers.append(layer)
+            let layer = makeLayer(layerSpec, name: names[index], input: input)
+            if initialize { NetworkBuilder.initialize(layer, using: &generator) }
+            if let add = pendingAdd {
+                // The activation after an add acts on the sum: it closes the residual layer.
+                layers.append(ResidualAdd(name: add.name, main: add.main, shortcut: add.shortcut, activation: layer))
+                pendingAdd = nil
+            } else {
+                layers.append(layer)
+            }
+            layerShapes.append(shapes[index])
+            countAfter.append(layers.count)
         }
-        return Built(layers: layers, outputShapes: shapes)
+        return Built(layers: layers, outputShapes: layerShapes)
+    }
+
+    /// The name of an add's shortcut layer `k`: the spec's, or `<add>.shortcut.<k>`.
+    static func shortcutName(_ addName: String, _ k: Int, _ names: [String?]) -> String {
+        (k < names.count ? names[k] : nil) ?? "\(addName).shortcut.\(k)"
     }
 
     /// Each layer's output shape for one sample, without building the layers.
@@ -57,9 +92,20 @@ enum NetworkBuilder {
             let (sum, overflow) = total.addingReportingOverflow(product)
             total = overflow ? Int.max : sum
         }
-        _ = try walk(spec, inputShape: inputShape) { _, layer, _, input in
+        let names = try layerNames(spec)
+        var inputs: [[Int]] = []
+        _ = try walk(spec, inputShape: inputShape) { index, layer, _, input in
+            inputs.append(input)
             switch layer {
             case .conv(let outChannels, let kernel, _, _, let groups, _): add(outChannels, input[0] / max(1, groups), kernel, kernel)
+            case .add(let from, let shortcut, _):
+                // The shortcut's convolutions read `from`'s output, the input of the layer after it.
+                guard let source = names.firstIndex(of: from), source + 1 < inputs.count else { break }
+                var channels = inputs[source + 1][0]
+                for case .conv(let outChannels, let kernel, _, _, let groups, _) in shortcut {
+                    add(outChannels, channels / max(1, groups), kernel, kernel)
+                    channels = outChannels
+                }
             case .linear(let outputs, _): add(outputs, input[0])
             case .residual(let outChannels, _, _):
                 add(outChannels, input[0], 9)
@@ -83,10 +129,17 @@ enum NetworkBuilder {
         let names = try layerNames(spec)
         var shapes: [[Int]] = []
         var shape = inputShape
+        // The spec layers each add wraps, from its `from` layer (exclusive) to its activation.
+        var branches: [ClosedRange<Int>] = []
         for (index, layerSpec) in spec.layers.enumerated() {
             let output: [Int]
             do {
-                output = try outputShape(layerSpec, name: names[index], input: shape)
+                if case .add(let from, let shortcut, let shortcutNames) = layerSpec {
+                    output = try addShape(spec, index: index, names: names, from: from, shortcut: shortcut,
+                                          shortcutNames: shortcutNames, shapes: shapes, input: shape, branches: &branches)
+                } else {
+                    output = try outputShape(layerSpec, name: names[index], input: shape)
+                }
             } catch SpikeKitError.model(let layer, let reason) {
                 // Say where the misfitting shape comes from (the layer before, or the input), and the
                 // shape itself where the reason does not already give it.
@@ -99,6 +152,42 @@ enum NetworkBuilder {
             shapes.append(shape)
         }
         return shapes
+    }
+
+    /// Checks an `add` at `index` and gives its output shape (its input's): `from` names an earlier
+    /// layer, not the one just before and not inside another add's branch; the shortcut (conv and
+    /// batch-norm layers only) maps `from`'s output to the branch's; an activation follows.
+    private static func addShape(_ spec: ArchitectureSpec, index: Int, names: [String], from: String, shortcut: [LayerSpec],
+                                 shortcutNames: [String?], shapes: [[Int]], input shape: [Int],
+                                 branches: inout [ClosedRange<Int>]) throws -> [Int] {
+        let name = names[index]
+        func fail(_ reason: String) -> SpikeKitError { .model(layer: name, reason: reason) }
+        guard let source = names[..<index].firstIndex(of: from) else {
+            let hint = NameSuggestion.closest(to: from, in: Array(names[..<index])).map { "; did you mean '\($0)'?" } ?? ""
+            throw fail("'from' names no earlier layer: '\(from)'\(hint)")
+        }
+        guard source < index - 1 else { throw fail("its branch from '\(from)' is empty: name a layer before the branch's first layer") }
+        if let outer = branches.first(where: { $0.lowerBound < source && source < $0.upperBound }) {
+            throw fail("'\(from)' lies inside the branch of the add '\(names[outer.upperBound - 1])'; name the activation after that add instead")
+        }
+        guard index + 1 < spec.layers.count, ["relu", "clippedRelu"].contains(spec.layers[index + 1].typeName) else {
+            throw fail("must be followed by a relu or clippedRelu layer, the activation of the sum")
+        }
+        var shortcutShape = shapes[source]
+        for (k, layer) in shortcut.enumerated() {
+            let layerName = shortcutName(name, k, shortcutNames)
+            guard ["conv", "batchNorm"].contains(layer.typeName) else {
+                throw fail("its shortcut may hold conv and batchNorm layers only, but layer \(k + 1) ('\(layerName)') is '\(layer.typeName)'")
+            }
+            guard !names.contains(layerName) else { throw fail("its shortcut layer '\(layerName)' has the name of another layer") }
+            shortcutShape = try outputShape(layer, name: layerName, input: shortcutShape)
+        }
+        guard shortcutShape == shape else {
+            throw fail("its branch from '\(from)' gives \(shape), but the shortcut gives \(shortcutShape)"
+                       + (shortcut.isEmpty ? " (the identity; give a shortcut, such as a 1×1 conv with a stride, where the shape changes)" : ""))
+        }
+        branches.append(source...(index + 1))
+        return shape
     }
 
     /// Each layer's name: the spec's, or the kind's prefix and its count among the layers of that kind.
@@ -136,6 +225,7 @@ enum NetworkBuilder {
         case .flatten: return "flatten"
         case .residual: return "block"
         case .batchNorm: return "bn"
+        case .add: return "add"
         }
     }
 
@@ -208,6 +298,9 @@ enum NetworkBuilder {
         case .batchNorm:
             // [C, H, W] (BatchNorm2d) or flat [C] (BatchNorm1d).
             return shape
+        case .add:
+            // Checked with its context by `addShape`.
+            return shape
         }
     }
 
@@ -238,6 +331,8 @@ enum NetworkBuilder {
                                       activation: activation)
         case .batchNorm:
             return BatchNorm2D(name: name, channels: shape[0])
+        case .add:
+            preconditionFailure("NetworkBuilder: an add is built by `build` from the layers before it")
         }
     }
 

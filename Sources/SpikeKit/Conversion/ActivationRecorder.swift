@@ -1,7 +1,7 @@
 /// Runs the ANN (inference mode) on calibration images and records, for every layer that becomes a
 /// spiking population, the activation's input (the pre-activation x) and output (ReLU(x) or
-/// clip(x, 0, μ)), in the population order of `SpikingNetworkBuilder`. Residual blocks are opened
-/// so that both of their activations are recorded.
+/// clip(x, 0, μ)), in the population order of `SpikingNetworkBuilder`. Residual blocks (and residual
+/// adds) are opened so that both of their activations are recorded.
 ///
 /// Values are kept per population as `[samples][channels][positions]` flattened, which is what
 /// `DataNormalization.scales` and `LowLatencyFit` read.
@@ -48,6 +48,18 @@ public struct ActivationRecorder {
                     append(block.name + ".conv1", h, a1)
                     let sum = block.conv2.forward(a1, context: &context) + (block.shortcut?.forward(x, context: &context) ?? x)
                     let a2 = block.activation2.forward(sum, context: &context)
+                    append(block.name + ".conv2", sum, a2)
+                    x = a2
+                case let block as ResidualAdd:
+                    // The branch's activations in order (one for a convertible block), then the sum's.
+                    var h = x
+                    for inner in block.main {
+                        let y = inner.forward(h, context: &context)
+                        if inner is ReLU || inner is ClippedReLU { append(block.name + ".conv1", h, y) }
+                        h = y
+                    }
+                    let sum = h + block.shortcut.reduce(x) { $1.forward($0, context: &context) }
+                    let a2 = block.activation.forward(sum, context: &context)
                     append(block.name + ".conv2", sum, a2)
                     x = a2
                 default:

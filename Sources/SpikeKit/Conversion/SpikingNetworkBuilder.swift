@@ -4,7 +4,9 @@
 /// last linear layer becomes the output accumulator. Thresholds are left at 1: a `ConversionRecipe`
 /// sets them.
 ///
-/// Batch normalisation is folded into the preceding convolution (its weight and a bias current).
+/// Batch normalisation is folded into the preceding convolution or linear layer (its weight and a
+/// bias current). A residual block (`ResidualBasicBlock`, or a `ResidualAdd` of basic-block form)
+/// becomes a spiking residual block.
 /// Sum pooling becomes average pooling with its k² folded into the weights of the next weight layer
 /// (w ← k²·w: the same currents from the same spike events, so the same synaptic operations).
 /// Dropout is dropped for inference and remembered as the next synapse's input dropout (for STDB).
@@ -38,6 +40,39 @@ public enum SpikingNetworkBuilder {
         }
         let neurons = NeuronParameters(threshold: 1, leak: leak, reset: reset, initialMembrane: initialMembrane,
                                        model: neuronModel, currentDecay: currentDecay)
+
+        // A convolution's synapse on inputs of `input`, with the batch-norm after it folded in.
+        func convolution(_ conv: Conv2D, _ norm: BatchNorm2D?, input: FeatureShape) -> Synapse {
+            let g = conv.geometry(forInput: [input.channels, input.height, input.width])
+            guard let norm else {
+                return Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: conv.weight.value.scalars,
+                                           bias: conv.bias?.value.scalars)
+            }
+            let folded = norm.foldInto(conv: conv)
+            return Synapse.convolution(name: conv.name, geometry: g, pytorchWeights: folded.weight.scalars, bias: folded.bias.scalars)
+        }
+        // A spiking residual block: neurons1(conv1(x)) → neurons2(conv2(·) + shortcut(x)).
+        func appendResidual(_ name: String, conv1 first: (Conv2D, BatchNorm2D?), activation1: any Layer,
+                            conv2 second: (Conv2D, BatchNorm2D?), projection: (Conv2D, BatchNorm2D?)?,
+                            activation2: any Layer) throws {
+            for activation in [activation1, activation2] where !(activation is ReLU || activation is ClippedReLU) {
+                throw SpikeKitError.model(layer: activation.name, reason: "only ReLU and clipped ReLU activations can be converted")
+            }
+            let blockInputScale = inputScale
+            let conv1 = takingInputScale(convolution(first.0, first.1, input: shape))
+            let conv2 = convolution(second.0, second.1, input: conv1.outputShape)
+            var shortcut = projection.map { convolution($0.0, $0.1, input: shape) }
+                ?? Synapse.identity(name: name + ".shortcut", shape: shape)
+            guard shortcut.outputShape == conv2.outputShape else {
+                throw SpikeKitError.model(layer: name, reason: "its branch gives \(conv2.outputShape) but its shortcut \(shortcut.outputShape)")
+            }
+            if blockInputScale != 1 { shortcut = shortcut.rescaled(inputScale: [blockInputScale], outputScale: [1]) }
+            layers.append(.residual(ResidualBlock(name: name, conv1: conv1, neurons1: neurons, conv2: conv2,
+                                                  shortcut: shortcut, neurons2: neurons)))
+            populations.append(PopulationInfo(name: name + ".conv1", clip: (activation1 as? ClippedReLU)?.clipValue))
+            populations.append(PopulationInfo(name: name + ".conv2", clip: (activation2 as? ClippedReLU)?.clipValue))
+            shape = conv2.outputShape
+        }
 
         func refusePending(_ reason: String) throws {
             if let pending { throw SpikeKitError.model(layer: pending.name, reason: reason) }
@@ -104,37 +139,19 @@ public enum SpikingNetworkBuilder {
                 nextDropout = dropout.p
             case let block as ResidualBasicBlock:
                 try refusePending("is followed by a residual block without a ReLU")
-                for activation in [block.activation1, block.activation2] where !(activation is ReLU || activation is ClippedReLU) {
-                    throw SpikeKitError.model(layer: activation.name, reason: "only ReLU and clipped ReLU activations can be converted")
+                try appendResidual(block.name, conv1: (block.conv1, nil), activation1: block.activation1,
+                                   conv2: (block.conv2, nil), projection: block.shortcut.map { ($0, nil) },
+                                   activation2: block.activation2)
+            case let block as ResidualAdd:
+                try refusePending("is followed by a residual branch without a ReLU")
+                guard let parts = block.basicBlockParts else {
+                    throw SpikeKitError.model(layer: block.name, reason: "a residual add converts when its branch is conv → [batchNorm] → "
+                                              + "activation → conv → [batchNorm] and its shortcut the identity or conv → [batchNorm]; "
+                                              + "this one has \(block.main.map(\.name)) and shortcut \(block.shortcut.map(\.name))")
                 }
-                let g1 = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
-                                             inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 3, kernelWidth: 3,
-                                             stride: block.stride, padding: 1)
-                let blockInputScale = inputScale
-                let conv1 = takingInputScale(Synapse.convolution(name: block.conv1.name, geometry: g1,
-                                                                 pytorchWeights: block.conv1.weight.value.scalars, bias: block.conv1.bias?.value.scalars))
-                let mid = conv1.outputShape
-                let g2 = ConvolutionGeometry(inChannels: block.outChannels, outChannels: block.outChannels,
-                                             inputHeight: mid.height, inputWidth: mid.width, kernelHeight: 3, kernelWidth: 3,
-                                             stride: 1, padding: 1)
-                let conv2 = Synapse.convolution(name: block.conv2.name, geometry: g2,
-                                                pytorchWeights: block.conv2.weight.value.scalars, bias: block.conv2.bias?.value.scalars)
-                var shortcut: Synapse
-                if let projection = block.shortcut {
-                    let gs = ConvolutionGeometry(inChannels: block.inChannels, outChannels: block.outChannels,
-                                                 inputHeight: shape.height, inputWidth: shape.width, kernelHeight: 1,
-                                                 kernelWidth: 1, stride: block.stride, padding: 0)
-                    shortcut = Synapse.convolution(name: projection.name, geometry: gs,
-                                                   pytorchWeights: projection.weight.value.scalars, bias: projection.bias?.value.scalars)
-                } else {
-                    shortcut = Synapse.identity(name: block.name + ".shortcut", shape: shape)
-                }
-                if blockInputScale != 1 { shortcut = shortcut.rescaled(inputScale: [blockInputScale], outputScale: [1]) }
-                layers.append(.residual(ResidualBlock(name: block.name, conv1: conv1, neurons1: neurons, conv2: conv2,
-                                                      shortcut: shortcut, neurons2: neurons)))
-                populations.append(PopulationInfo(name: block.name + ".conv1", clip: (block.activation1 as? ClippedReLU)?.clipValue))
-                populations.append(PopulationInfo(name: block.name + ".conv2", clip: (block.activation2 as? ClippedReLU)?.clipValue))
-                shape = conv2.outputShape
+                try appendResidual(block.name, conv1: (parts.conv1, parts.norm1), activation1: parts.activation1,
+                                   conv2: (parts.conv2, parts.norm2), projection: parts.projection.map { ($0, parts.projectionNorm) },
+                                   activation2: block.activation)
             default:
                 throw SpikeKitError.model(layer: layer.name, reason: "\(type(of: layer)) has no spiking equivalent in SpikeKit")
             }

@@ -86,7 +86,7 @@ public enum ConfigSchema {
             ConfigKeySpec("architecture", .choice(architectures), default: .string("cnn-s"),
                           "Network to build: the MLP, CNN-S, and the VGG and ResNet variants of the hybrid-conversion paper (bias-free); input size and channels follow the dataset."),
             ConfigKeySpec("layers", .objectList, default: nil, defaultText: "none: `architecture`",
-                          "Your own network instead of `architecture`: a list of layer objects (`conv`, `linear`, `avgPool`, `sumPool`, `maxPool`, `relu`, `clippedRelu`, `dropout`, `flatten`, `batchNorm`, `residual`; fields in \"Layers\" below), each with an optional `name` that also names its tensors (`features.0` → `features.0.weight`). The last layer must give one output per class."),
+                          "Your own network instead of `architecture`: a list of layer objects (`conv`, `linear`, `avgPool`, `sumPool`, `maxPool`, `relu`, `clippedRelu`, `dropout`, `flatten`, `batchNorm`, `residual`, `add`; fields in \"Layers\" below), each with an optional `name` that also names its tensors (`features.0` → `features.0.weight`). The last layer must give one output per class."),
             ConfigKeySpec("checkpoint", .path, default: nil, defaultText: "none",
                           "Start from these ANN weights instead of training: a SpikeKit checkpoint, or a PyTorch `state_dict` as safetensors or as a folder of `<tensor name>.npy` files, matched to the network's tensors by name (batch-norm statistics included); the `training` section must then be absent."),
             ConfigKeySpec("mapping", .object, default: nil, defaultText: "none: names as they are",
