@@ -100,8 +100,10 @@ extension BenchmarkRegistry {
                                                 currentDecay: neurons.currentDecay)
         let n = min(command.integer("images") ?? 1000, data.test.count)
         let batch = data.test.makeBatch(indices: 0..<n)
+        // With --checkpoint the network is the checkpoint's, whatever --model says.
+        let name = command.string("checkpoint").map { ann.architecture.name.isEmpty ? $0 : ann.architecture.name } ?? model
         return try BenchmarkOutput(report: SimulationBenchmark.run(
-            network: snn, model: model, images: batch.images, labels: batch.labels,
+            network: snn, model: name, images: batch.images, labels: batch.labels,
             timeSteps: command.integer("steps") ?? 32, encoding: encoding, denseImages: command.integer("dense-images") ?? 20,
             batchSize: command.integer("batch") ?? 100))
     }
