@@ -62,6 +62,8 @@ enum DirectCurrentKernels {
                             positions: Range<Int>? = nil) -> [Float] {
         let (cin, cout, kh, kw) = (g.inChannels, g.outChannels, g.kernelHeight, g.kernelWidth)
         let width = g.outChannelsPerGroup
+        // Where each input channel's outputs begin (all 0 when ungrouped): no division in the loop.
+        let firstOutput = (0..<cin).map { g.group(ofInputChannel: $0) * width }
         var current = [Float](repeating: 0, count: g.outputHeight * g.outputWidth * cout)
         current.withUnsafeMutableBufferPointer { cur in
             weights.withUnsafeBufferPointer { w in
@@ -79,7 +81,7 @@ enum DirectCurrentKernels {
                                 for ci in 0..<cin {
                                     let v = x[(y * g.inputWidth + xx) * cin + ci]
                                     if v == 0 { continue }
-                                    EventKernels.addScaledRow(out + g.group(ofInputChannel: ci) * width,
+                                    EventKernels.addScaledRow(out + firstOutput[ci],
                                                               wb + ((ci * kh + ky) * kw + kx) * width, value: v, count: width)
                                 }
                             }
