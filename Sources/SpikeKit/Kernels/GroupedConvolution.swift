@@ -8,26 +8,28 @@
 enum GroupedConvolution {
     /// y = conv(x, W) group by group: input [N, Cin, H, W], weight [Cout, Cin/G, kh, kw] → [N, Cout, Ho, Wo].
     static func forward(input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, threads: Int) -> Tensor {
-        let sub = g.perGroup, batch = input.shape[0]
-        var y = Tensor(shape: g.outputShape(batch: batch))
-        for group in 0..<g.groups {
-            let yg = Convolution.forward(input: channelBlock(input, group: group, of: g.groups),
-                                         weight: weightBlock(weight, group: group, sub), geometry: sub, threads: threads)
-            placeChannelBlock(yg, into: &y, group: group, of: g.groups)
+        groupwise(input, weight: weight, geometry: g, result: g.outputShape(batch: input.shape[0])) { x, w in
+            Convolution.forward(input: x, weight: w, geometry: g.perGroup, threads: threads)
         }
-        return y
     }
 
     /// dL/dx group by group: gradientOutput [N, Cout, Ho, Wo] → [N, Cin, H, W].
     static func backwardInput(gradientOutput: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, threads: Int) -> Tensor {
-        let sub = g.perGroup, batch = gradientOutput.shape[0]
-        var dx = Tensor(shape: g.inputShape(batch: batch))
-        for group in 0..<g.groups {
-            let dxg = Convolution.backwardInput(gradientOutput: channelBlock(gradientOutput, group: group, of: g.groups),
-                                                weight: weightBlock(weight, group: group, sub), geometry: sub, threads: threads)
-            placeChannelBlock(dxg, into: &dx, group: group, of: g.groups)
+        groupwise(gradientOutput, weight: weight, geometry: g, result: g.inputShape(batch: gradientOutput.shape[0])) { dy, w in
+            Convolution.backwardInput(gradientOutput: dy, weight: w, geometry: g.perGroup, threads: threads)
         }
-        return dx
+    }
+
+    /// `pass` of every group's channel block of `x` and weight block, placed in channel block g of a
+    /// tensor of shape `result`.
+    private static func groupwise(_ x: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, result: [Int],
+                                  _ pass: (Tensor, Tensor) -> Tensor) -> Tensor {
+        var out = Tensor(shape: result)
+        for group in 0..<g.groups {
+            let block = pass(channelBlock(x, group: group, of: g.groups), weightBlock(weight, group: group, g.perGroup))
+            placeChannelBlock(block, into: &out, group: group, of: g.groups)
+        }
+        return out
     }
 
     /// dL/dW group by group, summed over the batch: → [Cout, Cin/G, kh, kw].
