@@ -376,7 +376,7 @@ public struct NIRImport: Sendable {
                 flat = true
             case .scale(let s):
                 let values = try expand(name, s, to: shape)
-                if var (pname, synapse) = pending {
+                if case (let pname, var synapse)? = pending {
                     // Right after a synapse: scale its outputs (per channel for a convolution).
                     try scaleOutputs(&synapse, values, name)
                     pending = (pname, synapse); _ = pname
@@ -515,7 +515,7 @@ public struct NIRImport: Sendable {
         mutating func addNeurons(_ name: String, leak: Float, gain: NIRArray, threshold: NIRArray, reset: NIRArray,
                                  metadata: [String: NIRMetadataValue], model: NeuronModel = .integrateAndFire,
                                  currentDecay: Float = 0, gainFormula: String? = nil, forgets: Bool = false) throws {
-            guard var (synapseName, synapse) = pending else {
+            guard case (let synapseName, var synapse)? = pending else {
                 throw fail(name, "neurons must follow a synapse (Conv2d, Linear or Affine)")
             }
             pending = nil
