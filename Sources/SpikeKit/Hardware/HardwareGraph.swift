@@ -121,25 +121,7 @@ extension HardwareGraph.Projection {
     /// Calls `body(targetNeuron)` for every target neuron (HWC index into `synapse.outputShape`) that
     /// synapse input `input` reaches.
     public func forEachTarget(ofSynapseInput input: Int, _ body: (Int) -> Void) {
-        switch synapse.connectivity {
-        case .identity: body(input)
-        case .linear: for o in 0..<synapse.outputShape.count { body(o) }
-        case .convolution(let g):
-            let position = input / synapse.inputShape.channels
-            let (y, x) = (position / synapse.inputShape.width, position % synapse.inputShape.width)
-            // An input reaches the output channels of its group only.
-            let width = g.outChannelsPerGroup, first = g.group(ofInputChannel: input % g.inChannels) * width
-            for ky in 0..<g.kernelHeight {
-                let sy = y + g.padding - ky
-                guard sy >= 0, sy % g.stride == 0, sy / g.stride < g.outputHeight else { continue }
-                for kx in 0..<g.kernelWidth {
-                    let sx = x + g.padding - kx
-                    guard sx >= 0, sx % g.stride == 0, sx / g.stride < g.outputWidth else { continue }
-                    let base = ((sy / g.stride) * g.outputWidth + sx / g.stride) * g.outChannels
-                    for c in first..<(first + width) { body(base + c) }
-                }
-            }
-        }
+        synapse.forEachTarget(ofInput: input) { target, _ in body(target) }
     }
 
     /// The neurons of one pooling window (k² per pool): how many source spikes share one input.

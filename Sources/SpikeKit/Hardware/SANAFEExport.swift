@@ -153,9 +153,9 @@ public enum SANAFEExport {
             let poolScale = 1 / Double(projection.poolingFactor)
             for neuron in 0..<sourceCount {
                 for input in projection.synapseInputs(ofSource: neuron) {
-                    projection.forEachTarget(ofSynapseInput: input) { target in
+                    s.forEachTarget(ofInput: input) { target, weight in
                         pairs.append("[\(neuron), \(target)]")
-                        weights.append(fmt(Double(weight(s, input: input, target: target)) * poolScale * f))
+                        weights.append(fmt(Double(weight) * poolScale * f))
                     }
                 }
             }
@@ -176,23 +176,6 @@ public enum SANAFEExport {
         // SANA-FE's mesh (arch.cpp): x = id / height, y = id % height, so id = x · height + y.
         let x = core.chip * hardware.meshWidth + core.x
         return x * hardware.meshHeight + core.y
-    }
-
-    /// The weight from synapse input `input` to output `target`.
-    static func weight(_ s: Synapse, input: Int, target: Int) -> Float {
-        switch s.connectivity {
-        case .identity: return 1
-        case .linear: return s.weights[input * s.outputShape.count + target]
-        case .convolution(let g):
-            let ci = input % g.inChannels, position = input / g.inChannels
-            let (y, x) = (position / g.inputWidth, position % g.inputWidth)
-            let co = target % g.outChannels, outPosition = target / g.outChannels
-            let (oy, ox) = (outPosition / g.outputWidth, outPosition % g.outputWidth)
-            let ky = y + g.padding - oy * g.stride, kx = x + g.padding - ox * g.stride
-            // A grouped row holds the outputs of ci's group (callers pass targets `forEachTarget` lists).
-            let local = co - g.group(ofInputChannel: ci) * g.outChannelsPerGroup
-            return s.weights[Synapse.convolutionRow(inputChannel: ci, ky: ky, kx: kx, g) + local]
-        }
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.9g", v) }

@@ -131,6 +131,35 @@ public struct Synapse: Sendable {
         ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * g.outChannelsPerGroup
     }
 
+    /// Calls `body(target, weight)` for every output (HWC index into `outputShape`) that HWC input
+    /// `input` reaches, with the weight between them: the one place that knows each connectivity's
+    /// targets (hardware mapping, routing and export read them here).
+    public func forEachTarget(ofInput input: Int, _ body: (_ target: Int, _ weight: Float) -> Void) {
+        switch connectivity {
+        case .identity:
+            body(input, identityWeight(channel: input % inputShape.channels))
+        case .linear:
+            let outputs = outputShape.count
+            for o in 0..<outputs { body(o, weights[input * outputs + o]) }
+        case .convolution(let g):
+            let (position, c) = input.quotientAndRemainder(dividingBy: inputShape.channels)
+            let (y, x) = position.quotientAndRemainder(dividingBy: inputShape.width)
+            // An input reaches the output channels of its group only.
+            let width = g.outChannelsPerGroup, first = g.group(ofInputChannel: c) * width
+            for ky in 0..<g.kernelHeight {
+                let sy = y + g.padding - ky
+                guard sy >= 0, sy % g.stride == 0, sy / g.stride < g.outputHeight else { continue }
+                for kx in 0..<g.kernelWidth {
+                    let sx = x + g.padding - kx
+                    guard sx >= 0, sx % g.stride == 0, sx / g.stride < g.outputWidth else { continue }
+                    let base = ((sy / g.stride) * g.outputWidth + sx / g.stride) * g.outChannels + first
+                    let row = Synapse.convolutionRow(inputChannel: c, ky: ky, kx: kx, g)
+                    for o in 0..<width { body(base + o, weights[row + o]) }
+                }
+            }
+        }
+    }
+
     /// The number of synaptic operations one event at HWC input index `input` causes (its fan-out).
     public func fanOut(ofInput input: Int) -> Int {
         switch connectivity {

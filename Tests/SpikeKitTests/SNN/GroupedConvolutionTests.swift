@@ -84,6 +84,12 @@ import Testing
             let ann = y.scalars[c * g.outputHeight * g.outputWidth + p], snn = current[p * g.outChannels + c]
             #expect(abs(ann - snn) <= 1e-4 * (1 + abs(ann)), "channel \(c) position \(p) of \(g)")
         } }
+        // The targets and weights `forEachTarget` lists (what hardware mapping and export read) sum to
+        // the same current.
+        let hwc = InputEncoder.imageHWC(x, sample: 0)
+        var listed = [Float](repeating: 0, count: current.count)
+        for i in hwc.indices { synapse.forEachTarget(ofInput: i) { target, weight in listed[target] += hwc[i] * weight } }
+        #expect(zip(listed, current).allSatisfy { abs($0 - $1) <= 1e-4 * (1 + abs($1)) }, "forEachTarget of \(g)")
         // Every input reaches kernel-offsets × C_out/G targets, the hardware graph's list of them agrees.
         let projection = HardwareGraph.Projection(source: nil, target: 0, synapseIndex: 0, synapse: synapse, pools: [],
                                                   isOffChipCurrent: false)
