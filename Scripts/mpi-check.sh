@@ -1,9 +1,10 @@
 #!/bin/bash
-# Data-parallel STDB over MPI on one machine, checked end to end (opt-in; needs Debian's
-# libopenmpi-dev and openmpi-bin):
+# Data-parallel ANN training and STDB over MPI on one machine, checked end to end (opt-in; needs
+# Debian's libopenmpi-dev and openmpi-bin):
 #   1. builds spikekit with SPIKEKIT_MPI=1 into .build-mpi (the default build stays MPI-free);
-#   2. runs a small CNN-S conversion + STDB config (ANN evaluated in 3 batches of 256 test images,
-#      simulations in 4 batches) as one process and as `mpirun --oversubscribe
+#   2. runs a small CNN-S ANN training (each batch in 6 gradient chunks shared by the ranks) +
+#      conversion + STDB config (ANN evaluated in 3 batches of 256 test images, simulations in 4
+#      batches) as one process and as `mpirun --oversubscribe
 #      -np 2` and `-np 3`, and requires byte-identical report.json files;
 #   3. kills rank 1 with SIGKILL during STDB and requires the job to end (non-zero, with Open MPI's
 #      message naming the rank) instead of hanging;
@@ -29,7 +30,7 @@ spikekit="$root/.build-mpi/debug/spikekit"
 
 cat > "$work/stdb.json" <<'JSON'
 {"name": "mpi-stdb", "seed": 7, "data": {"trainLimit": 1000, "testLimit": 600}, "model": {"architecture": "cnn-s"},
- "training": {"epochs": 1, "batchSize": 50},
+ "training": {"epochs": 2, "batchSize": 50, "gradientChunks": 6},
  "conversion": {"calibrationImages": 10, "balancingSteps": 64},
  "simulation": {"timeSteps": [16], "testLimit": 300, "batchSize": 75},
  "stdb": {"timeSteps": 16, "epochs": 3, "batchSize": 50, "learningRate": 0.001}, "energy": {}}

@@ -5,9 +5,11 @@ import Foundation
 ///
 /// Each epoch visits the training set in the seeded order of `(seed, epoch)` (`Dataset.batches`),
 /// optionally augmented, in batches of `settings.batchSize` (the last one smaller). A batch runs
-/// forward and backward as whole tensors, with the kernels splitting samples over all cores; the
-/// batch's dropout masks come from a seed derived from `(seed, epoch, step)`. So a run is a pure
-/// function of the seed, the settings and the start state: the same for any thread count, and a run
+/// forward and backward as whole tensors, with the kernels splitting samples over all cores, or as
+/// `settings.gradientChunks` fixed chunks whose gradients are summed in chunk order, which the ranks
+/// of an MPI job share (`ChunkedBatchGradient`); the batch's dropout masks come from a seed derived
+/// from `(seed, epoch, step)`. So a run is a pure function of the seed, the settings and the start
+/// state: the same for any thread count and any rank count, and a run
 /// resumed at epoch e from the checkpoint and optimizer state saved after epoch e − 1 continues
 /// bit for bit. The learning rate follows `settings.schedule`; test accuracy is measured after every
 /// epoch. A loss, gradient or parameter that is not finite stops training with
@@ -28,6 +30,8 @@ public final class ANNTrainer {
     public var progressInterval: Double = 5
     /// The batch size of test-set evaluation.
     public var evaluationBatchSize = 256
+    /// The ranks that share each batch's chunks (`settings.gradientChunks`); the MPI job's, if any.
+    public var communicator: (any DataParallelCommunicator)? = DataParallel.active
     /// The optimizer, created at the first `fit` (or by `loadState`) and kept across `fit` calls.
     public private(set) var optimizer: (any Optimizer)?
     /// A state read by `loadState` and the file it came from, applied at the next `fit`.
@@ -86,6 +90,7 @@ public final class ANNTrainer {
             .withPoissonSteps(settings.poissonInputSteps)
         let batches = data.batches(size: settings.batchSize, seed: seed, epoch: epoch, shuffle: true, augmentation: augmentation)
         let parameters = network.parameters
+        let gradient = ChunkedBatchGradient(network: network, chunks: settings.gradientChunks, communicator: communicator)
         let start = DispatchTime.now().uptimeNanoseconds
         var lastReport = start
         var totalLoss = 0.0
@@ -93,9 +98,7 @@ public final class ANNTrainer {
         var seen = 0
         for step in 0..<batches.count {
             let batch = batches[step]
-            for parameter in parameters { parameter.zeroGradient() }
-            let logits = network.forward(batch.images, training: true, seed: stepSeed(epoch: epoch, step: step))
-            let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
+            let result = gradient.compute(images: batch.images, labels: batch.labels, seed: stepSeed(epoch: epoch, step: step))
             func context() -> String { "at epoch \(epoch + 1), step \(step + 1) of \(batches.count) (learning rate \(learningRate))" }
             guard result.loss.isFinite else {
                 // A non-finite parameter is the cause when there is one; otherwise name the layer where
@@ -106,7 +109,6 @@ public final class ANNTrainer {
                 } ?? ""
                 throw SpikeKitError.numerical("the training loss is \(result.loss) \(context())\(culprit); try a lower learning rate")
             }
-            network.backward(lossGradient: result.gradient)
             optimizer.step(parameters, learningRate: learningRate)
             totalLoss += result.loss * Double(batch.count)
             correct += result.correct

@@ -31,7 +31,8 @@ public final class Dropout: Layer {
         let samples = x.shape.first ?? 0
         let features = samples == 0 ? 0 : x.count / samples
         let mask = ActivationKernels.dropoutMask(samples: samples, features: features, p: p, seed: context.seed,
-                                                 streamKey: Dropout.streamKey, layer: context.layerIndex)
+                                                 streamKey: Dropout.streamKey, layer: context.layerIndex,
+                                                 firstSample: context.sampleOffset)
         cachedMask = mask
         return x * Tensor(shape: x.shape, scalars: mask)
     }

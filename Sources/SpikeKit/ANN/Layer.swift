@@ -39,11 +39,15 @@ public struct ForwardContext: Sendable {
     public var seed: UInt64
     /// The index of the top-level layer being run (set by `Network`).
     public var layerIndex: Int
+    /// The position in the whole batch of this forward pass's first sample: a chunk of a batch
+    /// (`ChunkedBatchGradient`) draws the dropout masks its samples get in the whole batch.
+    public var sampleOffset: Int
 
-    public init(training: Bool, seed: UInt64 = 0, layerIndex: Int = 0) {
+    public init(training: Bool, seed: UInt64 = 0, layerIndex: Int = 0, sampleOffset: Int = 0) {
         self.training = training
         self.seed = seed
         self.layerIndex = layerIndex
+        self.sampleOffset = sampleOffset
     }
 }
 

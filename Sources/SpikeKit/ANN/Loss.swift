@@ -7,7 +7,7 @@ import Foundation
 /// overflow, and is accumulated in `Double`. The gradient is dL/dz = (softmax(z) − onehot(y)) / B.
 public enum SoftmaxCrossEntropy {
     public struct Result: Sendable {
-        /// The mean loss over the batch (NaN or infinite if a logit was).
+        /// The rows' summed loss divided by B, the batch's mean (NaN or infinite if a logit was).
         public var loss: Double
         /// dL/d(logits), `[batch, classes]`.
         public var gradient: Tensor
@@ -16,7 +16,9 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// The loss, its gradient and the number of correct predictions for `logits` `[batch, classes]`.
-    public static func evaluate(logits: Tensor, labels: [Int32]) -> Result {
+    /// `batchSize` is B in the formulas, the logits' row count unless given: a chunk of a batch passes
+    /// the whole batch's size, so that the chunks' losses and gradients add up to the batch's.
+    public static func evaluate(logits: Tensor, labels: [Int32], batchSize: Int? = nil) -> Result {
         precondition(logits.rank == 2 && logits.shape[0] == labels.count,
                      "SoftmaxCrossEntropy: logits \(logits.shape) for \(labels.count) labels")
         let (batch, classes) = (logits.shape[0], logits.shape[1])
@@ -24,7 +26,7 @@ public enum SoftmaxCrossEntropy {
         var total = 0.0
         var correct = 0
         let z = logits.scalars
-        let inverseBatch = 1 / Double(max(1, batch))
+        let inverseBatch = 1 / Double(max(1, batchSize ?? batch))
         for b in 0..<batch {
             let label = Int(labels[b])
             precondition(label >= 0 && label < classes, "SoftmaxCrossEntropy: label \(label) outside 0..<\(classes)")

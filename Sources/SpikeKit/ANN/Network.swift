@@ -61,10 +61,11 @@ public final class Network {
     }
 
     /// The output for a batch `x` of shape `[batch] + inputShape`. In training mode layers keep what
-    /// `backward` needs, dropout is active and draws its masks from `seed`.
-    public func forward(_ x: Tensor, training: Bool, seed: UInt64 = 0) -> Tensor {
+    /// `backward` needs, dropout is active and draws its masks from `seed`; `sampleOffset` is the
+    /// position of `x`'s first sample in the batch it is a chunk of (it keys the dropout masks).
+    public func forward(_ x: Tensor, training: Bool, seed: UInt64 = 0, sampleOffset: Int = 0) -> Tensor {
         checkInput(x)
-        var context = ForwardContext(training: training, seed: seed)
+        var context = ForwardContext(training: training, seed: seed, sampleOffset: sampleOffset)
         var y = x
         for (index, layer) in layers.enumerated() {
             context.layerIndex = index

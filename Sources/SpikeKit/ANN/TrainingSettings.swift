@@ -21,10 +21,14 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Poisson frames averaged into each training pixel (`Augmentation.poissonSteps`); 0 = analog pixels.
     public var poissonInputSteps: Int = 0
     public var dropout: Float? = nil
+    /// The fixed chunks each batch's gradient is summed from (`ChunkedBatchGradient`): 1 = the whole
+    /// batch at once; more lets the ranks of an MPI job share a batch.
+    public var gradientChunks: Int = 1
 
     public init(epochs: Int = 10, batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Float = 1e-3,
                 momentum: Float = 0.9, weightDecay: Float = 0, amsgrad: Bool = false, milestones: [Double] = [],
-                factor: Float = 10, augmentation: Bool = false, poissonInputSteps: Int = 0, dropout: Float? = nil) {
+                factor: Float = 10, augmentation: Bool = false, poissonInputSteps: Int = 0, dropout: Float? = nil,
+                gradientChunks: Int = 1) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -37,11 +41,12 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         self.augmentation = augmentation
         self.poissonInputSteps = poissonInputSteps
         self.dropout = dropout
+        self.gradientChunks = gradientChunks
     }
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, optimizer, learningRate, momentum, weightDecay, amsgrad, milestones, factor,
-             augmentation, poissonInputSteps, dropout
+             augmentation, poissonInputSteps, dropout, gradientChunks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +64,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         augmentation = try c.decodeIfPresent(Bool.self, forKey: .augmentation) ?? defaults.augmentation
         poissonInputSteps = try c.decodeIfPresent(Int.self, forKey: .poissonInputSteps) ?? defaults.poissonInputSteps
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout)
+        gradientChunks = try c.decodeIfPresent(Int.self, forKey: .gradientChunks) ?? defaults.gradientChunks
     }
 
     /// Every problem with these settings, with key paths under `keyPath` (empty if none).
@@ -76,6 +82,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         if !(factor >= 1) || !factor.isFinite { add("factor", "must be at least 1, got \(factor)") }
         if poissonInputSteps < 0 { add("poissonInputSteps", "must be 0 (off) or a number of steps, got \(poissonInputSteps)") }
         if let dropout, !(dropout >= 0 && dropout < 1) { add("dropout", "must be in [0, 1), got \(dropout)") }
+        if gradientChunks < 1 { add("gradientChunks", "must be at least 1, got \(gradientChunks)") }
         return problems
     }
 

@@ -124,6 +124,8 @@ public enum ConfigSchema {
             ConfigKeySpec("dropout", .number(NumberRange(lower: 0, upper: 1, upperInclusive: false)), default: nil,
                           defaultText: "the architecture's", unit: "probability",
                           "Overrides every dropout probability of the architecture."),
+            ConfigKeySpec("gradientChunks", .integer(minimum: 1), default: .integer(1), unit: "chunks",
+                          "Sum each batch's gradient from this many fixed chunks of consecutive samples, each run forward and backward on its own and added in chunk order. The ranks of `mpirun -np N spikekit run` share the chunks (at most this many ranks do ANN work), and the result is the same for any rank count; 1 = the whole batch at once, on every rank. Batch normalisation then uses per-chunk statistics."),
         ]),
         ConfigSectionSpec(name: "conversion", isStage: true, meaning: "ANN-to-SNN conversion. Runs when present.", keys: [
             ConfigKeySpec("recipe", .choice(["threshold-balancing", "data-norm", "low-latency"]), default: .string("threshold-balancing"),

@@ -87,8 +87,14 @@ extension ExperimentRunner {
             epochs: t.epochs, batchSize: t.batchSize, optimizer: t.optimizer == .sgd ? .sgd : .adam,
             learningRate: Float(t.learningRate), momentum: Float(t.momentum), weightDecay: Float(t.weightDecay),
             amsgrad: t.amsgrad, milestones: t.schedule.milestones, factor: Float(t.schedule.factor),
-            augmentation: t.augmentation, poissonInputSteps: t.poissonInputSteps, dropout: t.dropout.map { Float($0) })
+            augmentation: t.augmentation, poissonInputSteps: t.poissonInputSteps, dropout: t.dropout.map { Float($0) },
+            gradientChunks: t.gradientChunks)
         let trainer = ANNTrainer(settings: settings, seed: seed) { [progress] line in progress.note(line) }
+        if let ranks = DataParallel.active?.size, t.gradientChunks < ranks {
+            progress.note(t.gradientChunks == 1
+                ? "training.gradientChunks is 1: each of the \(ranks) ranks trains the ANN on whole batches (identical results, no speed-up); set it to a multiple of \(ranks) to share each batch"
+                : "training.gradientChunks is \(t.gradientChunks): only \(t.gradientChunks) of the \(ranks) ranks train the ANN; set it to a multiple of \(ranks)")
+        }
         let checkpoint = state.file(RunFiles.annCheckpoint)
         var startEpoch = 0
         var history: [RunReport.Epoch] = []

@@ -34,6 +34,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var poissonInputSteps: Int
     /// Overrides the architecture's dropout probabilities when set.
     public var dropout: Double?
+    /// The fixed chunks each batch's gradient is summed from; the ranks of an MPI job share them.
+    public var gradientChunks: Int
 
     /// The defaults of `ConfigSchema`.
     public init() {
@@ -55,6 +57,7 @@ public struct TrainingConfig: Equatable, Sendable {
         augmentation = reader.bool("augmentation")
         poissonInputSteps = reader.integer("poissonInputSteps")
         dropout = reader.optionalNumber("dropout")
+        gradientChunks = reader.integer("gradientChunks")
     }
 
     var jsonValue: JSONValue {
@@ -72,6 +75,9 @@ public struct TrainingConfig: Equatable, Sendable {
             "poissonInputSteps": .integer(poissonInputSteps),
         ]
         if let dropout { members["dropout"] = .number(dropout) }
+        // Written only when set, so the effective config (and what sweeps key a shared ANN by) of
+        // every run that does not use it stays as it was.
+        if gradientChunks != 1 { members["gradientChunks"] = .integer(gradientChunks) }
         return .object(members)
     }
 }

@@ -43,9 +43,11 @@ enum ActivationKernels {
 
     /// An inverted-dropout mask for `samples` rows of `features` values: each value is 0 with
     /// probability `p` and 1/(1 − p) otherwise. Row n draws from its own stream
-    /// `(seed, [streamKey, layer, n])`, one uniform per value in order, so a row's mask does not
-    /// depend on the thread that makes it; rows are spread over threads.
-    static func dropoutMask(samples: Int, features: Int, p: Float, seed: UInt64, streamKey: UInt64, layer: Int) -> [Float] {
+    /// `(seed, [streamKey, layer, firstSample + n])`, one uniform per value in order, so a row's mask
+    /// depends neither on the thread that makes it nor on the chunk of the batch it is computed in;
+    /// rows are spread over threads.
+    static func dropoutMask(samples: Int, features: Int, p: Float, seed: UInt64, streamKey: UInt64, layer: Int,
+                            firstSample: Int = 0) -> [Float] {
         let total = samples * features
         let scale = 1 / (1 - p)
         return [Float](unsafeUninitializedCapacity: total) { out, initialized in
@@ -54,7 +56,7 @@ enum ActivationKernels {
                 parallelForChunks(samples, minimumChunk: max(1, 16_384 / max(1, features))) { range in
                     for n in range {
                         var generator = SeededGenerator(seed: seed, stream: [streamKey, UInt64(bitPattern: Int64(layer)),
-                                                                             UInt64(bitPattern: Int64(n))])
+                                                                             UInt64(bitPattern: Int64(firstSample + n))])
                         let row = target.base + n * features
                         for i in 0..<features { row[i] = generator.nextUniform() < p ? 0 : scale }
                     }

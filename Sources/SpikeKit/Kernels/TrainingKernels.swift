@@ -1,4 +1,5 @@
-/// The elementwise loops of ANN training: filling gradients, and the SGD and Adam parameter updates.
+/// The elementwise loops of ANN training: filling and adding gradients, and the SGD and Adam
+/// parameter updates.
 ///
 /// Every loop treats element i on its own, so splitting the arrays into chunks over threads cannot
 /// change a result; chunks of at least `chunk` elements keep small tensors on one thread.
@@ -10,6 +11,15 @@ enum TrainingKernels {
         values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             base.update(repeating: value, count: buffer.count)
+        }
+    }
+
+    /// y[i] += x[i] for the `x.count` values at `y` (summing gradients of batch chunks).
+    static func add(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        guard let xBase = x.baseAddress else { return }
+        let xp = SendableConstPointer(xBase), yp = SendablePointer(y)
+        parallelForChunks(x.count, minimumChunk: chunk) { range in
+            for i in range { yp.base[i] += xp.base[i] }
         }
     }
 

@@ -64,6 +64,11 @@ public enum DataParallel {
     /// the ordered sum visits the items in their natural order.
     static func share(of count: Int) -> Range<Int> {
         guard let active else { return 0..<count }
-        return (count * active.rank / active.size)..<(count * (active.rank + 1) / active.size)
+        return share(of: count, rank: active.rank, size: active.size)
+    }
+
+    /// Rank `rank`'s part of `0..<count` among `size` ranks.
+    static func share(of count: Int, rank: Int, size: Int) -> Range<Int> {
+        (count * rank / size)..<(count * (rank + 1) / size)
     }
 }
