@@ -7,17 +7,9 @@
 # two cores. Needs FASHION_MNIST_DIR (the four IDX files), libopenmpi-dev and openmpi-bin.
 # Usage: Scripts/mpi-ann-speed.sh [WORKDIR] [EPOCHS]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-work=${1:-$(mktemp -d -t spikekit-mpi-ann-XXXXXX)}
-epochs=${2:-1}
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-: "${FASHION_MNIST_DIR:?set FASHION_MNIST_DIR to the folder with the Fashion-MNIST IDX files}"
-if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-
-SPIKEKIT_MPI=1 swift build -c release --build-path .build-mpi --product spikekit
-spikekit="$root/.build-mpi/release/spikekit"
+default_epochs=1
+# shellcheck source=Scripts/mpi-speed-setup.sh
+source "$(dirname "$0")/mpi-speed-setup.sh"
 
 config() {  # config NAME CHUNKS
     cat > "$work/$1.json" <<JSON
