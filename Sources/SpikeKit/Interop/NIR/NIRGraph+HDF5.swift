@@ -99,7 +99,7 @@ extension NIRGraph {
 
     /// The graph held by an HDF5 tree; `path` names the file in errors.
     public static func decode(_ root: HDF5Group, path: String) throws -> NIRGraph {
-        var reader = NodeReader(path: path, object: "/node")
+        let reader = NodeReader(path: path, object: "/node")
         guard let graph = root["node"]?.group else {
             throw SpikeKitError.dataFile(path: path, offset: nil, reason: "not a NIR file: it has no group 'node'")
         }
@@ -111,7 +111,7 @@ extension NIRGraph {
         var nodes: [String: NIRNode] = [:]
         var nodeMetadata: [String: [String: NIRMetadataValue]] = [:]
         for name in nodesGroup.members.keys.sorted() {
-            var r = NodeReader(path: path, object: "/node/nodes/\(name)")
+            let r = NodeReader(path: path, object: "/node/nodes/\(name)")
             guard let group = nodesGroup[name]?.group else { throw r.fail("a node must be a group") }
             nodes[name] = try r.node(group)
             if let m = group["metadata"]?.group { nodeMetadata[name] = try r.metadata(m) }
