@@ -28,10 +28,12 @@ final class ChunkedBatchGradient {
     private let network: Network
     private let parameters: [Parameter]
     private let buffers: [Parameter]
-    /// The running sum: every parameter's gradient, then every buffer's value, in network order.
-    private var total: [Float]
-    /// This rank's chunks, kept until the running sum reaches this rank (MPI only).
-    private var kept: [(values: [Float], loss: Double, correct: Int)] = []
+    /// The floats of the running sum: every parameter's gradient, then every buffer's value, in network order.
+    private let width: Int
+    /// The running sum of one process.
+    private var total: [Float] = []
+    /// This rank's chunks, kept until the running sum reaches this rank (MPI only; reused across batches).
+    private var kept: [[Float]] = []
 
     /// What the batch gave besides the gradients left in `Parameter.gradient`.
     struct Outcome {
@@ -48,7 +50,7 @@ final class ChunkedBatchGradient {
         self.communicator = communicator.flatMap { $0.size > 1 ? $0 : nil }
         parameters = network.parameters
         buffers = network.buffers
-        total = []
+        width = parameters.reduce(0) { $0 + $1.count } + buffers.reduce(0) { $0 + $1.count }
     }
 
     /// Runs the batch forward and backward, leaving its gradient in every `Parameter.gradient` and
@@ -65,12 +67,14 @@ final class ChunkedBatchGradient {
         }
         let starts = (0...k).map { n * $0 / k }  // chunk c is samples starts[c] ..< starts[c + 1]
         let share = communicator.map { DataParallel.share(of: k, rank: $0.rank, size: $0.size) } ?? 0..<k
-        let width = parameters.reduce(0) { $0 + $1.count } + buffers.reduce(0) { $0 + $1.count }
-        total = [Float](repeating: 0, count: width)
-        var loss = 0.0, correct = 0
-        kept.removeAll(keepingCapacity: true)
+        var losses: [Double] = [], counts: [Int] = []
+        if communicator == nil {
+            if total.count != width { total = [Float](repeating: 0, count: width) } else { TrainingKernels.fill(&total, with: 0) }
+        } else {
+            while kept.count < share.count { kept.append([Float](repeating: 0, count: width)) }
+        }
         let start = buffers.map(\.value)
-        for c in share {
+        for (index, c) in share.enumerated() {
             for parameter in parameters { parameter.zeroGradient() }
             // Every chunk moves the running statistics from the batch's start (see the type's comment).
             for (buffer, value) in zip(buffers, start) { buffer.value = value }
@@ -80,31 +84,42 @@ final class ChunkedBatchGradient {
             network.backward(lossGradient: result.gradient)
             if communicator == nil {
                 addChunk(into: &total)
-                loss += result.loss
-                correct += result.correct
             } else {
-                var values = [Float](repeating: 0, count: width)
-                addChunk(into: &values)
-                kept.append((values, result.loss, result.correct))
+                TrainingKernels.fill(&kept[index], with: 0)
+                addChunk(into: &kept[index])
             }
+            losses.append(result.loss)
+            counts.append(result.correct)
         }
-        if let communicator {
-            var bytes = Self.packed(total, loss: 0, correct: 0)
-            communicator.orderedSum(&bytes) { bytes in
-                var (sum, loss, correct) = Self.unpacked(bytes, width: width)
-                for chunk in kept {
-                    chunk.values.withUnsafeBufferPointer { x in
-                        sum.withUnsafeMutableBufferPointer { y in if let y = y.baseAddress { TrainingKernels.add(x, into: y) } }
-                    }
-                    loss += chunk.loss
-                    correct += chunk.correct
+        guard let communicator else {
+            total.withUnsafeBufferPointer { scatter($0, chunkCount: k) }
+            return Outcome(loss: losses.reduce(0, +), correct: counts.reduce(0, +))
+        }
+        // The running sum travels as bytes: the floats, then the loss (Double) and the count (Int),
+        // each rank adding its chunks in place.
+        var bytes = [UInt8](repeating: 0, count: width * 4 + 16)
+        let kept = self.kept, floatBytes = width * 4
+        communicator.orderedSum(&bytes) { bytes in
+            bytes.withUnsafeMutableBytes { raw in
+                var loss = raw.loadUnaligned(fromByteOffset: floatBytes, as: Double.self)
+                var correct = raw.loadUnaligned(fromByteOffset: floatBytes + 8, as: Int.self)
+                UnsafeMutableRawBufferPointer(rebasing: raw[0..<floatBytes]).withMemoryRebound(to: Float.self) { sum in
+                    guard let sum = sum.baseAddress else { return }
+                    for chunk in kept.prefix(share.count) { chunk.withUnsafeBufferPointer { TrainingKernels.add($0, into: sum) } }
                 }
-                bytes = Self.packed(sum, loss: loss, correct: correct)
+                for index in 0..<share.count {
+                    loss += losses[index]
+                    correct += counts[index]
+                }
+                raw.storeBytes(of: loss, toByteOffset: floatBytes, as: Double.self)
+                raw.storeBytes(of: correct, toByteOffset: floatBytes + 8, as: Int.self)
             }
-            (total, loss, correct) = Self.unpacked(bytes, width: width)
         }
-        scatterTotal(chunkCount: k)
-        return Outcome(loss: loss, correct: correct)
+        return bytes.withUnsafeBytes { raw in
+            UnsafeRawBufferPointer(rebasing: raw[0..<floatBytes]).withMemoryRebound(to: Float.self) { scatter($0, chunkCount: k) }
+            return Outcome(loss: raw.loadUnaligned(fromByteOffset: floatBytes, as: Double.self),
+                           correct: raw.loadUnaligned(fromByteOffset: floatBytes + 8, as: Int.self))
+        }
     }
 
     /// Adds the last chunk's gradients and buffer values into `values` (the running sum's layout).
@@ -119,40 +134,19 @@ final class ChunkedBatchGradient {
         }
     }
 
-    /// Writes the running sum back: the gradients as they are, the buffers as the mean over chunks.
-    private func scatterTotal(chunkCount: Int) {
+    /// Writes a running sum back: the gradients as they are, the buffers as the mean over chunks.
+    private func scatter(_ sum: UnsafeBufferPointer<Float>, chunkCount: Int) {
         var offset = 0
         for parameter in parameters {
-            parameter.gradient.scalars.replaceSubrange(0..<parameter.count, with: total[offset..<offset + parameter.count])
+            parameter.gradient.scalars.replaceSubrange(0..<parameter.count, with: sum[offset..<offset + parameter.count])
             offset += parameter.count
         }
         let inverse = 1 / Float(chunkCount)
         for buffer in buffers {
             var value = buffer.value
-            for i in 0..<buffer.count { value.scalars[i] = total[offset + i] * inverse }
+            for i in 0..<buffer.count { value.scalars[i] = sum[offset + i] * inverse }
             buffer.value = value
             offset += buffer.count
-        }
-    }
-
-    /// The running sum as bytes for the ranks: the floats, then the loss (Double) and count (Int).
-    private static func packed(_ values: [Float], loss: Double, correct: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(values.count * 4 + 16)
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: loss) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: correct) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
-
-    private static func unpacked(_ bytes: [UInt8], width: Int) -> (values: [Float], loss: Double, correct: Int) {
-        bytes.withUnsafeBytes { raw in
-            let values = [Float](unsafeUninitializedCapacity: width) { out, initialized in
-                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<width * 4]))
-                initialized = width
-            }
-            return (values, raw.loadUnaligned(fromByteOffset: width * 4, as: Double.self),
-                    raw.loadUnaligned(fromByteOffset: width * 4 + 8, as: Int.self))
         }
     }
 }

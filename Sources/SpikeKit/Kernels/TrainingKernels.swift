@@ -14,12 +14,13 @@ enum TrainingKernels {
         }
     }
 
-    /// y[i] += x[i] for the `x.count` values at `y` (summing gradients of batch chunks).
+    /// y[i] += x[i] for the `x.count` values at `y` (summing gradients of batch chunks or sample
+    /// groups), element ranges on all cores through `EventKernels.addRow`.
     static func add(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutablePointer<Float>) {
         guard let xBase = x.baseAddress else { return }
         let xp = SendableConstPointer(xBase), yp = SendablePointer(y)
         parallelForChunks(x.count, minimumChunk: chunk) { range in
-            for i in range { yp.base[i] += xp.base[i] }
+            EventKernels.addRow(yp.base + range.lowerBound, xp.base + range.lowerBound, count: range.count)
         }
     }
 

@@ -78,20 +78,9 @@ final class STDBGradients: @unchecked Sendable {
     /// target[i] += others[0][i], then others[1][i], …: element ranges on all cores.
     private static func sumRanges(_ target: inout [Float], _ others: [[Float]]) {
         if others.isEmpty || target.isEmpty { return }
-        let count = target.count
         target.withUnsafeMutableBufferPointer { t in
             guard let tb = t.baseAddress else { return }
-            let destination = SendablePointer(tb)
-            for other in others {
-                other.withUnsafeBufferPointer { o in
-                    guard let ob = o.baseAddress else { return }
-                    let source = SendableConstPointer(ob)
-                    parallelForChunks(count, minimumChunk: 1 << 16) { range in
-                        EventKernels.addRow(destination.base + range.lowerBound, source.base + range.lowerBound,
-                                            count: range.count)
-                    }
-                }
-            }
+            for other in others { other.withUnsafeBufferPointer { TrainingKernels.add($0, into: tb) } }
         }
     }
 
