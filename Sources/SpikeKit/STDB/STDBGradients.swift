@@ -27,10 +27,11 @@ final class STDBGradients: @unchecked Sendable {
         leaks = thresholds
     }
 
-    /// Back to zero, keeping the storage (element ranges on all cores).
-    func reset() {
+    /// Back to zero, keeping the storage (element ranges on all cores); the weight gradients of the
+    /// synapses listed in `skipped` are left as they are.
+    func reset(skipping skipped: [Int] = []) {
         for s in weights.indices {
-            Self.zeroRanges(&weights[s])
+            if !skipped.contains(s) { Self.zeroRanges(&weights[s]) }
             STDBKernels.zero(&bias[s], count: bias[s].count)
         }
         for p in thresholds.indices { thresholds[p] = 0; leaks[p] = 0 }
@@ -46,8 +47,8 @@ final class STDBGradients: @unchecked Sendable {
     }
 
     /// Adds `others` into these sums, one after another for every element, the elements split
-    /// across cores.
-    func add(_ others: [STDBGradients]) {
+    /// across cores; the weight gradients of the synapses listed in `skipped` are not added.
+    func add(_ others: [STDBGradients], skipping skipped: [Int] = []) {
         for other in others {
             for p in thresholds.indices {
                 thresholds[p] += other.thresholds[p]
@@ -59,7 +60,7 @@ final class STDBGradients: @unchecked Sendable {
             if nonFiniteSample == nil { nonFiniteSample = other.nonFiniteSample }
         }
         for s in weights.indices {
-            Self.sumRanges(&weights[s], others.map { $0.weights[s] })
+            if !skipped.contains(s) { Self.sumRanges(&weights[s], others.map { $0.weights[s] }) }
             Self.sumRanges(&bias[s], others.map { $0.bias[s] })
         }
     }

@@ -14,6 +14,13 @@ final class STDBSession {
     /// The batch's sums under MPI.
     private lazy var total = STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count)
     private let pool: STDBWorkspacePool
+    /// The linear synapses, whose weight gradients are formed from the samples' recorded factors.
+    private let linearSynapses: [Int]
+    /// Per sample of a wave, per synapse: the buffer a linear synapse records the sample's factors in.
+    private var factorSlots: [[LinearGradientFactorBuffer?]] = []
+    /// Samples whose linear-gradient factors are kept at once (a wave); it bounds memory and never
+    /// changes the result (tests set it small to prove that).
+    var waveCapacity: Int
 
     /// The stream key of the training Poisson encoder's per-epoch seed ("POIS").
     static let poissonStream = 0x504F_4953
@@ -30,6 +37,25 @@ final class STDBSession {
         let parameters = synapses.reduce(0) { $0 + $1.weights.count + ($1.bias?.count ?? 0) }
         groupCount = settings.chunkCount(parameters: parameters)
         pool = STDBWorkspacePool()
+        linearSynapses = synapses.indices.filter { synapses[$0].connectivity == .linear }
+        // A sample's factors take at most, per linear synapse, T × outputs deltas and one event per
+        // input and step (8 bytes each); keep within 256 MiB, but never fewer samples than 4 per thread.
+        let steps = settings.timeSteps
+        let bytesPerSample = linearSynapses.reduce(0) { total, s in
+            total + 4 * (steps * synapses[s].outputShape.count + synapses[s].inputShape.count)
+                + 8 * steps * synapses[s].inputShape.count
+        }
+        waveCapacity = max(4 * max(1, settings.threads), (256 << 20) / max(1, bytesPerSample))
+    }
+
+    /// `count` samples' factor buffers, cleared.
+    private func factorBuffers(_ count: Int) -> [[LinearGradientFactorBuffer?]] {
+        let synapses = model.plan.synapses
+        while factorSlots.count < count {
+            factorSlots.append(synapses.indices.map { synapses[$0].connectivity == .linear ? LinearGradientFactorBuffer() : nil })
+        }
+        for slot in factorSlots.prefix(count) { for buffer in slot { buffer?.clear() } }
+        return Array(factorSlots.prefix(count))
     }
 
     /// The Poisson encoder's seed in epoch `epoch` (fresh input spikes every epoch).
@@ -51,10 +77,14 @@ final class STDBSession {
     ///
     /// The samples are split into `groupCount` fixed groups of consecutive samples; each group is the
     /// sum of its samples' gradients added in sample order, and the batch is the sum of the groups in
-    /// group order. Workers take samples one at a time (so every core stays busy to the batch's end),
+    /// group order. Workers take samples one at a time (so every core stays busy to the wave's end),
     /// compute a sample's gradients into their own buffer (`STDBSampleGradients`), and add it to its
-    /// group when every earlier sample has been added (`SampleOrder`). The sums therefore do not depend
-    /// on the thread count, and under MPI each rank sums the groups of its share the same way.
+    /// group when every earlier sample has been added (`SampleOrder`). Linear synapses' weight
+    /// gradients are the exception: each sample records its factors, and after each wave of samples
+    /// (`waveCapacity`, usually the whole batch) they are summed into the groups for all the wave's
+    /// samples at once, in the same group and sample order (`STDBKernels.linearWeightGradient`; the
+    /// wave size does not change the result). The sums therefore do not depend on the thread count,
+    /// and under MPI each rank sums the groups of its share the same way.
     /// `indices` are the samples' dataset indices (they key the dropout masks and Poisson streams).
     func gradients(images: Tensor, labels: [Int32], indices: [Int], epoch: Int, training: Bool,
                    scale: Double) -> STDBGradients {
@@ -71,48 +101,101 @@ final class STDBSession {
         let model = self.model, pool = self.pool
         let streamsSeed = seed, encoderSeed = encoderSeed(epoch: epoch)
         let timeSteps = settings.timeSteps, over = settings.lossOverTime
-        let order = SampleOrder(first: samples.lowerBound)
-        let workers = max(1, min(settings.threads, samples.count))
-        parallelFor(workers, threads: workers) { _ in
-            let workspace = pool.take(for: model)
-            defer { pool.give(workspace) }
-            let sample = workspace.sampleGradients(for: model)
-            while let n = order.take(below: samples.upperBound) {
-                sample.clear()
-                let image = InputEncoder.imageHWC(images, sample: n)
-                let streams = STDBWorkspace.SampleStreams(encoderSeed: encoderSeed, sampleIndex: indices[n],
-                                                          dropout: training ? (streamsSeed, epoch) : nil)
-                workspace.forward(model, image: image, streams: streams)
-                let loss = STDBLoss(potential: workspace.outputPotential, label: Int(labels[n]), timeSteps: timeSteps,
-                                    over: over, scale: scale)
-                sample.correct = loss.correct ? 1 : 0
-                if loss.loss.isFinite, loss.gradient.allSatisfy(\.isFinite) {
-                    sample.loss = loss.loss
-                    workspace.backward(model, outputGradient: loss.gradient, into: sample)
-                } else {
-                    sample.nonFinite = true
-                }
-                order.inTurn(n) {
-                    var g = 0
-                    while starts[g + 1] <= n { g += 1 }
-                    if distributed {
-                        sums[g - share.lowerBound].add(sample, position: n)
-                    } else if g == 0 {
-                        sums[0].add(sample, position: n)
+        let deferred = linearSynapses
+        var waveStart = samples.lowerBound
+        while waveStart < samples.upperBound {
+            let wave = waveStart..<min(samples.upperBound, waveStart + waveCapacity)
+            let slots = factorBuffers(wave.count)
+            let order = SampleOrder(first: wave.lowerBound)
+            let workers = max(1, min(settings.threads, wave.count))
+            parallelFor(workers, threads: workers) { _ in
+                let workspace = pool.take(for: model)
+                defer { pool.give(workspace) }
+                let sample = workspace.sampleGradients(for: model)
+                while let n = order.take(below: wave.upperBound) {
+                    sample.clear()
+                    sample.linear = slots[n - wave.lowerBound]
+                    let image = InputEncoder.imageHWC(images, sample: n)
+                    let streams = STDBWorkspace.SampleStreams(encoderSeed: encoderSeed, sampleIndex: indices[n],
+                                                              dropout: training ? (streamsSeed, epoch) : nil)
+                    workspace.forward(model, image: image, streams: streams)
+                    let loss = STDBLoss(potential: workspace.outputPotential, label: Int(labels[n]), timeSteps: timeSteps,
+                                        over: over, scale: scale)
+                    sample.correct = loss.correct ? 1 : 0
+                    if loss.loss.isFinite, loss.gradient.allSatisfy(\.isFinite) {
+                        sample.loss = loss.loss
+                        workspace.backward(model, outputGradient: loss.gradient, into: sample)
                     } else {
-                        // Group g is summed on its own, then added to the total after its last sample.
-                        if n == starts[g] { sums[1].reset() }
-                        sums[1].add(sample, position: n)
-                        if n == starts[g + 1] - 1 { sums[0].add([sums[1]]) }
+                        sample.nonFinite = true
+                        for buffer in slots[n - wave.lowerBound] { buffer?.clear() }
+                    }
+                    order.inTurn(n) {
+                        var g = 0
+                        while starts[g + 1] <= n { g += 1 }
+                        if distributed {
+                            sums[g - share.lowerBound].add(sample, position: n)
+                        } else if g == 0 {
+                            sums[0].add(sample, position: n)
+                        } else {
+                            // Group g is summed on its own, then added to the total after its last sample
+                            // (linear weights: in `addLinearGradients`).
+                            if n == starts[g] { sums[1].reset(skipping: deferred) }
+                            sums[1].add(sample, position: n)
+                            if n == starts[g + 1] - 1 { sums[0].add([sums[1]], skipping: deferred) }
+                        }
                     }
                 }
             }
+            addLinearGradients(wave: wave, slots: slots, starts: starts, share: share, distributed: distributed, sums: sums)
+            waveStart = wave.upperBound
         }
         if let communicator {
             STDBGradients.orderedSum(sums, into: total, communicator: communicator)
             return total
         }
         return sums[0]
+    }
+
+    /// Adds the linear synapses' weight gradients of the wave's samples into their groups' sums, as
+    /// `gradients` adds every other gradient: group by group in sample order; under one process
+    /// group 0 into `sums[0]`, a later group into `sums[1]`, then into `sums[0]` after its last sample.
+    private func addLinearGradients(wave: Range<Int>, slots: [[LinearGradientFactorBuffer?]], starts: [Int],
+                                    share: Range<Int>, distributed: Bool, sums: [STDBGradients]) {
+        let synapses = model.plan.synapses
+        for s in linearSynapses {
+            var factors: [LinearGradientFactors] = []
+            var runs: [LinearGradientRun] = []
+            var n = wave.lowerBound
+            while n < wave.upperBound {
+                var g = 0
+                while starts[g + 1] <= n { g += 1 }
+                let end = min(wave.upperBound, starts[g + 1])
+                let first = factors.count
+                for m in n..<end {
+                    if let buffer = slots[m - wave.lowerBound][s], buffer.isRecorded { factors.append(buffer.factors) }
+                }
+                let target = distributed ? g - share.lowerBound : (g == 0 ? 0 : 1)
+                let folds = !distributed && g > 0 && end == starts[g + 1]
+                runs.append(LinearGradientRun(samples: first..<factors.count, target: target, startsGroup: n == starts[g],
+                                              foldInto: folds ? 0 : nil))
+                n = end
+            }
+            Self.withWeights(of: s, in: sums[...]) { targets in
+                STDBKernels.linearWeightGradient(factors: factors, runs: runs, targets: targets,
+                                                 inputs: synapses[s].inputShape.count,
+                                                 outputs: synapses[s].outputShape.count, threads: settings.threads)
+            }
+        }
+    }
+
+    /// Calls `body` with the base of synapse `s`'s weight gradient in each of `sums` (distinct objects).
+    private static func withWeights(of s: Int, in sums: ArraySlice<STDBGradients>, bases: [UnsafeMutablePointer<Float>] = [],
+                                    _ body: ([UnsafeMutablePointer<Float>]) -> Void) {
+        guard let first = sums.first else { return body(bases) }
+        first.weights[s].withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            withWeights(of: s, in: sums.dropFirst(), bases: bases + [base], body)
+        }
     }
 
     /// The optimizer's moments and step count (saved after each epoch so a run can resume).

@@ -237,11 +237,12 @@ extension STDBWorkspace {
                                                   deltaOffset: offset, targetActive: targetActive,
                                                   targetOffset: offset / g.outChannels, gradient: &gradients.weights[s])
         case .linear:
-            // Reached for the direct-encoded first synapse only (once per sample): its rows are the pixels.
-            gradients.beginLinearRows(s, inputs: Array(trace.indices[segment.start..<(segment.start + segment.count)]))
-            STDBKernels.linearEventWeightGradient(values: trace.values, count: segment.count, valueStart: segment.valueStart,
-                                                  outputs: synapse.outputShape.count, delta: delta, deltaOffset: offset,
-                                                  gradient: &gradients.linearValues[s])
+            // Reached for the direct-encoded first synapse only (once per sample): one "step" whose
+            // events are the pixels and whose delta is Σ_t δ^t.
+            gradients.linear[s]?.record(indices: trace.indices, values: trace.values,
+                                        segments: [(segment.start, segment.count, segment.valueStart, 0)],
+                                        inputs: synapse.inputShape.count, delta: delta,
+                                        deltaCount: synapse.outputShape.count)
         case .identity:
             break
         }
@@ -283,18 +284,15 @@ extension STDBWorkspace {
             eventWeightGradient(s, model: model, segment: trace.segment(channel: channel, step: 0), delta: deltaSum,
                                 offset: 0, gradients: gradients)
         } else if synapse.connectivity == .linear {
-            // All steps at once, by input row: each gradient row is touched once per sample.
+            // Only the factors now (events by input, deltas); the session forms the gradient of many
+            // samples at once. Steps whose deltas are all zero add nothing: their events are left out.
             segmentList.removeAll(keepingCapacity: true)
-            for t in 0..<steps {
+            for t in 0..<steps where active[t] {
                 let segment = trace.segment(channel: channel, step: t)
-                segmentList.append(active[t] ? (segment.start, segment.count, segment.valueStart) : (0, 0, -1))
+                segmentList.append((segment.start, segment.count, segment.valueStart, t))
             }
-            STDBKernels.gatherColumns(indices: trace.indices, values: trace.values, segments: segmentList, steps: steps,
-                                      columns: &columns, rows: &columnRows, seen: &columnSeen)
-            gradients.beginLinearRows(s, inputs: columnRows)
-            STDBKernels.linearWeightGradient(columns: columns, rows: columnRows, steps: steps, outputs: outputs,
-                                             delta: deltas, gradient: &gradients.linearValues[s])
-            STDBKernels.clearColumns(&columns, rows: columnRows, steps: steps, seen: &columnSeen)
+            gradients.linear[s]?.record(indices: trace.indices, values: trace.values, segments: segmentList,
+                                        inputs: inputs, delta: deltas, deltaCount: steps * outputs)
         } else {
             // Which output positions have a non-zero delta row at each step: the others take no
             // weight-gradient work (a neuron that never spiked has δ = 0 at every step).

@@ -39,12 +39,8 @@ final class STDBWorkspace {
     var active: [Bool]
     var deltaSum: [Float]
     var dense: [Float]
-    /// A linear synapse's input events of all steps, by input (`columns[j·T + t]`), the inputs that
-    /// have any (`columnRows`), and which are listed.
-    var columns: [Float]
-    var columnRows: [Int32] = []
-    var columnSeen: [Bool]
-    var segmentList: [(start: Int, count: Int, valueStart: Int)] = []
+    /// A linear synapse's trace segments of the steps whose deltas are not all zero.
+    var segmentList: [(start: Int, count: Int, valueStart: Int, step: Int)] = []
     let linearScratch = LinearInputGradientScratch()
     /// This worker's gradients of the sample in hand (made on first use).
     private var sample: STDBSampleGradients?
@@ -85,8 +81,6 @@ final class STDBWorkspace {
         active = Array(repeating: false, count: model.timeSteps)
         deltaSum = [Float](repeating: 0, count: largest)
         dense = [Float](repeating: 0, count: largest)
-        columns = [Float](repeating: 0, count: largest * model.timeSteps)
-        columnSeen = [Bool](repeating: false, count: largest)
     }
 
     /// The buffer this worker's samples' gradients go into.

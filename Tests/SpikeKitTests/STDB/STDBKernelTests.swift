@@ -106,33 +106,57 @@ import Testing
         var expectedSome = start
         for t in 0..<steps { for j in needed.map(Int.init) { expectedSome[t * inputs + j] += expected[t * inputs + j] } }
         Self.expectNear(some, expectedSome, "linear input gradient of the needed inputs")
+    }
 
-        // Weight gradient from events of every step (some binary), by input rows.
-        var indices: [Int32] = [], values: [Float] = [], segments: [(start: Int, count: Int, valueStart: Int)] = []
-        var naive = [Float](repeating: 0, count: inputs * outputs)
-        for t in 0..<steps {
-            let binary = t % 2 == 0
-            let chosen = (0..<inputs).filter { _ in g.nextUniform() < 0.4 }
-            segments.append((indices.count, chosen.count, binary ? -1 : values.count))
-            for j in chosen {
-                let v: Float = binary ? 1 : 2 * g.nextUniform() - 1
-                indices.append(Int32(j))
-                if !binary { values.append(v) }
-                for o in 0..<outputs { naive[j * outputs + o] += v * delta[t * outputs + o] }
+    /// The linear weight gradient of several samples from their recorded factors, in runs of groups
+    /// (one folded into another, one continuing a stored sum), against naive sums, at widths that
+    /// cross the 64-, 16- and 1-lane blocks; and the same bits on one and two threads.
+    @Test(arguments: [150, 10])
+    func linearWeightGradientOfSeveralSamplesMatchesNaiveSums(outputs: Int) {
+        var g = SeededGenerator(seed: UInt64(outputs))
+        let inputs = 300, steps = 4, sampleCount = 4
+        var buffers: [LinearGradientFactorBuffer] = []
+        var perSample: [[Float]] = []
+        for _ in 0..<sampleCount {
+            let delta = Self.random(steps * outputs, &g)
+            var indices: [Int32] = [], values: [Float] = []
+            var segments: [(start: Int, count: Int, valueStart: Int, step: Int)] = []
+            var naive = [Float](repeating: 0, count: inputs * outputs)
+            for t in 0..<steps where t != 2 {  // step 2 left out, as a step whose deltas are all zero
+                let binary = t % 2 == 0
+                let chosen = (0..<inputs).filter { _ in g.nextUniform() < 0.3 }
+                segments.append((indices.count, chosen.count, binary ? -1 : values.count, t))
+                for j in chosen {
+                    let v: Float = binary ? 1 : 2 * g.nextUniform() - 1
+                    indices.append(Int32(j))
+                    if !binary { values.append(v) }
+                    for o in 0..<outputs { naive[j * outputs + o] += v * delta[t * outputs + o] }
+                }
             }
+            let buffer = LinearGradientFactorBuffer()
+            buffer.record(indices: indices, values: values, segments: segments, inputs: inputs, delta: delta,
+                          deltaCount: steps * outputs)
+            buffers.append(buffer)
+            perSample.append(naive)
         }
-        var columns = [Float](repeating: 0, count: inputs * steps), rows: [Int32] = [], seen = [Bool](repeating: false, count: inputs)
-        STDBKernels.gatherColumns(indices: indices, values: values, segments: segments, steps: steps, columns: &columns,
-                                  rows: &rows, seen: &seen)
-        // Compact rows, one per listed input, scattered back into the full matrix.
-        var compact = [Float](repeating: 0, count: rows.count * outputs)
-        STDBKernels.linearWeightGradient(columns: columns, rows: rows, steps: steps, outputs: outputs, delta: delta,
-                                         gradient: &compact)
-        var weightGradient = [Float](repeating: 0, count: inputs * outputs)
-        STDBKernels.addRows(compact, rows: rows, width: outputs, into: &weightGradient)
-        STDBKernels.clearColumns(&columns, rows: rows, steps: steps, seen: &seen)
-        Self.expectNear(weightGradient, naive, "linear weight gradient")
-        #expect(columns.allSatisfy { $0 == 0 } && seen.allSatisfy { !$0 }, "scratch not cleared")
+        // Group A: samples 0 and 1 onto a stored sum; group B: samples 2 and 3 from zero, folded into A.
+        let stored = Self.random(inputs * outputs, &g)
+        var expected = stored
+        for n in 0..<sampleCount { for i in expected.indices { expected[i] += perSample[n][i] } }
+        let factors = buffers.map(\.factors)
+        let runs = [LinearGradientRun(samples: 0..<2, target: 0, startsGroup: false, foldInto: nil),
+                    LinearGradientRun(samples: 2..<4, target: 1, startsGroup: true, foldInto: 0)]
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            var sum = stored, scratch = Self.random(inputs * outputs, &g)
+            sum.withUnsafeMutableBufferPointer { a in scratch.withUnsafeMutableBufferPointer { b in
+                STDBKernels.linearWeightGradient(factors: factors, runs: runs, targets: [a.baseAddress!, b.baseAddress!],
+                                                 inputs: inputs, outputs: outputs, threads: threads)
+            } }
+            Self.expectNear(sum, expected, "linear weight gradient, \(threads) threads")
+            results.append(sum)
+        }
+        #expect(results[0] == results[1], "the thread count changed the bits")
     }
 
     @Test(arguments: [(19, 5, 1, 1), (3, 17, 2, 1), (16, 4, 2, 0)])
