@@ -65,11 +65,13 @@ final class STDBSession {
     }
 
     /// `n` group sums, the first `zeroed` of them zeroed (the others are zeroed when a group starts).
+    /// Linear synapses' weight gradients are left as they are: `addLinearGradients` writes each
+    /// group's from zero when the group starts.
     private func sums(_ n: Int, zeroed: Int) -> [STDBGradients] {
         while groupSums.count < n {
             groupSums.append(STDBGradients(synapses: model.plan.synapses, populations: model.plan.populationShapes.count))
         }
-        for sums in groupSums.prefix(zeroed) { sums.reset() }
+        for sums in groupSums.prefix(zeroed) { sums.reset(skipping: linearSynapses) }
         return Array(groupSums.prefix(n))
     }
 
