@@ -122,6 +122,21 @@ import Testing
         #expect(blocks.map { $0.shortcut != nil } == [false, false, true, false, true, false, true, false])
     }
 
+    /// Bias-free residual blocks without batch norm: each block's branch ends scaled by 1/√blocks, so
+    /// eight blocks grow the activations' scale by about 2× (under 3×) rather than the ~16× (26× measured) that
+    /// He initialisation alone gives (a ResNet20 then diverges in its first steps).
+    @Test func residualBranchesStartScaledDown() throws {
+        let blocks = 8
+        let layers: [LayerSpec] = [.conv(outChannels: 8, kernel: 3, padding: 1), .relu]
+            + Array(repeating: .residual(outChannels: 8, stride: 1, activation: .relu), count: blocks) + [.flatten, .linear(outputs: 10)]
+        let spec = ArchitectureSpec(name: "deep", layers: layers)
+        let network = try Network(spec: spec, inputShape: [3, 8, 8], seed: 5)
+        let outputs = network.forwardRecording(ANNTestSupport.random([16, 3, 8, 8], seed: 6))
+        func rms(_ t: Tensor) -> Float { (t.scalars.reduce(0) { $0 + $1 * $1 } / Float(t.scalars.count)).squareRoot() }
+        let growth = rms(outputs[1 + blocks]) / rms(outputs[1])
+        #expect(growth > 1 && growth < 3, "activations grew \(growth)× over \(blocks) residual blocks")
+    }
+
     @Test func forwardShapesMatchDeclaredShapes() throws {
         for name in ["mlp", "cnn-s"] {
             let spec = try Architectures.spec(named: name, inputShape: [1, 28, 28], classes: 10)

@@ -9,7 +9,8 @@
 /// weight is drawn from N(0, 2/fanIn), fanIn = inChannels·k² or inputs, from the stream
 /// `SeededGenerator(seed:stream: layerIndex)` of its top-level layer (a residual block draws conv1,
 /// conv2, then the shortcut from its one stream); biases start at 0, batch-norm scales at 1, clips at
-/// their `initialClip`.
+/// their `initialClip`. The last weight layer of each residual branch is then scaled by 1/√(number of
+/// residual blocks and adds) (see `scaleResidualBranch`).
 enum NetworkBuilder {
     struct Built {
         var layers: [any Layer]
@@ -33,6 +34,12 @@ enum NetworkBuilder {
         // How many top-level layers exist after each spec layer: where an add's branch begins.
         var countAfter: [Int] = []
         var pendingAdd: (name: String, main: [any Layer], shortcut: [any Layer])?
+        let residualCount = spec.layers.filter {
+            switch $0 {
+            case .add, .residual: return true
+            default: return false
+            }
+        }.count
         for (index, layerSpec) in spec.layers.enumerated() {
             let input = index == 0 ? inputShape : shapes[index - 1]
             var generator = SeededGenerator(seed: seed, stream: index)
@@ -56,7 +63,13 @@ enum NetworkBuilder {
             }
             let layer = makeLayer(layerSpec, name: names[index], input: input)
             if initialize { NetworkBuilder.initialize(layer, using: &generator) }
+            if initialize, case .residual = layerSpec {
+                // Its weight layers are conv1, conv2, then the shortcut: conv2 ends the branch.
+                let weights = WeightLayers.flatten(layer)
+                scaleResidualBranch(weights.count > 1 ? weights[1] : nil, units: residualCount)
+            }
             if let add = pendingAdd {
+                if initialize { scaleResidualBranch(add.main.flatMap { WeightLayers.flatten($0) }.last, units: residualCount) }
                 // The activation after an add acts on the sum: it closes the residual layer.
                 layers.append(ResidualAdd(name: add.name, main: add.main, shortcut: add.shortcut, activation: layer))
                 pendingAdd = nil
@@ -334,6 +347,17 @@ enum NetworkBuilder {
         case .add:
             preconditionFailure("NetworkBuilder: an add is built by `build` from the layers before it")
         }
+    }
+
+    /// Scales the last weight layer of a residual branch by 1/√units (units: the network's residual
+    /// blocks and adds). Without batch norm every He-initialised block would double the variance it
+    /// passes on (x + F(x), Var F(x) ≈ Var x), so the hybrid paper's bias-free ResNet20 would start
+    /// with logits ~16× too large and diverge in its first steps; with the scale the variance grows
+    /// by at most (1 + 1/units)^units < e over the network (as Fixup, Zhang et al. 2019, bounds it).
+    private static func scaleResidualBranch(_ last: WeightLayers.Entry?, units: Int) {
+        guard units > 0, let last else { return }
+        let factor = 1 / Float(units).squareRoot()
+        last.weight.value.scalars = last.weight.value.scalars.map { $0 * factor }
     }
 
     /// He-normal weights for every convolution and linear layer in `layer` (itself or its sublayers).
